@@ -1,0 +1,51 @@
+"""Wire schema: the single source of truth for what napari-telemetry sends.
+
+Imports only pydantic and the standard library (never Qt, napari or the rest of the package),
+so the collector can validate with exactly these models.
+"""
+
+from __future__ import annotations
+
+from ._base import RecordBase, WireModel
+from ._batch import (
+    BATCH_MODELS,
+    MAX_RECORDS,
+    RECORD_LEVEL,
+    RECORD_TYPES,
+    SCHEMA_VERSION,
+    BasicBatch,
+    Batch,
+    BatchBase,
+    FullBatch,
+    InstallAge,
+    MiddleBatch,
+)
+from ._catalogue import catalogue, catalogue_markdown, level_fields, level_hash
+from ._levels import SENDING_LEVELS, Level
+from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+
+__all__ = [
+    "BATCH_MODELS",
+    "MAX_RECORDS",
+    "RECORD_LEVEL",
+    "RECORD_TYPES",
+    "SCHEMA_VERSION",
+    "SENDING_LEVELS",
+    "BasicBatch",
+    "Batch",
+    "BatchBase",
+    "CommandRecord",
+    "FullBatch",
+    "InstallAge",
+    "LayerRecord",
+    "Level",
+    "MiddleBatch",
+    "PluginRecord",
+    "RecordBase",
+    "SessionRecord",
+    "WireModel",
+    "catalogue",
+    "catalogue_markdown",
+    "level_fields",
+    "level_hash",
+]

@@ -1,0 +1,99 @@
+"""The batch envelope: one day of one level's stream, as sent to ``/v1/{level}/batches``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, StringConstraints, field_validator
+
+from ._base import WireModel
+from ._levels import SENDING_LEVELS, Level
+from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+
+SCHEMA_VERSION = 1
+MAX_RECORDS = 5_000
+
+FullRecord = Annotated[Union[CommandRecord, LayerRecord], Field(discriminator="type")]  # noqa: UP007
+RECORD_TYPES: dict[Level, tuple[type[WireModel], ...]] = {
+    Level.BASIC: (SessionRecord,),
+    Level.MIDDLE: (PluginRecord,),
+    Level.FULL: (CommandRecord, LayerRecord),
+}
+RECORD_LEVEL: dict[str, Level] = {
+    model.model_fields["type"].default: level
+    for level, models in RECORD_TYPES.items()
+    for model in models
+}
+InstallAge = Literal["week", "month", "half_year", "older"]
+
+
+class BatchBase(WireModel):
+    """One level's records for one day of one installation, sent once."""
+
+    schema_version: Literal[1] = Field(
+        SCHEMA_VERSION, description="Version of this wire format; the collector rejects others."
+    )
+    batch_id: uuid.UUID = Field(
+        description="Random identifier of this batch, so a retried upload is stored only once."
+    )
+    user_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] = Field(
+        description="Anonymous weekly identifier: a keyed hash of the ISO week with a random "
+        "secret kept on your computer. It changes every week and cannot be linked across weeks "
+        "by the collector."
+    )
+    week: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")] = (
+        Field(description="ISO week of the records, e.g. `2026-W48`. No finer time is sent.")
+    )
+    first_report: bool = Field(
+        description="Whether this is the first batch this computer ever sent at this level."
+    )
+    install_age: InstallAge = Field(
+        description="How long ago telemetry was first enabled on this computer: `week`, `month`, "
+        "`half_year` or `older` (a coarse bucket, never a date)."
+    )
+    client_version: Annotated[
+        str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+!_-]+$")
+    ] = Field(description="Version of the napari-telemetry plugin that sent the batch.")
+
+    @field_validator("batch_id")
+    @classmethod
+    def _uuid4_only(cls, value: uuid.UUID) -> uuid.UUID:
+        if value.version != 4:
+            raise ValueError(f"batch_id must be a random (version 4) UUID, got version {value.version!r}")
+        return value
+
+
+class BasicBatch(BatchBase):
+    """A day of the `basic` stream."""
+
+    level: Literal["basic"] = Field(description="The stream: `basic`, sent to its own endpoint.")
+    records: list[SessionRecord] = Field(
+        max_length=MAX_RECORDS, description="The `session` records of that day."
+    )
+
+
+class MiddleBatch(BatchBase):
+    """A day of the `middle` stream."""
+
+    level: Literal["middle"] = Field(description="The stream: `middle`, sent to its own endpoint.")
+    records: list[PluginRecord] = Field(
+        max_length=MAX_RECORDS, description="The `plugin` records of that day."
+    )
+
+
+class FullBatch(BatchBase):
+    """A day of the `full` stream."""
+
+    level: Literal["full"] = Field(description="The stream: `full`, sent to its own endpoint.")
+    records: list[FullRecord] = Field(
+        max_length=MAX_RECORDS, description="The `command` and `layer` records of that day."
+    )
+
+
+Batch = Union[BasicBatch, MiddleBatch, FullBatch]  # noqa: UP007
+BATCH_MODELS: dict[Level, type[BasicBatch | MiddleBatch | FullBatch]] = {
+    Level.BASIC: BasicBatch,
+    Level.MIDDLE: MiddleBatch,
+    Level.FULL: FullBatch,
+}

@@ -1,0 +1,131 @@
+"""Record types: what each level's stream may carry, field by field.
+
+The field descriptions are the data catalogue users read (``napari-telemetry catalogue``,
+``docs/data-catalogue.md``, the consent dialog), so they are written for them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from ._base import RecordBase
+
+_Short = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+_Version = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+!_-]+$")
+]
+_Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+_CommandId = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
+]
+_Count = Annotated[int, Field(ge=1, le=1_000_000_000)]
+
+class SessionRecord(RecordBase):
+    """napari launches on one day, by software and platform versions."""
+
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = (
+        "napari_version",
+        "python_version",
+        "os_name",
+        "os_version",
+        "arch",
+    )
+    COUNT_FIELD: ClassVar[str | None] = "launches"
+
+    type: Literal["session"] = Field(
+        "session", description="Record type: napari launches with this software and platform."
+    )
+    napari_version: _Version = Field(description="napari version, e.g. `0.6.4`.")
+    python_version: _Version = Field(description="Python version as major.minor.micro, e.g. `3.12.4`.")
+    os_name: Literal["Linux", "macOS", "Windows", "other"] = Field(
+        description="Operating system family: `Linux`, `macOS`, `Windows` or `other`."
+    )
+    os_version: _Short = Field(
+        description="Coarse OS version: macOS/Windows release (e.g. `14`, `11`) or, on Linux, "
+        "the distribution id and major version (e.g. `ubuntu-24`). Never a kernel build or host name."
+    )
+    arch: Literal["x86_64", "arm64", "other"] = Field(
+        description="CPU architecture: `x86_64`, `arm64` or `other`."
+    )
+    launches: _Count = Field(1, description="How many times napari was started that day.")
+
+
+class PluginRecord(RecordBase):
+    """One installed plugin that is public and installed in a stable version."""
+
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("name", "version")
+
+    type: Literal["plugin"] = Field(
+        "plugin",
+        description="Record type: an installed plugin listed in napari's public plugin index.",
+    )
+    name: _Name = Field(
+        description="Normalized distribution name of a plugin listed in the public napari plugin "
+        "index (private, unlisted or locally developed plugins are never recorded)."
+    )
+    version: _Version = Field(
+        description="Installed version; only stable releases that the index lists "
+        "(no pre-release, development or local versions)."
+    )
+
+
+class CommandRecord(RecordBase):
+    """How often a command was run through napari's app-model on one day."""
+
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("command_id", "plugin")
+    COUNT_FIELD: ClassVar[str | None] = "count"
+
+    type: Literal["command"] = Field(
+        "command", description="Record type: use of a napari or plugin command."
+    )
+    command_id: _CommandId = Field(
+        description="Identifier of the command as declared by napari or by a public plugin's "
+        "manifest, e.g. `napari:window:file:open_files_dialog`. Never its arguments."
+    )
+    plugin: _Name = Field(
+        description="Who owns the command: `napari` for napari itself, otherwise the public "
+        "plugin's normalized name."
+    )
+    count: _Count = Field(1, description="How many times the command ran that day.")
+
+
+class LayerRecord(RecordBase):
+    """Layers added on one day, by kind and data description (never the data itself)."""
+
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = (
+        "layer_type",
+        "data_type",
+        "ndim",
+        "dtype",
+        "multiscale",
+        "levels",
+        "size_bucket",
+    )
+    COUNT_FIELD: ClassVar[str | None] = "count"
+
+    type: Literal["layer"] = Field("layer", description="Record type: layers added to a viewer.")
+    layer_type: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,39}$")] = Field(
+        description="napari layer class, e.g. `Image`, `Labels`, `Points`."
+    )
+    data_type: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}\.[A-Za-z_][A-Za-z0-9_]{0,59}$")
+    ] = Field(
+        description="Top-level module and class of the layer data, e.g. `numpy.ndarray`, "
+        "`dask.Array`, `zarr.Array`, `builtins.list`."
+    )
+    ndim: int = Field(ge=0, le=64, description="Number of data dimensions.")
+    dtype: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_<>|=]{1,24}$")] = Field(
+        description="Element type of the data, e.g. `uint8`, `float32`; `unknown` when not an array."
+    )
+    multiscale: bool = Field(description="Whether the layer is multiscale (an image pyramid).")
+    levels: int = Field(ge=1, le=64, description="Number of pyramid levels (1 if not multiscale).")
+    size_bucket: int = Field(
+        ge=-1,
+        le=80,
+        description="Size class of the data: the power of two just above its size in bytes "
+        "(shape × item size of the largest level), as an exponent; e.g. 20 means up to 1 MiB. "
+        "-1 when unknown. Never the shape or values.",
+    )
+    count: _Count = Field(1, description="How many such layers were added that day.")
