@@ -1,0 +1,26 @@
+"""Shared fixtures: every test runs with its own telemetry folder and no way to reach the internet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+_SWITCHES = (
+    "DO_NOT_TRACK",
+    "NAPARI_TELEMETRY",
+    "NAPARI_TELEMETRY_DEBUG",
+    "NAPARI_TELEMETRY_POLICY",
+)
+
+
+@pytest.fixture(autouse=True)
+def telemetry_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every file the plugin touches at a fresh folder and every upload at a dead port."""
+    folder = tmp_path / "telemetry"
+    monkeypatch.setenv("NAPARI_TELEMETRY_DIR", str(folder))
+    # Port 9 (discard) on loopback: nothing listens, nothing leaves the machine.
+    monkeypatch.setenv("NAPARI_TELEMETRY_URL", "http://127.0.0.1:9/{level}")
+    for name in _SWITCHES:
+        monkeypatch.delenv(name, raising=False)
+    return folder
