@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, StringConstraints, field_validator
 
 from ._base import WireModel
-from ._levels import SENDING_LEVELS, Level
+from ._levels import Level
 from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
 
 SCHEMA_VERSION = 1
@@ -32,7 +32,7 @@ class BatchBase(WireModel):
     """One level's records for one day of one installation, sent once."""
 
     schema_version: Literal[1] = Field(
-        SCHEMA_VERSION, description="Version of this wire format; the collector rejects others."
+        1, description="Version of this wire format; the collector rejects others."
     )
     batch_id: uuid.UUID = Field(
         description="Random identifier of this batch, so a retried upload is stored only once."
@@ -60,7 +60,9 @@ class BatchBase(WireModel):
     @classmethod
     def _uuid4_only(cls, value: uuid.UUID) -> uuid.UUID:
         if value.version != 4:
-            raise ValueError(f"batch_id must be a random (version 4) UUID, got version {value.version!r}")
+            raise ValueError(
+                f"batch_id must be a random (version 4) UUID, got version {value.version!r}"
+            )
         return value
 
 

@@ -66,7 +66,9 @@ def _model_rows(level: Level, model: type[WireModel]) -> list[dict[str, str]]:
     ]
 
 
-def _row(level: str, rtype: str, name: str, annotation: Any, description: str | None) -> dict[str, str]:
+def _row(
+    level: str, rtype: str, name: str, annotation: Any, description: str | None
+) -> dict[str, str]:
     return {
         "level": level,
         "record": rtype,

@@ -16,11 +16,14 @@ _Short = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r
 _Version = Annotated[
     str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+!_-]+$")
 ]
-_Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+_Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+]
 _CommandId = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
 ]
 _Count = Annotated[int, Field(ge=1, le=1_000_000_000)]
+
 
 class SessionRecord(RecordBase):
     """napari launches on one day, by software and platform versions."""
@@ -38,13 +41,16 @@ class SessionRecord(RecordBase):
         "session", description="Record type: napari launches with this software and platform."
     )
     napari_version: _Version = Field(description="napari version, e.g. `0.6.4`.")
-    python_version: _Version = Field(description="Python version as major.minor.micro, e.g. `3.12.4`.")
+    python_version: _Version = Field(
+        description="Python version as major.minor.micro, e.g. `3.12.4`."
+    )
     os_name: Literal["Linux", "macOS", "Windows", "other"] = Field(
         description="Operating system family: `Linux`, `macOS`, `Windows` or `other`."
     )
     os_version: _Short = Field(
         description="Coarse OS version: macOS/Windows release (e.g. `14`, `11`) or, on Linux, "
-        "the distribution id and major version (e.g. `ubuntu-24`). Never a kernel build or host name."
+        "the distribution id and major version (e.g. `ubuntu-24`). "
+        "Never a kernel build or host name."
     )
     arch: Literal["x86_64", "arm64", "other"] = Field(
         description="CPU architecture: `x86_64`, `arm64` or `other`."
@@ -110,14 +116,16 @@ class LayerRecord(RecordBase):
         description="napari layer class, e.g. `Image`, `Labels`, `Points`."
     )
     data_type: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}\.[A-Za-z_][A-Za-z0-9_]{0,59}$")
+        str,
+        StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}\.[A-Za-z_][A-Za-z0-9_]{0,59}$"),
     ] = Field(
         description="Top-level module and class of the layer data, e.g. `numpy.ndarray`, "
         "`dask.Array`, `zarr.Array`, `builtins.list`."
     )
     ndim: int = Field(ge=0, le=64, description="Number of data dimensions.")
     dtype: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_<>|=]{1,24}$")] = Field(
-        description="Element type of the data, e.g. `uint8`, `float32`; `unknown` when not an array."
+        description="Element type of the data, e.g. `uint8`, `float32`; "
+        "`unknown` when not an array."
     )
     multiscale: bool = Field(description="Whether the layer is multiscale (an image pyramid).")
     levels: int = Field(ge=1, le=64, description="Number of pyramid levels (1 if not multiscale).")

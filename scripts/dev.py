@@ -1,0 +1,233 @@
+"""Set up and run napari-telemetry from a fresh clone with nothing but Python 3.11+.
+
+    python3 scripts/dev.py run     # collector + napari with the plugin + dashboard
+    python3 scripts/dev.py test    # the whole test suite (what CI runs)
+    python3 scripts/dev.py screenshots   # regenerate docs/images/*.png
+
+Each command does its own set-up: a virtual environment in .venv with both distributions
+installed editable, and (on Debian/Ubuntu as root) the system packages the tests need.
+Only the standard library is used here, because nothing else is installed yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = Path(os.environ.get("NAPARI_TELEMETRY_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+# What the tests need from the system: a virtual display with Mesa's software OpenGL for napari,
+# Chromium for the dashboard, PostgreSQL for the second storage backend.
+APT_PACKAGES = [
+    "xvfb",
+    "xauth",
+    "libgl1-mesa-dri",
+    "libglx-mesa0",
+    "libegl1",
+    "libxkbcommon-x11-0",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-image0",
+    "libxcb-keysyms1",
+    "libxcb-randr0",
+    "libxcb-render-util0",
+    "libxcb-shape0",
+    "libxcb-xinerama0",
+    "libxcb-xfixes0",
+    "libdbus-1-3",
+    "libfontconfig1",
+    "fonts-dejavu-core",
+    "chromium",
+    "postgresql",
+]
+APT_PROBES = {
+    "xvfb": "/usr/bin/Xvfb",
+    "chromium": "/usr/bin/chromium",
+    "postgresql": "/usr/lib/postgresql",
+    "libgl1-mesa-dri": "/usr/lib/x86_64-linux-gnu/dri",
+    "libxcb-cursor0": "/usr/lib/x86_64-linux-gnu/libxcb-cursor.so.0",
+}
+
+
+def log(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def run(cmd: list[str | Path], **kwargs: object) -> None:
+    """Run a command, echoing it; exit with its code when it fails."""
+    log("$ " + " ".join(str(c) for c in cmd))
+    code = subprocess.call([str(c) for c in cmd], **kwargs)  # type: ignore[arg-type]
+    if code != 0:
+        log(f"failed with exit code {code}: {' '.join(str(c) for c in cmd)}")
+        sys.exit(code)
+
+
+# ---------------------------------------------------------------------------------- set-up
+
+
+def ensure_system_packages(required: bool) -> None:
+    """Install the Debian packages the tests need when they are missing and we may."""
+    if not sys.platform.startswith("linux") or not shutil.which("apt-get"):
+        if required:
+            log("not a Debian-like Linux: install Xvfb, Mesa, Chromium and PostgreSQL yourself")
+        return
+    missing = [p for p, probe in APT_PROBES.items() if not Path(probe).exists()]
+    if not missing:
+        return
+    sudo: list[str] = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else [])
+    if os.geteuid() != 0 and not sudo:
+        log(
+            f"missing system packages {missing}; install: apt-get install {' '.join(APT_PACKAGES)}"
+        )
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run([*sudo, "apt-get", "update", "-q"], env=env)
+    run(
+        [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *APT_PACKAGES],
+        env=env,
+    )
+
+
+def ensure_venv() -> None:
+    """Create .venv and install both distributions (editable) with test and lint extras."""
+    if not PY.exists():
+        log(f"creating virtual environment {VENV}")
+        run([sys.executable, "-m", "venv", VENV])
+        run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    stamp = VENV / ".napari-telemetry-stamp"
+    digest = _requirements_digest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run(
+        [
+            PY,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "-e",
+            f"{ROOT}[test,lint]",
+            "-e",
+            f"{ROOT / 'server_stub'}[test]",
+        ]
+    )
+    stamp.write_text(digest)
+
+
+def _requirements_digest() -> str:
+    h = hashlib.sha256()
+    for name in ("pyproject.toml", "server_stub/pyproject.toml"):
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()
+
+
+class Display:
+    """A virtual X display (Xvfb) for napari's real windows, when there is no display."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> dict[str, str]:
+        env = {"LIBGL_ALWAYS_SOFTWARE": "1"}
+        if os.environ.get("DISPLAY") or not sys.platform.startswith("linux"):
+            return env
+        xvfb = shutil.which("Xvfb")
+        if not xvfb:
+            log("no display and no Xvfb: napari tests will be skipped")
+            return {**env, "QT_QPA_PLATFORM": "offscreen"}
+        number = next(n for n in range(90, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+        self.proc = subprocess.Popen(
+            [xvfb, f":{number}", "-screen", "0", "1600x1200x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            if Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+            time.sleep(0.05)
+        log(f"started Xvfb on :{number}")
+        return {**env, "DISPLAY": f":{number}"}
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------------- verbs
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Lint, type-check, validate the manifest and run every test (strict in CI)."""
+    strict = bool(os.environ.get("CI")) or args.strict
+    ensure_system_packages(required=strict)
+    ensure_venv()
+    tools = {"cwd": ROOT}
+    run([BIN / "ruff", "check", "."], **tools)
+    run([BIN / "ruff", "format", "--check", "."], **tools)
+    run([BIN / "mypy"], **tools)
+    run([BIN / "npe2", "validate", "napari.yaml"], **tools)
+    with Display() as display_env:
+        env = {**os.environ, **display_env, "PYTHONFAULTHANDLER": "1"}
+        if strict:
+            # In CI nothing may be skipped for want of a service: missing pieces fail.
+            env.update(NAPARI_TELEMETRY_REQUIRE_PG="1", NAPARI_TELEMETRY_REQUIRE_ALL="1")
+        pytest = [PY, "-m", "pytest", *args.pytest_args]
+        log("$ " + " ".join(map(str, pytest)))
+        return subprocess.call([str(c) for c in pytest], cwd=ROOT, env=env)
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    """Render the widgets, the status bar and the dashboard to docs/images/."""
+    ensure_system_packages(required=False)
+    ensure_venv()
+    with Display() as display_env:
+        env = {**os.environ, **display_env}
+        return subprocess.call(
+            [str(PY), str(ROOT / "scripts" / "screenshots.py")], cwd=ROOT, env=env
+        )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Collector + napari with the plugin pointed at it + the dashboard (see scripts/demo.py)."""
+    ensure_system_packages(required=False)
+    ensure_venv()
+    with Display() as display_env:
+        env = {**os.environ, **display_env}
+        demo = [str(PY), str(ROOT / "scripts" / "demo.py"), *args.demo_args]
+        try:
+            return subprocess.call(demo, cwd=ROOT, env=env)
+        except KeyboardInterrupt:
+            return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dev.py", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="verb", required=True)
+    test = sub.add_parser("test", help="run the whole test suite (what CI runs)")
+    test.add_argument(
+        "--strict", action="store_true", help="fail instead of skip when a service is missing"
+    )
+    test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    test.set_defaults(func=cmd_test)
+    runp = sub.add_parser("run", help="run the whole system locally")
+    runp.add_argument("demo_args", nargs="*", help="arguments for scripts/demo.py (after --)")
+    runp.set_defaults(func=cmd_run)
+    shots = sub.add_parser("screenshots", help="regenerate docs/images/*.png")
+    shots.set_defaults(func=cmd_screenshots)
+    args = parser.parse_args(argv)
+    if sys.version_info < (3, 11):  # noqa: UP036  (this script may be run by an old Python)
+        parser.error(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
