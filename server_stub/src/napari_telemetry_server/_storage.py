@@ -1,0 +1,282 @@
+"""Raw storage: the one module that speaks SQL (SQLAlchemy Core; SQLite or PostgreSQL).
+
+Record tables are generated from the wire models in ``napari_telemetry.schema``, so a field added
+there becomes a column here; aggregation reads these typed columns.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import types
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from napari_telemetry.schema import RECORD_TYPES, Batch, RecordBase
+from pydantic.fields import FieldInfo
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeEngine
+
+RAW_RETENTION_DAYS = 60
+TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
+BUSY_TIMEOUT_MS = 5_000
+
+metadata = MetaData()
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("batch_id", String(36), primary_key=True),
+    Column("level", String(8), nullable=False),
+    Column("user_id", String(32), nullable=False, index=True),
+    Column("week", String(8), nullable=False, index=True),
+    Column("first_report", Boolean, nullable=False),
+    Column("install_age", String(16), nullable=False),
+    Column("client_version", String(40), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("received_on", Date, nullable=False, index=True),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("user_id", String(32), primary_key=True),
+    Column("until", Date, nullable=False),
+)
+
+
+def _column_type(info: FieldInfo) -> TypeEngine[Any]:
+    """The SQL type of one wire-model field (a Literal, bool, int or constrained str)."""
+    annotation = info.annotation
+    if get_origin(annotation) in (Union, types.UnionType):
+        raise TypeError(f"optional wire fields are not storable: {annotation!r}")
+    if get_origin(annotation) is Literal:
+        return String(max(len(str(v)) for v in get_args(annotation)))
+    if annotation is bool:
+        return Boolean()
+    if annotation is int:
+        return Integer()
+    if annotation is str:
+        lengths = [getattr(m, "max_length", None) for m in info.metadata]
+        return String(next((n for n in lengths if isinstance(n, int)), 200))
+    raise TypeError(f"no SQL type for wire field annotation {annotation!r}")
+
+
+def _record_table(model: type[RecordBase]) -> Table:
+    name = f"{model.model_fields['type'].default}_records"
+    fields = [
+        Column(field, _column_type(info), nullable=False)
+        for field, info in model.model_fields.items()
+        if field != "type"
+    ]
+    batch_fk = ForeignKey("batches.batch_id", ondelete="CASCADE")
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("batch_id", String(36), batch_fk, nullable=False, index=True),
+        Column("user_id", String(32), nullable=False),
+        Column("week", String(8), nullable=False),
+        *fields,
+        Index(f"ix_{name}_user_week", "user_id", "week"),
+    )
+
+
+record_tables: dict[str, Table] = {
+    model.model_fields["type"].default: _record_table(model)
+    for models in RECORD_TYPES.values()
+    for model in models
+    if issubclass(model, RecordBase)
+}
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot be written right now (missing, read-only, down); retry later."""
+
+
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for a ``postgresql://`` URL, a ``sqlite:`` URL or a file path."""
+    text = str(target)
+    for prefix in ("postgresql://", "postgres://"):
+        if text.startswith(prefix):
+            return "postgresql+psycopg://" + text.removeprefix(prefix)
+    if text.startswith(("postgresql+", "sqlite:")):
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def make_engine(url: str | Path) -> Engine:
+    """An engine for *url*; SQLite gets WAL, ``synchronous=NORMAL``, a busy timeout."""
+    full = database_url(url)
+    if not full.startswith("sqlite"):
+        return create_engine(full, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    engine = create_engine(full, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    if engine.url.database and engine.url.database != ":memory:":
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook below opens transactions
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the lock up front, so a read-then-write never fails half-way with SQLITE_BUSY.
+    write = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Storage:
+    """Raw batches and their records; every write is one transaction."""
+
+    def __init__(self, engine: Engine, *, today: Callable[[], date] = date.today) -> None:
+        self.engine = engine
+        self.today = today
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._writer = threading.Lock()  # one writer at a time on SQLite
+        db = engine.url.database if self._sqlite else None
+        self._path = Path(db) if db and db != ":memory:" else None
+        self._identity = self._file_identity() if self._path and self._path.exists() else None
+        with self._guard():
+            metadata.create_all(engine)
+        if self._path:
+            self._identity = self._file_identity()
+
+    def insert_batch(self, batch: Batch) -> bool:
+        """Store *batch* once; False when it is a duplicate or its user id was deleted."""
+        today = self.today()
+        row = batch.model_dump(mode="json", exclude={"records"})
+        row["received_on"] = today
+        with self._write() as conn:
+            if self._tombstoned(conn, batch.user_id, today):
+                return False
+            stmt = self._insert(batches).values(row).on_conflict_do_nothing()
+            if conn.execute(stmt.returning(batches.c.batch_id)).first() is None:
+                return False
+            for rtype, rows in _record_rows(batch).items():
+                conn.execute(record_tables[rtype].insert(), rows)
+        return True
+
+    def forget(self, user_ids: Iterable[str]) -> int:
+        """Delete every raw row of *user_ids* and tombstone them; return the batches deleted."""
+        ids = sorted(set(user_ids))
+        until = self.today() + timedelta(days=TOMBSTONE_DAYS)
+        with self._write() as conn:
+            for table in record_tables.values():
+                conn.execute(table.delete().where(table.c.user_id.in_(ids)))
+            deleted = conn.execute(batches.delete().where(batches.c.user_id.in_(ids))).rowcount
+            for user_id in ids:
+                stmt = self._insert(tombstones).values(user_id=user_id, until=until)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_={"until": until}))
+        return int(deleted)
+
+    def purge(self, today: date) -> int:
+        """Delete raw batches received more than 60 days before *today*, and stale tombstones."""
+        cutoff = today - timedelta(days=RAW_RETENTION_DAYS)
+        old = select(batches.c.batch_id).where(batches.c.received_on < cutoff)
+        with self._write() as conn:
+            for table in record_tables.values():
+                conn.execute(table.delete().where(table.c.batch_id.in_(old)))
+            deleted = conn.execute(batches.delete().where(batches.c.received_on < cutoff)).rowcount
+            conn.execute(tombstones.delete().where(tombstones.c.until < today))
+        return int(deleted)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, e.g. ``{"batches": 3, "plugin_records": 40, ...}``."""
+        tables = [batches, *record_tables.values(), tombstones]
+        with self._guard(), self.engine.connect() as conn:
+            return {t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0) for t in tables}
+
+    def check(self) -> None:
+        """Raise StorageUnavailable unless the database answers a trivial query."""
+        with self._guard(), self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def _insert(self, table: Table) -> Any:
+        return (sqlite.insert if self._sqlite else postgresql.insert)(table)
+
+    @staticmethod
+    def _tombstoned(conn: Connection, user_id: str, today: date) -> bool:
+        query = select(tombstones.c.user_id).where(
+            tombstones.c.user_id == user_id, tombstones.c.until >= today
+        )
+        return conn.execute(query).first() is not None
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._writer if self._sqlite else _nothing(), self._guard():
+            with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+                yield conn
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn "the database is not there" into StorageUnavailable, and reconnect after."""
+        try:
+            self._check_file()
+            yield
+        except (sa_exc.OperationalError, sa_exc.InterfaceError) as e:
+            self.engine.dispose()
+            raise StorageUnavailable(f"database unavailable: {type(e.orig).__name__}") from e
+
+    def _check_file(self) -> None:
+        # SQLite keeps writing to a deleted or chmod-ed file through open handles; look first.
+        if self._path is None or self._identity is None:
+            return
+        try:
+            identity = self._file_identity()
+        except FileNotFoundError as e:
+            raise StorageUnavailable("database file is missing") from e
+        if not os.access(self._path, os.W_OK):
+            raise StorageUnavailable("database file is read-only")
+        if identity != self._identity:  # replaced (e.g. restored): drop handles to the old one
+            self.engine.dispose()
+            self._identity = identity
+            metadata.create_all(self.engine)
+
+    def _file_identity(self) -> tuple[int, int]:
+        assert self._path is not None
+        st = os.stat(self._path)
+        return st.st_dev, st.st_ino
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _record_rows(batch: Batch) -> dict[str, list[dict[str, Any]]]:
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for record in batch.records:
+        row = record.model_dump(mode="json")
+        rtype = row.pop("type")
+        row.update(batch_id=str(batch.batch_id), user_id=batch.user_id, week=batch.week)
+        rows.setdefault(rtype, []).append(row)
+    return rows
