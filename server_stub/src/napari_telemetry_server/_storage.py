@@ -10,12 +10,11 @@ import os
 import threading
 import types
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-from napari_telemetry.schema import RECORD_TYPES, Batch, RecordBase
 from pydantic.fields import FieldInfo
 from sqlalchemy import (
     Boolean,
@@ -37,6 +36,8 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
+
+from napari_telemetry.schema import RECORD_TYPES, Batch, RecordBase
 
 RAW_RETENTION_DAYS = 60
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
@@ -195,7 +196,10 @@ class Storage:
             deleted = conn.execute(batches.delete().where(batches.c.user_id.in_(ids))).rowcount
             for user_id in ids:
                 stmt = self._insert(tombstones).values(user_id=user_id, until=until)
-                conn.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_={"until": until}))
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["user_id"], set_={"until": until}
+                )
+                conn.execute(stmt)
         return int(deleted)
 
     def purge(self, today: date) -> int:
@@ -213,7 +217,7 @@ class Storage:
         """Rows per table, e.g. ``{"batches": 3, "plugin_records": 40, ...}``."""
         tables = [batches, *record_tables.values(), tombstones]
         with self._guard(), self.engine.connect() as conn:
-            return {t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0) for t in tables}
+            return {t.name: conn.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
     def check(self) -> None:
         """Raise StorageUnavailable unless the database answers a trivial query."""
@@ -232,9 +236,13 @@ class Storage:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._writer if self._sqlite else _nothing(), self._guard():
-            with self.engine.connect().execution_options(write=True) as conn, conn.begin():
-                yield conn
+        with (
+            self._writer if self._sqlite else nullcontext(),
+            self._guard(),
+            self.engine.connect().execution_options(write=True) as conn,
+            conn.begin(),
+        ):
+            yield conn
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -265,11 +273,6 @@ class Storage:
         assert self._path is not None
         st = os.stat(self._path)
         return st.st_dev, st.st_ino
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _record_rows(batch: Batch) -> dict[str, list[dict[str, Any]]]:
