@@ -142,7 +142,7 @@ class Display:
         xvfb = shutil.which("Xvfb")
         if not xvfb:
             log("no display and no Xvfb: napari tests will be skipped")
-            return {**env, "QT_QPA_PLATFORM": "offscreen"}
+            return {**env, "QT_QPA_PLATFORM": "offscreen", "NAPARI_TELEMETRY_DEMO_HEADLESS": "1"}
         number = next(n for n in range(90, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
         self.proc = subprocess.Popen(
             [xvfb, f":{number}", "-screen", "0", "1600x1200x24", "-nolisten", "tcp"],
@@ -154,7 +154,8 @@ class Display:
                 break
             time.sleep(0.05)
         log(f"started Xvfb on :{number}")
-        return {**env, "DISPLAY": f":{number}"}
+        # A display nobody looks at: the demo runs a scripted napari session instead.
+        return {**env, "DISPLAY": f":{number}", "NAPARI_TELEMETRY_DEMO_HEADLESS": "1"}
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None:
