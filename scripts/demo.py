@@ -43,10 +43,9 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
     """Wait until *url* answers 200, or raise naming it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
+            if response.status == 200:
+                return
         time.sleep(0.2)
     raise RuntimeError(f"{url!r} did not answer within {timeout} s")
 
