@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from ._app import create_app
+from ._settings import Settings, get_settings
+from ._storage import Storage, StorageUnavailable, make_engine
 from ._version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "Settings",
+    "Storage",
+    "StorageUnavailable",
+    "__version__",
+    "create_app",
+    "get_settings",
+    "make_engine",
+]

@@ -1,0 +1,39 @@
+"""The collector application: assembled here, implemented in one router per concern."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ._deletion import router as deletion_router
+from ._deps import Resources
+from ._ingest import router as ingest_router
+from ._openapi import openapi_builder
+from ._problems import install_handlers
+from ._published import health_router, schema_router
+from ._settings import Settings, get_settings
+from ._storage import Storage
+from ._version import __version__
+
+DESCRIPTION = (
+    "Receives napari-telemetry batches, one endpoint per level so each level can be blocked on "
+    "its own. Stores no IP address and keeps no access log. Raw data is kept 60 days."
+)
+
+
+def create_app(settings: Settings | None = None, *, storage: Storage | None = None) -> FastAPI:
+    """The collector app for *settings* (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="napari-telemetry collector",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.resources = Resources(settings, storage)
+    for router in (ingest_router, deletion_router, schema_router, health_router):
+        app.include_router(router)
+    install_handlers(app)
+    app.openapi = openapi_builder(app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,90 @@
+"""``napari-telemetry-server``: serve the collector, purge old raw data, forget weekly ids."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from ._settings import Settings
+from ._storage import RAW_RETENTION_DAYS, Storage, StorageUnavailable, make_engine
+
+_IDS = "32-hex weekly ids (from the user's `napari-telemetry ids`)"
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    given = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
+    return Settings(**given)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ._serve import serve
+
+    serve(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    deleted = Storage(make_engine(_settings(args).db)).purge(date.today())
+    _say(f"purged {deleted} raw batches older than {RAW_RETENTION_DAYS} days")
+    return 0
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from ._deletion import DeletionRequest
+
+    ids = DeletionRequest(user_ids=args.ids).user_ids
+    deleted = Storage(make_engine(_settings(args).db)).forget(ids)
+    _say(f"deleted {deleted} raw batches of {len(ids)} ids; their later batches are dropped")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with the public side's verbs registered too."""
+    parser = argparse.ArgumentParser(prog="napari-telemetry-server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db: dict[str, Any] = {
+        "help": "SQLite file or postgresql:// URL (env NAPARI_TELEMETRY_SERVER_DB)"
+    }
+
+    serve = sub.add_parser("serve", help="run the collector (raw side)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--db", **db)
+    serve.add_argument("--plugin-index", help="public plugin index file (extended_summary.json)")
+    serve.add_argument("--log-dir", help="folder of the daily-rotated log")
+    serve.add_argument("--max-body-bytes", type=int, help="largest body, raw or inflated")
+    serve.add_argument("--rate-limit", type=int, help="requests per client address per minute")
+    serve.set_defaults(func=_serve)
+
+    purge = sub.add_parser("purge", help=f"delete raw data older than {RAW_RETENTION_DAYS} days")
+    purge.add_argument("--db", **db)
+    purge.set_defaults(func=_purge)
+
+    forget = sub.add_parser("forget", help="delete the raw data of weekly ids (e-mail requests)")
+    forget.add_argument("ids", nargs="+", metavar="ID", help=_IDS)
+    forget.add_argument("--db", **db)
+    forget.set_defaults(func=_forget)
+
+    from ._public_cli import add_commands
+
+    add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors are one clear line on stderr and a non-zero exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (StorageUnavailable, ValueError) as e:
+        logging.getLogger(__name__).debug("command failed", exc_info=True)
+        sys.stderr.write(f"napari-telemetry-server: error: {e}\n")
+        return 2

@@ -1,0 +1,50 @@
+"""FastAPI dependencies: settings, the storage, the plugin index and the rate limiter."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from ._limits import RateLimiter
+from ._plugin_index import PluginIndex
+from ._settings import Settings, get_settings
+from ._storage import Storage, make_engine
+
+
+class Resources:
+    """What the app opens once per process; storage is opened lazily so start-up never fails."""
+
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+        self.settings = settings
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
+        self.plugins = PluginIndex(settings.plugin_index)
+        self._storage = storage
+
+    def storage(self) -> Storage:
+        if self._storage is None:
+            self._storage = Storage(make_engine(self.settings.db))
+        return self._storage
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+def get_storage(resources: Annotated[Resources, Depends(get_resources)]) -> Storage:
+    """The raw storage (StorageUnavailable, hence 503, while the database cannot be opened)."""
+    return resources.storage()
+
+
+def rate_limit(request: Request, resources: Annotated[Resources, Depends(get_resources)]) -> None:
+    """429 with Retry-After when this client address sent too much in this window."""
+    source = request.client.host if request.client else "-"
+    wait = resources.limiter.hit(source)
+    if wait is not None:
+        raise HTTPException(429, "too many requests", headers={"Retry-After": str(wait)})
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+StorageDep = Annotated[Storage, Depends(get_storage)]

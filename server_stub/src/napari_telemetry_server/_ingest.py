@@ -1,0 +1,73 @@
+"""``POST /v1/{level}/batches``: one route per level, validated with that level's wire model."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from napari_telemetry.schema import BATCH_MODELS, SENDING_LEVELS, Level
+
+from ._body import read_json_body
+from ._deps import ResourcesDep, SettingsDep, StorageDep, rate_limit
+from ._openapi import json_body
+from ._problems import invalid, responses
+
+router = APIRouter(tags=["ingest"], dependencies=[Depends(rate_limit)])
+
+
+class Stored(BaseModel):
+    """The batch is safe with the collector (stored now, or already stored before)."""
+
+    batch_id: str = Field(description="The batch's identifier, echoed.")
+    stored: bool = Field(
+        description="True when stored now; false for a duplicate or a deleted id."
+    )
+
+
+Handler = Callable[..., Awaitable[JSONResponse]]
+
+
+def _handler(level: Level) -> Handler:
+    model = BATCH_MODELS[level]
+
+    async def ingest(
+        request: Request,
+        settings: SettingsDep,
+        resources: ResourcesDep,
+        storage: StorageDep,
+    ) -> JSONResponse:
+        raw = await read_json_body(request, settings.max_body_bytes)
+        try:
+            batch = model.model_validate_json(raw)
+        except ValidationError as e:
+            return invalid(e)
+        batch = resources.plugins.filter(batch)
+        new = await run_in_threadpool(storage.insert_batch, batch)
+        reply = Stored(batch_id=str(batch.batch_id), stored=new)
+        return JSONResponse(reply.model_dump(), status_code=201 if new else 200)
+
+    return ingest
+
+
+for _level in SENDING_LEVELS:
+    router.add_api_route(
+        f"/v1/{_level.value}/batches",
+        _handler(_level),
+        methods=["POST"],
+        name=f"ingest_{_level.value}",
+        summary=f"Send one day of the `{_level.value}` stream",
+        status_code=201,
+        response_model=Stored,
+        responses={
+            200: {
+                "description": "Duplicate (or deleted id): nothing more stored.",
+                "model": Stored,
+            },
+            **responses(400, 413, 415, 422, 429, 503),
+        },
+        openapi_extra=json_body(BATCH_MODELS[_level]),
+    )

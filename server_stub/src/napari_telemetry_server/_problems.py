@@ -1,0 +1,84 @@
+"""Error replies: one JSON shape for every refusal, and the handlers that produce it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from ._body import BodyError
+from ._storage import StorageUnavailable
+
+RETRY_STORAGE_SECONDS = 60
+
+
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str = Field(description="What was wrong, in one sentence.")
+
+
+class Issue(BaseModel):
+    """One validation problem."""
+
+    loc: list[str | int] = Field(description="Where in the body.")
+    msg: str = Field(description="What is wrong there.")
+    type: str = Field(description="Machine-readable kind of problem.")
+
+
+class Invalid(BaseModel):
+    """The body is not a valid batch for this endpoint."""
+
+    detail: list[Issue] = Field(description="Every problem found.")
+
+
+def _problem(status: int, detail: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
+
+
+def invalid(e: ValidationError) -> JSONResponse:
+    """422 listing where and why, without echoing the input back."""
+    issues = e.errors(include_input=False, include_url=False, include_context=False)
+    detail = [{"loc": list(i["loc"]), "msg": i["msg"], "type": i["type"]} for i in issues]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _body_error(_: Request, e: Exception) -> JSONResponse:
+    assert isinstance(e, BodyError)
+    return _problem(e.status, e.detail)
+
+
+async def _unavailable(_: Request, e: Exception) -> JSONResponse:
+    return _problem(503, str(e), **{"Retry-After": str(RETRY_STORAGE_SECONDS)})
+
+
+async def _validation(_: Request, e: Exception) -> JSONResponse:
+    assert isinstance(e, ValidationError)
+    return invalid(e)
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Map BodyError, ValidationError and StorageUnavailable to their HTTP answers."""
+    app.add_exception_handler(BodyError, _body_error)
+    app.add_exception_handler(StorageUnavailable, _unavailable)
+    app.add_exception_handler(ValidationError, _validation)
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI descriptions of the refusals a route can answer."""
+    text = {
+        400: "Body is not valid gzip (corrupt or truncated).",
+        413: "Body larger than the limit, raw or once inflated.",
+        415: "Content type is not application/json, or encoding is not gzip/identity.",
+        422: "Body is not a valid document for this endpoint.",
+        429: "Too many requests from this client; see Retry-After.",
+        503: "Storage is unavailable; retry after Retry-After seconds.",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        out[code] = {"description": text[code], "model": Invalid if code == 422 else Problem}
+        if code in (429, 503):
+            out[code]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    return out

@@ -1,0 +1,47 @@
+"""``GET /v1/schema/{level}`` and ``GET /healthz``: what the collector accepts, and is it up."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from napari_telemetry.schema import BATCH_MODELS, Level
+
+from ._deps import ResourcesDep
+from ._problems import responses
+from ._storage import StorageUnavailable
+
+schema_router = APIRouter(tags=["schema"])
+health_router = APIRouter(tags=["health"])
+
+
+@schema_router.get("/v1/schema/{level}", summary="JSON Schema of one level's batches")
+def level_schema(level: Literal["basic", "middle", "full"]) -> dict[str, Any]:
+    """The JSON Schema the collector validates that level's batches with."""
+    return BATCH_MODELS[Level(level)].model_json_schema()
+
+
+class Health(BaseModel):
+    """Whether the collector can store batches now."""
+
+    status: Literal["ok", "unavailable"] = Field(description="`ok` when storage answers.")
+
+
+@health_router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Liveness and storage check",
+    responses=responses(503),
+)
+async def healthz(resources: ResourcesDep) -> JSONResponse:
+    try:
+        await run_in_threadpool(lambda: resources.storage().check())
+    except StorageUnavailable:
+        return JSONResponse(
+            {"status": "unavailable"}, status_code=503, headers={"Retry-After": "60"}
+        )
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,39 @@
+"""Running the collector under uvicorn: one worker, no access log, logs rotated and redacted."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from ._app import create_app
+from ._logging import setup_logging
+from ._settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def server_config(settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's configuration for the collector (also used by tests and the benchmark)."""
+    return uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        workers=1,  # SQLite has one writer; more workers only add lock contention
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        proxy_headers=True,  # the rate limiter sees the client behind a local reverse proxy
+        forwarded_allow_ips="127.0.0.1",
+        timeout_keep_alive=5,
+    )
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Serve until interrupted."""
+    setup_logging(settings.log_dir)
+    backend = "PostgreSQL" if settings.db.startswith("postgres") else "SQLite"
+    log.info(
+        "collector starting: %s storage, body limit %d bytes", backend, settings.max_body_bytes
+    )
+    uvicorn.Server(server_config(settings, host=host, port=port)).run()
