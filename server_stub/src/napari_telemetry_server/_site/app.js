@@ -1,0 +1,95 @@
+// napari telemetry dashboard: renders the Vega-Lite specs embedded in the page.
+// Everything it needs is in the page itself (no fetch), so it works from file:// as well.
+(function () {
+  "use strict";
+  var page = JSON.parse(document.getElementById("page-data").textContent);
+  var views = {};
+  window.napariTelemetry = { page: page, views: views };
+
+  function text(id, value) {
+    var el = document.getElementById(id);
+    if (el) { el.textContent = value === null || value === undefined ? "–" : String(value); }
+  }
+
+  function render(id, datasets) {
+    var el = document.getElementById(id);
+    var spec = JSON.parse(JSON.stringify(page.charts[id]));
+    spec.datasets = datasets;
+    var name = spec.data && spec.data.name;
+    if (!name || !datasets[name] || datasets[name].length === 0) {
+      el.classList.add("empty");
+      el.textContent = "No published data (fewer than " + page.k + " installs).";
+      delete views[id];
+      return Promise.resolve();
+    }
+    el.classList.remove("empty");
+    return vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function (result) {
+      views[id] = result.view;
+    });
+  }
+
+  function showPlugin(name) {
+    var detail = page.plugins[name] || { trend: [], versions: [], commands: [] };
+    text("plugin-name", name);
+    return Promise.all([
+      render("chart-plugin-trend", { plugin_trend: detail.trend }),
+      render("chart-plugin-versions", { plugin_versions: detail.versions }),
+      render("chart-commands", { commands: detail.commands })
+    ]);
+  }
+
+  function pluginTable() {
+    var body = document.querySelector("#plugin-table tbody");
+    page.plugin_index.forEach(function (row) {
+      var tr = document.createElement("tr");
+      tr.dataset.plugin = row.plugin;
+      [row.plugin, row.latest === null ? "< " + page.k : row.latest, row.mean_13]
+        .forEach(function (value, i) {
+          var td = document.createElement("td");
+          if (i === 0) {
+            var button = document.createElement("button");
+            button.type = "button";
+            button.textContent = value;
+            button.addEventListener("click", function () {
+              showPlugin(row.plugin);
+              document.getElementById("plugin").scrollIntoView();
+            });
+            td.appendChild(button);
+          } else {
+            td.textContent = value;
+          }
+          tr.appendChild(td);
+        });
+      body.appendChild(tr);
+    });
+    document.getElementById("plugin-search").addEventListener("input", function (event) {
+      var query = event.target.value.trim().toLowerCase();
+      body.querySelectorAll("tr").forEach(function (tr) {
+        tr.hidden = query !== "" && tr.dataset.plugin.indexOf(query) === -1;
+      });
+    });
+  }
+
+  var k = page.key_figures;
+  text("kpi-week", k.week);
+  text("kpi-active", k.active_installs);
+  text("kpi-new", k.new_installs === null ? (k.week ? "< " + page.k : null) : k.new_installs);
+  text("kpi-mean-4", k.mean_4);
+  text("kpi-mean-13", k.mean_13);
+  text("kpi-mean-52", k.mean_52);
+  text("below-threshold", page.below_threshold.length
+    ? "Weeks below the threshold (fewer than " + page.k + " installs, nothing else published): "
+      + page.below_threshold.join(", ") + "."
+    : "");
+  pluginTable();
+  var rendered = Object.keys(page.charts)
+    .filter(function (id) { return id.indexOf("chart-plugin-") !== 0 && id !== "chart-commands"; })
+    .map(function (id) { return render(id, page.datasets); });
+  var first = page.plugin_index.length ? page.plugin_index[0].plugin : "napari";
+  rendered.push(showPlugin(first));
+  Promise.all(rendered).then(function () {
+    document.body.dataset.rendered = "true";
+  }, function (error) {
+    console.error(error);
+  });
+})();
