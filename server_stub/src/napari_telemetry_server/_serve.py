@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import uvicorn
+from fastapi import FastAPI
 
 from ._app import create_app
 from ._logging import setup_logging
@@ -13,10 +14,10 @@ from ._settings import Settings
 log = logging.getLogger(__name__)
 
 
-def server_config(settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
     """uvicorn's configuration for the collector (also used by tests and the benchmark)."""
     return uvicorn.Config(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         workers=1,  # SQLite has one writer; more workers only add lock contention
@@ -36,4 +37,4 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     log.info(
         "collector starting: %s storage, body limit %d bytes", backend, settings.max_body_bytes
     )
-    uvicorn.Server(server_config(settings, host=host, port=port)).run()
+    uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()

@@ -1,0 +1,144 @@
+"""Raw storage on SQLite and on a real PostgreSQL: the same suite for both backends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from conftest import Clock
+from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Batch, Level
+from napari_telemetry_server import Storage, make_engine
+from napari_telemetry_server._storage import (
+    RAW_RETENTION_DAYS,
+    TOMBSTONE_DAYS,
+    batches,
+    database_url,
+    record_tables,
+)
+
+MakeBatch = Callable[..., dict[str, Any]]
+
+
+def _batch(make_batch: MakeBatch, level: str = "middle", **kw: Any) -> Batch:
+    return BATCH_MODELS[Level(level)].model_validate(make_batch(level, **kw))
+
+
+def test_record_tables_are_generated_from_the_wire_models() -> None:
+    for models in RECORD_TYPES.values():
+        for model in models:
+            rtype = model.model_fields["type"].default
+            fields = [f for f in model.model_fields if f != "type"]
+            columns = [c.name for c in record_tables[rtype].columns]
+            assert columns == ["id", "batch_id", "user_id", "week", *fields]
+    assert set(record_tables) == {"session", "plugin", "command", "layer"}
+
+
+@pytest.mark.parametrize("level", ["basic", "middle", "full"])
+def test_insert_is_new_once_then_duplicate(
+    storage: Storage, make_batch: MakeBatch, level: str
+) -> None:
+    batch = _batch(make_batch, level, n=4)
+    assert storage.insert_batch(batch) is True
+    assert storage.insert_batch(batch) is False
+    counts = storage.counts()
+    assert counts["batches"] == 1
+    assert sum(counts[f"{t}_records"] for t in record_tables) == 4
+
+
+def test_rows_hold_typed_values(storage: Storage, make_batch: MakeBatch, clock: Clock) -> None:
+    batch = _batch(make_batch, "full", n=2)
+    storage.insert_batch(batch)
+    with storage.engine.connect() as conn:
+        row = conn.execute(select(batches)).one()
+        layer = conn.execute(select(record_tables["layer"])).one()
+        command = conn.execute(select(record_tables["command"])).one()
+    assert row.batch_id == str(batch.batch_id)
+    assert row.received_on == clock.day
+    assert row.first_report is False
+    assert (layer.ndim, layer.multiscale, layer.size_bucket, layer.user_id) == (
+        2, False, 1, batch.user_id,
+    )  # fmt: skip
+    assert (command.command_id, command.count, command.week) == ("napari:cmd_0", 3, "2026-W48")
+
+
+def test_concurrent_duplicates_store_exactly_one(storage: Storage, make_batch: MakeBatch) -> None:
+    batch = _batch(make_batch, "middle", n=5)
+    barrier = threading.Barrier(4)
+    results: list[bool] = []
+
+    def insert() -> None:
+        barrier.wait()
+        results.append(storage.insert_batch(batch))
+
+    threads = [threading.Thread(target=insert) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+    assert storage.counts()["plugin_records"] == 5
+
+
+def test_forget_deletes_rows_and_drops_later_batches(
+    storage: Storage, make_batch: MakeBatch, clock: Clock
+) -> None:
+    mine = _batch(make_batch, "full", n=3)
+    other = _batch(make_batch, "full", n=3)
+    storage.insert_batch(mine)
+    storage.insert_batch(other)
+    assert storage.forget([mine.user_id, "f" * 32]) == 1
+    counts = storage.counts()
+    assert (counts["batches"], counts["tombstones"]) == (1, 2)
+    late = _batch(make_batch, "middle", user_id=mine.user_id)
+    assert storage.insert_batch(late) is False
+    assert storage.counts()["batches"] == 1
+    clock.day += timedelta(days=TOMBSTONE_DAYS + 1)
+    storage.purge(clock.day)
+    assert storage.counts()["tombstones"] == 0
+    assert storage.insert_batch(late) is True
+
+
+def test_purge_keeps_60_days_of_raw_data(
+    storage: Storage, make_batch: MakeBatch, clock: Clock
+) -> None:
+    received = clock.day
+    storage.insert_batch(_batch(make_batch, "full", n=4))
+    clock.day += timedelta(days=1)
+    storage.insert_batch(_batch(make_batch, "basic", n=1))
+    assert storage.purge(received + timedelta(days=RAW_RETENTION_DAYS)) == 0
+    assert storage.purge(received + timedelta(days=RAW_RETENTION_DAYS + 1)) == 1
+    counts = storage.counts()
+    assert (counts["batches"], counts["session_records"]) == (1, 1)
+    assert counts["command_records"] == counts["layer_records"] == 0
+    assert storage.purge(received + timedelta(days=RAW_RETENTION_DAYS + 2)) == 1
+    assert storage.counts()["batches"] == 0
+
+
+def test_check_and_reopen(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        Storage(engine).check()
+        Storage(engine).check()  # creating the tables again is harmless
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@h:5/db", "postgresql+psycopg://u@h:5/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_url(given: str, expected: str) -> None:
+    assert database_url(given) == expected
+
+
+def test_database_url_of_a_path_is_absolute_sqlite(tmp_path: Any) -> None:
+    assert database_url(tmp_path / "a" / "raw.sqlite") == f"sqlite:///{tmp_path}/a/raw.sqlite"
