@@ -1,0 +1,156 @@
+"""Consent and the effective level: one answer to "how much is sent here, and why"."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from . import _switches
+from ._consent_record import ConsentFileError, ConsentRecord, load, save
+from .schema import Level, level_fields, level_hash
+
+log = logging.getLogger("napari_telemetry")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The effective level now and the reason for it, as the CLI and the UI show it."""
+
+    level: Level
+    reason: str
+    source: str
+    should_ask: bool = False
+    locked: bool = False
+    agreed_level: Level = Level.NONE
+    expires: date | None = None
+    changed_fields: dict[str, list[str]] = field(default_factory=dict)
+
+
+def effective_level(*, interactive: bool = False, today: date | None = None) -> Decision:
+    """Apply the switches in order of precedence; never raises."""
+    try:
+        return _decide(interactive, today or date.today())
+    except Exception as e:  # telemetry never hurts the host: an unknown failure means "off"
+        log.debug("effective_level failed", exc_info=True)
+        return Decision(Level.NONE, f"telemetry is off because of an error ({e!r})", "error")
+
+
+def _decide(interactive: bool, today: date) -> Decision:
+    if _switches.do_not_track():
+        return Decision(Level.NONE, "DO_NOT_TRACK is set", "do_not_track", locked=True)
+    cap = _switches.env_cap()
+    if cap is Level.NONE:
+        return Decision(Level.NONE, "NAPARI_TELEMETRY turns telemetry off", "env", locked=True)
+    policy = _switches.policy()
+    if policy.max_level is Level.NONE:
+        why = policy.problem or "the site policy turns telemetry off"
+        return Decision(Level.NONE, why, "policy", locked=True)
+    decision = _from_record(interactive and not policy.locked, today)
+    decision = replace(decision, locked=policy.locked)
+    for limit, source, name in (
+        (cap, "env", "NAPARI_TELEMETRY"),
+        (policy.max_level, "policy", "the site policy"),
+    ):
+        if limit is not None and decision.level.rank > limit.rank:
+            decision = replace(
+                decision,
+                level=limit,
+                source=source,
+                reason=f"{decision.reason}; {name} caps it at {limit.value}",
+                locked=decision.locked or source == "env",
+            )
+    return decision
+
+
+def _from_record(interactive: bool, today: date) -> Decision:
+    ci = _switches.ci_reason()
+    ask = interactive and ci is None
+    try:
+        record = load()
+    except ConsentFileError as e:
+        log.warning("the consent record is unusable and is treated as missing: %s", e)
+        return Decision(
+            Level.NONE, f"the consent record is unusable ({e})", "error", should_ask=ask
+        )
+    if record is None:
+        if ci is not None:
+            return Decision(Level.NONE, f"no consent was recorded and {ci}", "ci")
+        return Decision(Level.NONE, "you have not been asked yet", "no_consent", should_ask=ask)
+    return _judge(record, today, ask)
+
+
+def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
+    base = Decision(
+        Level.NONE, "", "consent", agreed_level=record.level, expires=record.expires
+    )
+    when = record.granted.isoformat()
+    if record.level is Level.NONE:
+        return replace(base, reason=f"you chose not to share on {when}")
+    if record.expires is not None and today >= record.expires:
+        why = f"your agreement of {when} ended on {record.expires.isoformat()}"
+        return replace(base, reason=why, source="expired", should_ask=ask)
+    if record.schema_hash != level_hash(record.level):
+        now, then = set(level_fields(record.level)), set(record.fields)
+        changed = {"added": sorted(now - then), "removed": sorted(then - now)}
+        why = f"what the {record.level.value} level collects changed since you agreed on {when}"
+        return replace(
+            base, reason=why, source="changed", should_ask=ask, changed_fields=changed
+        )
+    until = f" until {record.expires.isoformat()}" if record.expires else ""
+    return replace(
+        base, level=record.level, reason=f"you agreed to {record.level.value} on {when}{until}"
+    )
+
+
+def record_consent(level: Level, *, days: int | None = None, today: date | None = None) -> None:
+    """Store the user's choice for this environment ("not now" is ``Level.NONE``).
+
+    Raises ValueError for *days* below 1 and OSError when the record cannot be written.
+    """
+    if days is not None and days < 1:
+        raise ValueError(f"days must be at least 1, got {days!r}")
+    save(ConsentRecord.new(Level(level), days, today or date.today()))
+    if level is not Level.NONE:
+        from . import _identity
+
+        _identity.note_enabled()
+    _apply_live()
+
+
+def disable() -> None:
+    """Record ``none`` for this environment and delete everything pending."""
+    from . import _store  # the store sits above consent; imported here to keep layers acyclic
+
+    record_consent(Level.NONE)
+    _store.delete_pending()
+
+
+def _apply_live() -> None:
+    from . import _store
+
+    _store.level_changed(effective_level().level)
+
+
+def current_token() -> str | None:
+    """The consent token new records carry now, or None when nothing may be recorded."""
+    try:
+        record = load()
+    except ConsentFileError:
+        return None
+    return record.token if record is not None else None
+
+
+def token_valid(token: str, stream: Level, today: date | None = None) -> bool:
+    """Whether data recorded under *token* may be sent in *stream* now (its consent holds)."""
+    env, _, consent_id = token.partition(".")
+    if not (env.isalnum() and consent_id.isalnum()):
+        return False
+    try:
+        record = load(env)
+    except ConsentFileError:
+        return False
+    if record is None or record.consent_id != consent_id:
+        return False
+    decision = _judge(record, today or date.today(), ask=False)
+    return decision.level.includes(stream)

@@ -1,0 +1,186 @@
+"""Weekly anonymous ids: an HMAC of the ISO week with a random secret kept on this computer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from . import _paths, _switches
+from .schema import SENDING_LEVELS, InstallAge, Level
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+log = logging.getLogger("napari_telemetry")
+_SECRET_BYTES = 32
+_DOMAIN = b"napari-telemetry/v1|"
+PRIVACY_EMAIL = "privacy@napari.org"
+
+
+class SecretError(Exception):
+    """The secret file exists but cannot be used; nothing is sent until it is replaced."""
+
+
+def _read_secret() -> bytes:
+    path = _paths.secret_file()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _create_secret()
+    except OSError as e:
+        raise SecretError(f"the secret file cannot be read ({type(e).__name__})") from e
+    if len(data) != _SECRET_BYTES:
+        raise SecretError(f"the secret file holds {len(data)} bytes, expected {_SECRET_BYTES}")
+    return data
+
+
+def _create_secret() -> bytes:
+    """Create the secret once; a process that loses the race reads the winner's."""
+    path = _paths.secret_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = secrets.token_bytes(_SECRET_BYTES)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret()
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return data
+
+
+def iso_week(day: date) -> str:
+    """The ISO week of *day*, e.g. ``2026-W48``."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def user_id(week: str) -> str:
+    """This computer's id for *week* (32 hex digits). Raises SecretError if the secret is bad."""
+    mac = hmac.new(_read_secret(), _DOMAIN + week.encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def recent_ids(weeks: int = 9, today: date | None = None) -> list[tuple[str, str]]:
+    """``[(week, id)]`` for the last *weeks* ISO weeks, newest first."""
+    day = today or date.today()
+    found = [iso_week(day - timedelta(weeks=i)) for i in range(weeks)]
+    return [(week, user_id(week)) for week in found]
+
+
+def _state() -> dict[str, object]:
+    try:
+        data = _paths.read_json(_paths.identity_file())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        log.warning("identity state unreadable, starting afresh (%s)", type(e).__name__)
+        return {}
+    return data if isinstance(data, dict) and data.get("version") == 1 else {}
+
+
+def _save_state(state: dict[str, object]) -> None:
+    _paths.write_json(_paths.identity_file(), {**state, "version": 1})
+
+
+def note_enabled(today: date | None = None) -> None:
+    """Remember the first day telemetry was enabled (for the install-age bucket)."""
+    state = _state()
+    if "first_enabled" not in state:
+        _save_state({**state, "first_enabled": (today or date.today()).isoformat()})
+
+
+def install_age(today: date) -> InstallAge:
+    """How long ago telemetry was first enabled here, as a coarse bucket."""
+    try:
+        first = date.fromisoformat(str(_state()["first_enabled"]))
+    except (KeyError, ValueError):
+        return "week"
+    days = (today - first).days  # negative when the clock went back: still "week"
+    if days < 7:
+        return "week"
+    if days < 31:
+        return "month"
+    return "half_year" if days < 183 else "older"
+
+
+def first_report(level: Level) -> bool:
+    """Whether no batch of *level* was ever accepted from this computer."""
+    reported = _state().get("reported", [])
+    return not (isinstance(reported, list) and level.value in reported)
+
+
+def mark_reported(level: Level) -> None:
+    """Remember that the collector accepted a batch of *level*."""
+    state = _state()
+    reported = state.get("reported")
+    names = set(reported) if isinstance(reported, list) else set()
+    if level.value not in names:
+        _save_state({**state, "reported": sorted(names | {level.value})})
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What ``forget`` did: the ids it asked to delete, whether they were heard, the secret."""
+
+    ids: list[tuple[str, str]]
+    reached: bool
+    message: str
+    replaced: bool
+
+
+def deletion_urls() -> list[str]:
+    """Where deletion requests go: ``{base}/v1/deletion`` for each distinct collector base."""
+    bases = {_switches.base_url(level) for level in SENDING_LEVELS}
+    return sorted(f"{b}/v1/deletion" for b in bases if b)
+
+
+def forget(transport: Transport | None = None) -> ForgetResult:
+    """Ask the collector to delete the recent ids, then replace the secret (always)."""
+    from . import _store  # pending data was recorded under the old identity: it goes too
+
+    try:
+        ids = recent_ids()
+    except SecretError as e:
+        ids, reached, message = [], False, f"no ids to delete: {e}"
+    else:
+        reached, message = _request_deletion([i for _, i in ids], transport)
+    replaced = _replace_secret()
+    _store.delete_pending()
+    return ForgetResult(ids=ids, reached=reached, message=message, replaced=replaced)
+
+
+def _request_deletion(ids: list[str], transport: Transport | None) -> tuple[bool, str]:
+    from ._transport import TransportError, get_transport
+
+    client = transport or get_transport()
+    body = json.dumps({"user_ids": ids}).encode()
+    headers = {"Content-Type": "application/json"}
+    problems: list[str] = []
+    for url in deletion_urls():
+        try:
+            response = client.post(url, body, headers, timeout=10.0)
+        except TransportError as e:
+            problems.append(str(e))
+            continue
+        if 200 <= response.status < 300:
+            return True, f"the collector accepted the deletion request (HTTP {response.status})"
+        problems.append(f"HTTP {response.status}")
+    detail = "; ".join(problems) or "no usable collector URL"
+    return False, f"the collector could not be reached ({detail})"
+
+
+def _replace_secret() -> bool:
+    try:
+        _paths.write_atomic(_paths.secret_file(), secrets.token_bytes(_SECRET_BYTES), 0o600)
+        _save_state({"first_enabled": date.today().isoformat()})  # a new person from today
+    except OSError as e:
+        log.warning("could not replace the secret: %s", type(e).__name__)
+        return False
+    return True

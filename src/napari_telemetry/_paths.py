@@ -1,0 +1,118 @@
+"""Every file location of the plugin: the one module that knows platformdirs.
+
+``NAPARI_TELEMETRY_DIR`` moves all of them under one folder (tests, admins, portable installs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+_APP = "napari-telemetry"
+
+
+def _override() -> Path | None:
+    value = os.environ.get("NAPARI_TELEMETRY_DIR", "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    """Folder of the per-environment consent records."""
+    root = _override()
+    return root / "config" if root else Path(platformdirs.user_config_dir(_APP, appauthor=False))
+
+
+def data_dir() -> Path:
+    """Per-user data folder, shared by every environment of this user on this computer."""
+    root = _override()
+    return root / "data" if root else Path(platformdirs.user_data_dir(_APP, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Per-user cache folder (the public-plugin index lives here)."""
+    root = _override()
+    return root / "cache" if root else Path(platformdirs.user_cache_dir(_APP, appauthor=False))
+
+
+def environment_key(prefix: str | None = None) -> str:
+    """Short digest naming this Python environment (never the path itself)."""
+    raw = (prefix if prefix is not None else sys.prefix).encode()
+    return hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]
+
+
+def consent_file(env: str | None = None) -> Path:
+    """The consent record of one environment (this one by default)."""
+    return config_dir() / "environments" / f"{env or environment_key()}.json"
+
+
+def secret_file() -> Path:
+    """The 32-byte identity secret (mode 0600)."""
+    return data_dir() / "secret"
+
+
+def identity_file() -> Path:
+    """First-enabled date and the levels that already reported once."""
+    return data_dir() / "identity.json"
+
+
+def pending_dir(level: str | None = None) -> Path:
+    """Records waiting to be sent: ``pending/<level>/<YYYY-MM-DD>.jsonl``."""
+    root = data_dir() / "pending"
+    return root / level if level else root
+
+
+def sent_dir(level: str | None = None) -> Path:
+    """Copies of sent batches: ``sent/<level>/<batch_id>.json``."""
+    root = data_dir() / "sent"
+    return root / level if level else root
+
+
+def stats_file() -> Path:
+    """Counters of dropped, corrupt and rejected data."""
+    return data_dir() / "stats.json"
+
+
+def uploader_state_file() -> Path:
+    """Backoff and last-attempt state of the uploader."""
+    return data_dir() / "uploader.json"
+
+
+def policy_file() -> Path:
+    """The site policy file: ``NAPARI_TELEMETRY_POLICY`` or ``<prefix>/etc/napari-telemetry/``."""
+    value = os.environ.get("NAPARI_TELEMETRY_POLICY", "").strip()
+    if value:
+        return Path(value).expanduser()
+    return Path(sys.prefix) / "etc" / _APP / "policy.json"
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write *data* to *path* through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, value: Any, mode: int = 0o644) -> None:
+    """Write *value* as JSON atomically."""
+    write_atomic(path, json.dumps(value, indent=1, sort_keys=True).encode(), mode)
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file; raise OSError or ValueError (never anything else) when unusable."""
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,17 @@
+"""The store: the in-memory recorder, the pending files, preview and the user's sent copies."""
+
+from __future__ import annotations
+
+from ._pending import MAX_PENDING_BYTES
+from ._recorder import Recorder, get_recorder, level_changed
+from ._view import delete_pending, preview, sent_copies
+
+__all__ = [
+    "MAX_PENDING_BYTES",
+    "Recorder",
+    "delete_pending",
+    "get_recorder",
+    "level_changed",
+    "preview",
+    "sent_copies",
+]

@@ -1,0 +1,103 @@
+"""Turn a pending file into the exact envelopes that go on the wire."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from napari_telemetry import _identity
+from napari_telemetry._version import __version__
+from napari_telemetry.schema import BATCH_MODELS, MAX_RECORDS, RECORD_TYPES, Level, RecordBase
+
+from ._files import DayFile
+
+log = logging.getLogger("napari_telemetry")
+_COUNT_MAX = 1_000_000_000
+MODELS: dict[str, type[RecordBase]] = {
+    m.model_fields["type"].default: m  # type: ignore[misc]
+    for models in RECORD_TYPES.values()
+    for m in models
+}
+TokenCheck = Callable[[str, Level], bool]
+
+
+def record_dict(rtype: str, key: tuple[object, ...], n: int) -> dict[str, Any]:
+    """The wire record for *key* of *rtype* with count *n* (the schema's KEY/COUNT fields)."""
+    model = MODELS[rtype]
+    if len(key) != len(model.KEY_FIELDS):
+        raise ValueError(f"{rtype} key needs {len(model.KEY_FIELDS)} values, got {len(key)}")
+    record: dict[str, Any] = {"type": rtype, **dict(zip(model.KEY_FIELDS, key, strict=True))}
+    if model.COUNT_FIELD:
+        record[model.COUNT_FIELD] = min(n, _COUNT_MAX)
+    return record
+
+
+def valid_key(rtype: str, key: tuple[object, ...]) -> bool:
+    """Whether a record with this key would pass the schema."""
+    try:
+        MODELS[rtype].model_validate(record_dict(rtype, key, 1))
+    except (KeyError, ValueError, ValidationError):
+        return False
+    return True
+
+
+@dataclass
+class Built:
+    """Envelopes built from one pending file, and what was left out."""
+
+    envelopes: list[dict[str, Any]] = field(default_factory=list)
+    stale: int = 0
+    invalid: int = 0
+
+
+def build(day: DayFile, token_ok: TokenCheck) -> Built:
+    """The envelopes for one pending file; lines whose consent no longer holds are left out."""
+    level, out = day.level, Built()
+    merged: dict[tuple[str, tuple[object, ...]], int] = {}
+    for (token, rtype, key), n in day.entries.items():
+        if not token_ok(token, level):
+            out.stale += 1
+            continue
+        merged[(rtype, key)] = merged.get((rtype, key), 0) + n
+    records = []
+    for (rtype, key), n in sorted(merged.items(), key=lambda kv: repr(kv[0])):
+        try:
+            records.append(MODELS[rtype].model_validate(record_dict(rtype, key, n)))
+        except (KeyError, ValueError, ValidationError):
+            out.invalid += 1
+    if records:
+        out.envelopes = _envelopes(day, level, records)
+    return out
+
+
+def _envelopes(day: DayFile, level: Level, records: list[RecordBase]) -> list[dict[str, Any]]:
+    week = _identity.iso_week(day.day)
+    common = {
+        "level": level.value,
+        "user_id": _identity.user_id(week),
+        "week": week,
+        "first_report": _identity.first_report(level),
+        "install_age": _identity.install_age(day.day),
+        "client_version": __version__,
+    }
+    chunks = [records[i : i + MAX_RECORDS] for i in range(0, len(records), MAX_RECORDS)]
+    return [
+        BATCH_MODELS[level]
+        .model_validate({**common, "batch_id": _chunk_id(day.batch_id, i), "records": chunk})
+        .model_dump(mode="json")
+        for i, chunk in enumerate(chunks)
+    ]
+
+
+def _chunk_id(batch_id: str, index: int) -> str:
+    """The first chunk keeps the file's id; further ones derive a stable random-form id."""
+    if index == 0:
+        return batch_id
+    digest = hashlib.sha256(f"{batch_id}/{index}".encode()).digest()[:16]
+    return str(uuid.UUID(bytes=digest, version=4))

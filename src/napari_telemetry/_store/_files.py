@@ -1,0 +1,140 @@
+"""Pending JSON-lines files: one per level and day, merged under a lock shared by all processes.
+
+A file is a header line ``{"batch_id": ...}`` (the id its batch will be sent with) followed by one
+line per (consent token, record type, key): ``{"c": token, "t": rtype, "k": [...], "n": count}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import filelock
+
+from napari_telemetry import _paths
+from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
+
+log = logging.getLogger("napari_telemetry")
+LOCK_TIMEOUT = 2.0
+Key = tuple[str, str, tuple[object, ...]]  # (token, rtype, key values)
+_SCALARS = (str, int, bool, type(None))
+
+
+def lock() -> filelock.FileLock:
+    """The one lock every writer of pending data (and of the counters) holds."""
+    root = _paths.pending_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    return filelock.FileLock(root / ".lock", timeout=LOCK_TIMEOUT)
+
+
+@dataclass
+class DayFile:
+    """The parsed content of one pending file."""
+
+    path: Path
+    batch_id: str
+    entries: dict[Key, int] = field(default_factory=dict)
+    corrupt: int = 0
+
+    @property
+    def day(self) -> date:
+        """The day the records were made (from the file name)."""
+        return date.fromisoformat(self.path.name[:10])
+
+    @property
+    def level(self) -> Level:
+        """The stream this file belongs to."""
+        return Level(self.path.parent.name)
+
+
+def _entry(obj: object) -> tuple[Key, int] | None:
+    if not isinstance(obj, dict):
+        return None
+    c, t, k, n = obj.get("c"), obj.get("t"), obj.get("k"), obj.get("n")
+    if not (isinstance(c, str) and isinstance(t, str) and t in RECORD_LEVEL):
+        return None
+    if not (isinstance(k, list) and all(isinstance(v, _SCALARS) for v in k)):
+        return None
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        return None
+    return (c, t, tuple(k)), n
+
+
+def read(path: Path) -> DayFile:
+    """Parse a pending file; corrupt or truncated lines are skipped and counted."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        text = ""
+    out = DayFile(path, batch_id="")
+    for i, line in enumerate(text.splitlines()):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            out.corrupt += 1
+            continue
+        if i == 0 and isinstance(obj, dict) and _is_uuid4(obj.get("batch_id")):
+            out.batch_id = obj["batch_id"]
+            continue
+        parsed = _entry(obj)
+        if parsed is None:
+            out.corrupt += 1
+        else:
+            out.entries[parsed[0]] = out.entries.get(parsed[0], 0) + parsed[1]
+    out.batch_id = out.batch_id or str(uuid.uuid4())
+    return out
+
+
+def _is_uuid4(value: object) -> bool:
+    try:
+        return isinstance(value, str) and uuid.UUID(value).version == 4
+    except ValueError:
+        return False
+
+
+def write(day: DayFile) -> None:
+    """Replace a pending file atomically with its merged content."""
+    lines = [json.dumps({"batch_id": day.batch_id})]
+    for (c, t, k), n in sorted(day.entries.items(), key=lambda kv: repr(kv[0])):
+        lines.append(json.dumps({"c": c, "t": t, "k": list(k), "n": n}, separators=(",", ":")))
+    _paths.write_atomic(day.path, ("\n".join(lines) + "\n").encode())
+
+
+def day_path(level: Level, day: date) -> Path:
+    """The open (still growing) file of *level* for *day*."""
+    return _paths.pending_dir(level.value) / f"{day.isoformat()}.jsonl"
+
+
+def files(level: Level | None = None) -> Iterator[Path]:
+    """Every pending file, oldest day first (open and sealed ones)."""
+    levels = [level] if level else list(SENDING_LEVELS)
+    found: list[Path] = []
+    for lv in levels:
+        folder = _paths.pending_dir(lv.value)
+        if folder.is_dir():
+            found += [p for p in folder.glob("*.jsonl") if _named_by_day(p)]
+    yield from sorted(found, key=lambda p: (p.name, p.parent.name))
+
+
+def _named_by_day(path: Path) -> bool:
+    try:
+        date.fromisoformat(path.name[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def count_records(level: Level | None = None) -> int:
+    """How many pending lines there are (cheap: counts lines, not parsed)."""
+    total = 0
+    for path in files(level):
+        try:
+            total += max(0, len(path.read_bytes().splitlines()) - 1)
+        except OSError:
+            continue
+    return total

@@ -1,0 +1,98 @@
+"""Operations on pending data, each under the shared lock: merge, bound, seal, delete."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+from napari_telemetry.schema import RECORD_LEVEL, Level
+
+from . import _files, _stats
+from ._files import DayFile, Key
+
+log = logging.getLogger("napari_telemetry")
+MAX_PENDING_BYTES = 5_000_000
+
+
+def merge(day: date, entries: dict[Key, int]) -> int:
+    """Add buffered counts to the day's files; return how many records are pending in all."""
+    by_level: dict[Level, dict[Key, int]] = {}
+    for key, n in entries.items():
+        by_level.setdefault(RECORD_LEVEL[key[1]], {})[key] = n
+    with _files.lock():
+        corrupt = 0
+        for level, counts in by_level.items():
+            current = _files.read(_files.day_path(level, day))
+            corrupt += current.corrupt
+            for key, n in counts.items():
+                current.entries[key] = current.entries.get(key, 0) + n
+            _files.write(current)
+        dropped = _enforce_bound()
+        _stats.bump(corrupt_lines=corrupt, dropped_oldest=dropped)
+    return _files.count_records()
+
+
+def _enforce_bound() -> int:
+    """Drop the oldest files until pending data fits its limit; return records dropped."""
+    paths = list(_files.files())
+    sizes = {p: _size(p) for p in paths}
+    total, dropped = sum(sizes.values()), 0
+    for path in paths[:-1]:  # never the newest: it holds what was just recorded
+        if total <= MAX_PENDING_BYTES:
+            break
+        dropped += len(_files.read(path).entries)
+        path.unlink(missing_ok=True)
+        total -= sizes[path]
+    if dropped:
+        log.info("pending telemetry over its size limit: %d oldest records dropped", dropped)
+    return dropped
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def seal(level: Level, *, include_today: bool, today: date) -> list[DayFile]:
+    """Freeze the finished days' files of *level* under their batch id, ready to send.
+
+    A sealed file is renamed ``<day>~<batch_id>.jsonl`` so that new records start a new file,
+    and a retry sends the same batch id again.
+    """
+    sealed: list[DayFile] = []
+    with _files.lock():
+        for path in _files.files(level):
+            day = _files.read(path)
+            if "~" not in path.name and (day.day < today or (include_today and day.day == today)):
+                target = path.with_name(f"{path.name[:10]}~{day.batch_id}.jsonl")
+                day.path = target
+                _files.write(day)
+                path.unlink(missing_ok=True)
+                _stats.bump(corrupt_lines=day.corrupt)
+                day.corrupt = 0
+            if "~" in day.path.name:
+                sealed.append(day)
+    return sealed
+
+
+def remove(day: DayFile) -> None:
+    """Delete one pending file (after it was sent or refused)."""
+    with _files.lock():
+        day.path.unlink(missing_ok=True)
+
+
+def delete(level: Level | None = None, batch_key: str | None = None) -> int:
+    """Delete pending data of *level* (all levels if None), or only the batch *batch_key*."""
+    removed = 0
+    try:
+        with _files.lock():
+            for path in list(_files.files(level)):
+                if batch_key is None or _files.read(path).batch_id == batch_key:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+    except OSError as e:
+        log.warning("could not delete pending telemetry: %s", type(e).__name__)
+    return removed

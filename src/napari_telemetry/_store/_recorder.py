@@ -1,0 +1,195 @@
+"""The in-memory recorder: a counter increment on the caller's thread, disk writes on a daemon."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+
+import filelock
+
+from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
+
+from . import _pending
+from ._batches import valid_key
+from ._files import Key, count_records
+
+log = logging.getLogger("napari_telemetry")
+_RANK = {rtype: level.rank for rtype, level in RECORD_LEVEL.items()}
+FLUSH_INTERVAL = 5.0
+
+
+class Recorder:
+    """Counts records in memory; a background thread merges them into the pending files."""
+
+    changed: Callable[[], None] | None = None
+
+    def __init__(self, level: Level = Level.NONE, token: str | None = None) -> None:
+        self._rank = level.rank if token else 0
+        self._token = token or ""
+        self._buf: dict[tuple[str, tuple[object, ...]], int] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._done = threading.Condition()
+        self._asked = self._finished = 0
+        self._thread: threading.Thread | None = None
+        self._pending: int | None = None
+        self._valid: set[tuple[str, tuple[object, ...]]] = set()
+
+    def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
+        """Count *n* records of *rtype* with *key*; dropped above the level. Never raises."""
+        if _RANK.get(rtype, 9) > self._rank:
+            return
+        try:
+            k = (rtype, key)
+            with self._lock:
+                self._buf[k] = self._buf.get(k, 0) + n
+        except Exception:  # an unhashable key or a strange n: drop it, never hurt the caller
+            log.debug("telemetry record dropped", exc_info=True)
+
+    def set_level(self, level: Level, token: str | None = None) -> None:
+        """Change the level live; a new consent *token* drops what was buffered under the old."""
+        with self._lock:
+            if token is not None and token != self._token:
+                self._buf.clear()
+                self._token = token
+            lowered = level.rank < self._rank
+            self._rank = level.rank if self._token else 0
+            self._buf = {k: n for k, n in self._buf.items() if _RANK[k[0]] <= self._rank}
+        if lowered:
+            drop_pending_above(level)
+        if self._rank:
+            self._start()
+
+    def discard_buffer(self, level: Level | None = None) -> None:
+        """Forget buffered records of *level*'s stream (all streams if None)."""
+        with self._lock:
+            self._buf = {
+                k: n for k, n in self._buf.items() if level not in (None, RECORD_LEVEL[k[0]])
+            }
+
+    @property
+    def level(self) -> Level:
+        """The level records are accepted at now."""
+        return next(lv for lv in Level if lv.rank == self._rank)
+
+    def flush(self, timeout: float = 0.5) -> None:
+        """Ask the writer to write what is buffered, waiting at most *timeout* seconds."""
+        if self._thread is None or not self._thread.is_alive():
+            if not self._buf:
+                return
+            self._start()
+        with self._done:
+            self._asked += 1
+            target = self._asked
+            self._wake.set()
+            self._done.wait_for(lambda: self._finished >= target, timeout=timeout)
+
+    def pending_count(self) -> int:
+        """Records waiting on disk plus those still in memory."""
+        if self._pending is None:
+            self._pending = count_records()
+        return self._pending + len(self._buf)
+
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._run, name="napari-telemetry-recorder", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_INTERVAL)
+            self._wake.clear()
+            with self._done:
+                target = self._asked
+            self._write()
+            with self._done:
+                self._finished = max(self._finished, target)
+                self._done.notify_all()
+
+    def _write(self) -> None:
+        with self._lock:
+            buf, self._buf = self._buf, {}
+            token = self._token
+        if not buf or not token:
+            return
+        entries: dict[Key, int] = {}
+        for (rtype, key), n in buf.items():
+            if (rtype, key) in self._valid or self._check(rtype, key, n):
+                entries[(token, rtype, key)] = n
+        try:
+            self._pending = _pending.merge(date.today(), entries)
+        except filelock.Timeout:
+            self._restore(buf)  # another process holds the lock for long: try next time
+            return
+        except OSError as e:
+            self._rank = 0
+            log.warning("telemetry is off for this session: cannot write its data (%s)", e)
+            return
+        if self.changed is not None:
+            try:
+                self.changed()
+            except Exception:
+                log.debug("telemetry changed-callback failed", exc_info=True)
+
+    def _check(self, rtype: str, key: tuple[object, ...], n: object) -> bool:
+        ok = isinstance(n, int) and not isinstance(n, bool) and n >= 1 and valid_key(rtype, key)
+        if ok:
+            self._valid.add((rtype, key))
+        else:
+            log.debug("telemetry record of type %r does not match the schema", rtype)
+        return ok
+
+    def _restore(self, buf: dict[tuple[str, tuple[object, ...]], int]) -> None:
+        with self._lock:
+            for k, n in buf.items():
+                self._buf[k] = self._buf.get(k, 0) + n
+
+
+_recorder: Recorder | None = None
+_create_lock = threading.Lock()
+
+
+def get_recorder() -> Recorder:
+    """The process-wide recorder, at the effective level (created on first use)."""
+    global _recorder
+    if _recorder is None:
+        with _create_lock:
+            if _recorder is None:
+                _recorder = _create()
+    return _recorder
+
+
+def _create() -> Recorder:
+    from napari_telemetry import _consent
+
+    recorder = Recorder()
+    recorder.set_level(_consent.effective_level().level, _consent.current_token())
+    atexit.unregister(_at_exit)  # once, however often tests reset the singleton
+    atexit.register(_at_exit)
+    return recorder
+
+
+def _at_exit() -> None:
+    if _recorder is not None:
+        _recorder.flush(timeout=0.5)
+
+
+def level_changed(level: Level) -> None:
+    """Follow a consent change: live recorder level, and no pending data above *level*."""
+    from napari_telemetry import _consent
+
+    if _recorder is not None:
+        _recorder.set_level(level, _consent.current_token())
+    drop_pending_above(level)
+
+
+def drop_pending_above(level: Level) -> None:
+    """Delete pending data of every stream *level* does not include."""
+    for stream in SENDING_LEVELS:
+        if not level.includes(stream):
+            _pending.delete(stream)

@@ -1,0 +1,35 @@
+"""Counters of what was dropped, skipped or rejected, shown by ``napari-telemetry status``."""
+
+from __future__ import annotations
+
+from napari_telemetry import _paths
+
+NAMES = {
+    "dropped_oldest": "records dropped because pending data passed its size limit",
+    "corrupt_lines": "corrupt or truncated pending lines skipped",
+    "invalid_records": "records that did not match the schema, skipped",
+    "stale_consent": "records dropped because their consent no longer holds",
+    "rejected_batches": "batches the collector refused (not retried)",
+}
+
+
+def read() -> dict[str, int]:
+    """All counters (zero when never counted or unreadable)."""
+    try:
+        data = _paths.read_json(_paths.stats_file())
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    return {k: int(v) if isinstance(v, int) else 0 for k, v in ((n, data.get(n)) for n in NAMES)}
+
+
+def bump(**counts: int) -> None:
+    """Add to counters; the caller holds the pending lock."""
+    counts = {k: v for k, v in counts.items() if v}
+    if not counts:
+        return
+    current = read()
+    for name, n in counts.items():
+        current[name] = current.get(name, 0) + n
+    _paths.write_json(_paths.stats_file(), current)

@@ -1,0 +1,67 @@
+"""What the user can see and delete: pending envelopes (preview) and copies of sent batches."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from napari_telemetry import _consent, _paths
+from napari_telemetry._identity import SecretError
+from napari_telemetry.schema import SENDING_LEVELS, Level
+
+from . import _files, _pending
+from ._batches import build
+
+log = logging.getLogger("napari_telemetry")
+
+
+def _streams(level: Level | None) -> list[Level]:
+    if level is not None:
+        return [level] if level is not Level.NONE else []
+    return list(_consent.effective_level().level.streams())
+
+
+def preview(level: Level | None = None) -> list[dict[str, Any]]:
+    """The exact envelopes (JSON-ready dicts) that would be sent now, oldest first.
+
+    *level* None means every stream of the effective level. Never raises; an unusable secret
+    (no ids can be made) shows nothing.
+    """
+    out: list[dict[str, Any]] = []
+    try:
+        for stream in _streams(level):
+            for path in _files.files(stream):
+                out += build(_files.read(path), _consent.token_valid).envelopes
+    except (OSError, SecretError) as e:
+        log.warning("cannot preview pending telemetry: %s", e)
+    return out
+
+
+def sent_copies(level: Level | None = None) -> list[dict[str, Any]]:
+    """Copies of the batches that left this computer (kept 60 days), newest first."""
+    levels = [level] if level is not None else list(SENDING_LEVELS)
+    found = []
+    for lv in levels:
+        folder = _paths.sent_dir(lv.value)
+        if folder.is_dir():
+            found += list(folder.glob("*.json"))
+    copies: list[tuple[float, dict[str, Any]]] = []
+    for path in found:
+        try:
+            data = _paths.read_json(path)
+            mtime = path.stat().st_mtime
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            copies.append((mtime, data))
+    copies.sort(key=lambda item: item[0], reverse=True)
+    return [data for _, data in copies]
+
+
+def delete_pending(level: Level | None = None, batch_key: str | None = None) -> None:
+    """Delete pending data: all of it, one level's, or one batch (*batch_key* = its batch_id)."""
+    from ._recorder import _recorder
+
+    if batch_key is None and _recorder is not None:
+        _recorder.discard_buffer(level)
+    _pending.delete(level, batch_key)
