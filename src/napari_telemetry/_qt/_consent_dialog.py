@@ -1,0 +1,123 @@
+"""The consent dialog: explains each level and returns the user's choice (it stores nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_telemetry.schema import SENDING_LEVELS, Level
+
+from ._consent_text import TEMPORARY_DAYS, consent_html
+
+if TYPE_CHECKING:
+    from ._controller import TelemetryController
+
+
+@dataclass(frozen=True)
+class ConsentChoice:
+    """What the user chose: a level (``NONE`` for "not now") and an optional duration in days."""
+
+    level: Level
+    days: int | None = None
+
+
+NOT_NOW = ConsentChoice(Level.NONE)
+
+
+class ConsentDialog(QDialog):
+    """Ask which level to share; closing the window means "not now"."""
+
+    choiceMade = Signal(object)  # ConsentChoice
+
+    def __init__(
+        self, changed_fields: dict[str, list[str]] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("napari telemetry: share anonymous usage counts?")
+        self._choice: ConsentChoice | None = None
+        self._reported = False
+        self._text = QTextBrowser()
+        self._text.setOpenExternalLinks(True)
+        self._text.setHtml(consent_html(changed_fields))
+        self._temporary = QCheckBox(f"Only for {TEMPORARY_DAYS} days, then ask me again")
+        # Equal weight: same widget, same size, no default button, "Not now" first.
+        self._buttons: dict[Level, QPushButton] = {
+            Level.NONE: QPushButton("Not now"),
+            **{lv: QPushButton(f"Share {lv.value}") for lv in SENDING_LEVELS},
+        }
+        self._build()
+        self._connect_signals()
+
+    def choice(self) -> ConsentChoice | None:
+        """The choice, once the dialog is finished (closing it is "not now")."""
+        return self._choice
+
+    def choose(self, level: Level) -> None:
+        """Finish with *level*, as clicking its button does."""
+        days = TEMPORARY_DAYS if self._temporary.isChecked() and level is not Level.NONE else None
+        self._choice = ConsentChoice(level, days)
+        self.accept()
+
+    def done(self, result: int) -> None:
+        """Finish; any way of closing without a button is "not now"."""
+        first = not self._reported
+        if self._choice is None:
+            self._choice = NOT_NOW
+        self._reported = True
+        super().done(result)
+        if first:
+            self.choiceMade.emit(self._choice)
+
+    def _build(self) -> None:
+        row = QHBoxLayout()
+        for button in self._buttons.values():
+            button.setAutoDefault(False)
+            button.setDefault(False)
+            button.setMinimumWidth(120)
+            row.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._text)
+        layout.addWidget(self._temporary)
+        layout.addLayout(row)
+        self.resize(640, 620)
+
+    def _connect_signals(self) -> None:
+        for level, button in self._buttons.items():
+            button.clicked.connect(lambda _=False, lv=level: self.choose(lv))
+
+
+def show_consent_dialog(
+    controller: TelemetryController, parent: QWidget | None = None
+) -> ConsentDialog:
+    """Open the dialog without blocking; the controller records the choice when it closes."""
+    decision = controller.decision()
+    dialog = ConsentDialog(decision.changed_fields if decision else None, parent)
+    dialog.choiceMade.connect(lambda c: controller.set_level(c.level, c.days))
+    dialog.open()
+    return dialog
+
+
+_OPEN: list[ConsentDialog] = []  # a dialog without a parent needs an owner while it is shown
+
+
+def ask_consent(parent: QWidget | None = None) -> ConsentDialog:
+    """Ask once, without blocking (napari start-up calls this when ``should_ask``)."""
+    from ._controller import get_controller
+
+    if _OPEN and _OPEN[0].isVisible():  # asked from the menu while the start-up prompt is open
+        _OPEN[0].raise_()
+        return _OPEN[0]
+    dialog = show_consent_dialog(get_controller(), parent)
+    _OPEN[:] = [dialog]
+    return dialog

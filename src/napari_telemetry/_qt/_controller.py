@@ -1,0 +1,149 @@
+"""One Qt object per process that every telemetry view talks to.
+
+It turns core calls into Qt signals: a level change made in one window updates the indicator
+and docks of every window; records arriving on a background thread reach the views on the GUI
+thread; anything the core raises becomes ``errorOccurred`` (a message in the views), never an
+exception into napari. Slow work (reading batches, uploading, forgetting) runs in thread workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from qtpy.QtCore import QObject, Signal
+from superqt.utils import create_worker, ensure_main_thread
+
+from napari_telemetry.schema import Level
+
+from ._core import Core, DecisionLike, RealCore
+
+log = logging.getLogger("napari_telemetry")
+
+_CONTROLLER: TelemetryController | None = None
+
+
+class TelemetryController(QObject):
+    """The views' single way to read and change telemetry state."""
+
+    decisionChanged = Signal(object)  # DecisionLike
+    recordsChanged = Signal()
+    errorOccurred = Signal(str)
+    messageOccurred = Signal(str)
+
+    def __init__(self, core: Core | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._core: Core = core if core is not None else RealCore()
+        self._decision: DecisionLike | None = None
+        self._workers: set[Any] = set()
+        self._guard("watch new records", self._core.on_change, self._on_records_changed)
+
+    @property
+    def core(self) -> Core:
+        """The core this controller forwards to."""
+        return self._core
+
+    def decision(self) -> DecisionLike | None:
+        """The current decision (computed on first use); None if the core failed."""
+        if self._decision is None:
+            self.refresh()
+        return self._decision
+
+    def refresh(self) -> None:
+        """Re-read the decision and tell every view."""
+        decision = self._guard("read the telemetry level", self._core.decision)
+        if decision is not None:
+            self._decision = decision
+            self.decisionChanged.emit(decision)
+
+    def set_level(self, level: Level, days: int | None = None) -> bool:
+        """Record the user's choice (``Level.NONE`` is "not now"); True if it was stored."""
+        ok = self._guard("change the telemetry level", self._core.record_consent, level, days)
+        self.refresh()
+        self.recordsChanged.emit()
+        return ok is not None
+
+    def disable(self) -> bool:
+        """Turn telemetry off and delete everything pending; True on success."""
+        ok = self._guard("turn telemetry off", self._core.disable)
+        self.refresh()
+        self.recordsChanged.emit()
+        return ok is not None
+
+    def delete_pending(self, level: Level, batch_key: str) -> None:
+        """Delete one pending batch."""
+        self._guard("delete the batch", self._core.delete_pending, level, batch_key)
+        self.recordsChanged.emit()
+
+    def pending_count(self) -> int | None:
+        """Records waiting to be sent (in memory and on disk); None if unknown."""
+        count = self._guard("count pending records", self._core.pending_count)
+        return count if isinstance(count, int) and count is not True else None
+
+    def endpoints(self) -> dict[Level, str | None]:
+        """Where each level's stream goes (empty if the core failed)."""
+        urls = self._guard("read the endpoints", self._core.endpoints)
+        return urls if isinstance(urls, dict) else {}
+
+    def send_now(self) -> None:
+        """Upload everything pending, in a worker thread; the outcome arrives as a message."""
+        self.run_in_thread("send now", self._core.send_now, self._on_sent)
+
+    def forget(self) -> None:
+        """Ask the collector to delete this user's data and make a new secret, in a worker."""
+        self.run_in_thread("forget your data", self._core.forget, self._on_forgotten)
+
+    def run_in_thread(
+        self, what: str, func: Callable[..., Any], done: Callable[[Any], None], *args: Any
+    ) -> None:
+        """Call ``func(*args)`` in a thread worker; ``done(result)`` runs on the GUI thread."""
+
+        def on_error(exc: BaseException) -> None:
+            log.debug("telemetry UI could not %s", what, exc_info=exc)
+            self.errorOccurred.emit(_message(what, exc))
+
+        worker = create_worker(
+            func, *args, _ignore_errors=True, _connect={"returned": done, "errored": on_error}
+        )
+        self._workers.add(worker)
+        worker.finished.connect(lambda: self._workers.discard(worker))
+
+    def _guard(self, what: str, func: Callable[..., Any], *args: Any) -> Any:
+        try:
+            result = func(*args)
+        except Exception as e:
+            log.debug("telemetry UI could not %s", what, exc_info=True)
+            self.errorOccurred.emit(_message(what, e))
+            return None
+        return True if result is None else result
+
+    @ensure_main_thread
+    def _on_records_changed(self) -> None:
+        self.recordsChanged.emit()
+
+    def _on_sent(self, report: object) -> None:
+        self.messageOccurred.emit(f"Sent: {report}")
+        self.recordsChanged.emit()
+
+    def _on_forgotten(self, report: object) -> None:
+        self.messageOccurred.emit(f"Forget me: {report}")
+        self.refresh()
+
+
+def _message(what: str, exc: BaseException) -> str:
+    return f"Could not {what}: {exc}"
+
+
+def get_controller() -> TelemetryController:
+    """The process-wide controller over the real core (created on first use)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = TelemetryController()
+    return _CONTROLLER
+
+
+def set_controller(controller: TelemetryController | None) -> None:
+    """Replace the process-wide controller (tests, or a host with its own core)."""
+    global _CONTROLLER
+    _CONTROLLER = controller

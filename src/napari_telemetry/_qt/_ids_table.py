@@ -1,0 +1,50 @@
+"""This user's weekly ids, newest first (what a deletion request covers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from magicgui.widgets import Table
+from qtpy.QtWidgets import QVBoxLayout, QWidget
+
+from ._banner import wrapping_label
+from ._controller import TelemetryController
+
+_COLUMNS = ("week", "id")
+
+
+class IdsTable(QWidget):
+    """A read-only table of (week, id); loaded in a worker, reloaded after "forget me"."""
+
+    def __init__(self, controller: TelemetryController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._table = Table(value=[], columns=_COLUMNS)
+        self._table.read_only = True
+        self._note = wrapping_label(
+            "These ids are computed on this computer and change every week. `napari-telemetry "
+            "forget` (or Forget me) asks the collector to delete everything sent with them.",
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._table.native)
+        layout.addWidget(self._note)
+        self._connect_signals()
+        self.reload()
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The (week, id) rows shown."""
+        return [(str(r[0]), str(r[1])) for r in self._table.data.to_list()]
+
+    def reload(self) -> None:
+        """Read the ids again, off the GUI thread."""
+        core = self._controller.core
+        self._controller.run_in_thread(
+            "list your weekly ids", core.recent_ids, self._on_ids_loaded
+        )
+
+    def _connect_signals(self) -> None:
+        self._controller.decisionChanged.connect(lambda _: self.reload())
+
+    def _on_ids_loaded(self, ids: Any) -> None:
+        self._table.value = {"data": [list(pair) for pair in ids], "columns": list(_COLUMNS)}

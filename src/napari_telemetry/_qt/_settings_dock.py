@@ -1,0 +1,142 @@
+"""The settings dock: the level and why, a level switch, endpoints, weekly ids and actions."""
+
+from __future__ import annotations
+
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QCollapsible, QEnumComboBox, QToggleSwitch
+
+from napari_telemetry.schema import SENDING_LEVELS, Level
+
+from ._banner import MessageBanner, wrapping_label
+from ._consent_text import TEMPORARY_DAYS
+from ._controller import TelemetryController, get_controller
+from ._core import DecisionLike
+from ._ids_table import IdsTable
+
+_LEVEL_LABELS = {
+    Level.NONE: "none (off)",
+    Level.BASIC: "basic",
+    Level.MIDDLE: "middle",
+    Level.FULL: "full",
+}
+
+
+class SettingsDock(QWidget):
+    """Change the level (it takes effect at once) and act on your data."""
+
+    previewRequested = Signal()
+
+    def __init__(
+        self, controller: TelemetryController | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller or get_controller()
+        self._level = QLabel()
+        self._reason = wrapping_label()
+        self._level_combo = QEnumComboBox(enum_class=Level)
+        for i, level in enumerate(Level):
+            self._level_combo.setItemText(i, _LEVEL_LABELS[level])
+        self._temporary = QToggleSwitch(f"Ask again after {TEMPORARY_DAYS} days")
+        self._days = QSpinBox()
+        self._days.setRange(1, 365)
+        self._days.setValue(TEMPORARY_DAYS)
+        self._days.setSuffix(" days")
+        self._expiry = QLabel()
+        self._endpoints = wrapping_label()
+        self._ids = IdsTable(self._controller)
+        self._send_btn = QPushButton("Send now")
+        self._preview_btn = QPushButton("Preview…")
+        self._forget_btn = QPushButton("Forget me")
+        self._disable_btn = QPushButton("Disable")
+        self._banner = MessageBanner()
+        self._build()
+        self._connect_signals()
+        self._on_decision_changed(self._controller.decision())
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        form.addRow("Now:", self._level)
+        form.addRow("", self._reason)
+        form.addRow("Level:", self._level_combo)
+        form.addRow(self._temporary, self._days)
+        form.addRow("Expires:", self._expiry)
+        form.addRow("Sends to:", self._endpoints)
+        self._forget_btn.setToolTip(
+            "Ask the collector to delete every batch sent with your weekly ids, then make a "
+            "new secret so future ids cannot be linked to them."
+        )
+        self._disable_btn.setToolTip("Turn telemetry off and delete everything pending.")
+        ids_box = QCollapsible("Your weekly ids")
+        ids_box.addWidget(self._ids)
+        buttons = QHBoxLayout()
+        for btn in (self._send_btn, self._preview_btn, self._forget_btn, self._disable_btn):
+            buttons.addWidget(btn)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(ids_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self._banner)
+        layout.addStretch()
+
+    def _connect_signals(self) -> None:
+        self._controller.decisionChanged.connect(self._on_decision_changed)
+        self._controller.errorOccurred.connect(self._banner.showError)
+        self._controller.messageOccurred.connect(self._banner.showMessage)
+        self._level_combo.currentEnumChanged.connect(self._on_level_changed)
+        self._temporary.toggled.connect(self._on_temporary_changed)
+        self._send_btn.clicked.connect(self._controller.send_now)
+        self._preview_btn.clicked.connect(self.previewRequested)
+        self._forget_btn.clicked.connect(self._controller.forget)
+        self._disable_btn.clicked.connect(self._controller.disable)
+
+    def _on_level_changed(self, level: Level) -> None:
+        decision = self._controller.decision()
+        if decision is not None and level is decision.agreed_level:
+            return  # the combo is only showing the stored choice
+        self._controller.set_level(level, self._chosen_days())
+
+    def _on_temporary_changed(self, checked: bool) -> None:
+        self._days.setEnabled(checked)
+        decision = self._controller.decision()
+        if decision is not None and decision.agreed_level is not Level.NONE:
+            self._controller.set_level(decision.agreed_level, self._chosen_days())
+
+    def _chosen_days(self) -> int | None:
+        return self._days.value() if self._temporary.isChecked() else None
+
+    def _on_decision_changed(self, decision: DecisionLike | None) -> None:
+        if decision is None:
+            self._level.setText("unknown")
+            return
+        self._level.setText(f"<b>{_LEVEL_LABELS[decision.level]}</b>")
+        self._reason.setText(decision.reason)
+        self._level_combo.blockSignals(True)
+        self._level_combo.setCurrentEnum(decision.agreed_level)
+        self._level_combo.blockSignals(False)
+        self._temporary.blockSignals(True)
+        self._temporary.setChecked(decision.expires is not None)
+        self._temporary.blockSignals(False)
+        self._expiry.setText(decision.expires.isoformat() if decision.expires else "never")
+        self._show_endpoints()
+        self._set_locked(decision)
+
+    def _set_locked(self, decision: DecisionLike) -> None:
+        why = f"Decided outside napari: {decision.reason}" if decision.locked else ""
+        for widget in (self._level_combo, self._temporary, self._days):
+            widget.setEnabled(not decision.locked)
+            widget.setToolTip(why)
+        self._days.setEnabled(not decision.locked and decision.expires is not None)
+
+    def _show_endpoints(self) -> None:
+        urls = self._controller.endpoints()
+        lines = [f"{lv.value}: {urls.get(lv) or 'not sent'}" for lv in SENDING_LEVELS]
+        self._endpoints.setText("\n".join(lines))

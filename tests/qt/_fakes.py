@@ -1,0 +1,147 @@
+"""An in-memory stand-in for the core, behind the views' one seam (``_qt._core.Core``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from napari_telemetry.schema import SENDING_LEVELS, Level
+
+
+@dataclass(frozen=True)
+class FakeDecision:
+    level: Level
+    reason: str = "you agreed"
+    source: str = "consent"
+    should_ask: bool = False
+    locked: bool = False
+    agreed_level: Level = Level.NONE
+    expires: date | None = None
+    changed_fields: dict[str, list[str]] = field(default_factory=dict)
+
+
+def make_batch(level: Level = Level.BASIC, n_records: int = 1) -> dict[str, Any]:
+    """A wire-valid envelope with *n_records* session/plugin/command records."""
+    records: list[dict[str, Any]]
+    if level is Level.BASIC:
+        records = [
+            {
+                "type": "session",
+                "napari_version": "0.9.2",
+                "python_version": "3.11.7",
+                "os_name": "Linux",
+                "os_version": f"debian-{i}",
+                "arch": "x86_64",
+                "launches": 1,
+            }
+            for i in range(n_records)
+        ]
+    elif level is Level.MIDDLE:
+        records = [
+            {"type": "plugin", "name": f"napari-p{i}", "version": "1.0"} for i in range(n_records)
+        ]
+    else:
+        records = [
+            {"type": "command", "command_id": f"napari.c{i}", "plugin": "napari", "count": 1}
+            for i in range(n_records)
+        ]
+    return {
+        "schema_version": 1,
+        "batch_id": str(uuid.uuid4()),
+        "level": level.value,
+        "user_id": "0" * 32,
+        "week": "2026-W48",
+        "first_report": False,
+        "install_age": "month",
+        "client_version": "0.1.0",
+        "records": records,
+    }
+
+
+class FakeCore:
+    """State in memory; set ``fail[name] = exc`` to make a call raise."""
+
+    def __init__(self) -> None:
+        self.agreed = Level.NONE
+        self.days: int | None = None
+        self.locked = False
+        self.changed_fields: dict[str, list[str]] = {}
+        self.pending: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
+        self.ids = [("2026-W48", "a" * 32), ("2026-W47", "b" * 32)]
+        self.fail: dict[str, Exception] = {}
+        self.calls: list[str] = []
+        self.listeners: list[Callable[[], None]] = []
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        if name in self.fail:
+            raise self.fail[name]
+
+    def decision(self) -> FakeDecision:
+        self._call("decision")
+        expires = date.today() + timedelta(days=self.days) if self.days else None
+        return FakeDecision(
+            self.agreed,
+            agreed_level=self.agreed,
+            locked=self.locked,
+            expires=expires,
+            changed_fields=self.changed_fields,
+        )
+
+    def record_consent(self, level: Level, days: int | None) -> None:
+        self._call("record_consent")
+        self.agreed, self.days = level, days
+
+    def disable(self) -> None:
+        self._call("disable")
+        self.agreed, self.pending = Level.NONE, []
+
+    def preview(self, level: Level | None) -> list[dict[str, Any]]:
+        self._call("preview")
+        return list(self.pending)
+
+    def sent_copies(self, level: Level | None) -> list[dict[str, Any]]:
+        self._call("sent_copies")
+        return list(self.sent)
+
+    def delete_pending(self, level: Level, batch_key: str) -> None:
+        self._call("delete_pending")
+        self.pending = [b for b in self.pending if b["batch_id"] != batch_key]
+
+    def pending_count(self) -> int:
+        self._call("pending_count")
+        return sum(len(b["records"]) for b in self.pending)
+
+    def next_attempt(self, level: Level) -> datetime | None:
+        return datetime(2026, 11, 29, 12, 0) if self.agreed.includes(level) else None
+
+    def send_now(self) -> str:
+        self._call("send_now")
+        self.sent, self.pending = self.sent + self.pending, []
+        return "sent everything"
+
+    def recent_ids(self) -> list[tuple[str, str]]:
+        self._call("recent_ids")
+        return list(self.ids)
+
+    def forget(self) -> str:
+        self._call("forget")
+        self.ids = [("2026-W48", "c" * 32)]
+        return "deletion requested"
+
+    def endpoints(self) -> dict[Level, str | None]:
+        return {
+            lv: f"http://127.0.0.1:9/{lv.value}/v1/{lv.value}/batches" for lv in SENDING_LEVELS
+        }
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        self.listeners.append(callback)
+
+    def notify(self) -> None:
+        """What the recorder does after a write (from a background thread in real life)."""
+        for callback in self.listeners:
+            callback()

@@ -1,0 +1,60 @@
+"""Qt test fixtures: no modal dialog can hang a run, and every view gets its own controller."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+pytest.importorskip("qtpy.QtWidgets", reason="needs a Qt binding")
+
+from napari_telemetry._qt import TelemetryController, set_controller
+
+from ._fakes import FakeCore
+
+
+def _refuse_modal(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("a modal dialog was exec()'d in a test: it would hang; use open()")
+
+
+@pytest.fixture(autouse=True)
+def _block_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a stray ``exec()`` or ``QMessageBox`` static fail the test instead of hanging it."""
+    from qtpy.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+
+    for cls in (QDialog, QMessageBox, QFileDialog, QInputDialog):
+        for name in ("exec", "exec_"):
+            if hasattr(cls, name):
+                monkeypatch.setattr(cls, name, _refuse_modal)
+    for name in ("about", "critical", "information", "question", "warning"):
+        monkeypatch.setattr(QMessageBox, name, _refuse_modal)
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QFileDialog, name, _refuse_modal)
+
+
+@pytest.fixture
+def fake_core() -> FakeCore:
+    """An in-memory core whose calls can be made to raise."""
+    return FakeCore()
+
+
+@pytest.fixture
+def fake_controller(qtbot: object, fake_core: FakeCore) -> Iterator[TelemetryController]:
+    """A controller over the fake core, installed as the process-wide one for the test."""
+    controller = TelemetryController(fake_core)
+    set_controller(controller)
+    yield controller
+    set_controller(None)
+
+
+@pytest.fixture
+def real_controller(qtbot: object) -> Iterator[TelemetryController]:
+    """A controller over the real core (files in the test's NAPARI_TELEMETRY_DIR)."""
+    controller = TelemetryController()
+    set_controller(controller)
+    yield controller
+    set_controller(None)

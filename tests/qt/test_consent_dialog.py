@@ -1,0 +1,149 @@
+"""The consent dialog: generated text, equal choices, closing means "not now"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QDialog, QPushButton
+
+from napari_telemetry._qt import ConsentChoice, ConsentDialog, show_consent_dialog
+from napari_telemetry._qt._consent_text import CATALOGUE_URL, TEMPORARY_DAYS, consent_html
+from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from napari_telemetry._qt import TelemetryController
+
+    from ._fakes import FakeCore
+
+
+def _button(dialog: ConsentDialog, text: str) -> QPushButton:
+    return next(b for b in dialog.findChildren(QPushButton) if b.text() == text)
+
+
+def test_text_is_generated_from_the_schema() -> None:
+    html = consent_html()
+    for row in catalogue():
+        if row["field"] != "type":
+            assert f"{row['record']}.{row['field']}" in html
+    for phrase in ("60 days", "aggregates", "NAPARI_TELEMETRY=0", CATALOGUE_URL):
+        assert phrase in html
+
+
+def test_a_new_schema_field_appears_without_editing_the_dialog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from napari_telemetry._qt import _consent_text
+
+    rows = [
+        *catalogue(),
+        {
+            "level": "basic",
+            "record": "session",
+            "field": "gpu_vendor",
+            "type": "str",
+            "description": "Graphics card vendor.",
+        },
+    ]
+    monkeypatch.setattr(_consent_text, "catalogue", lambda: rows)
+    assert "session.gpu_vendor</code>: Graphics card vendor." in _consent_text.consent_html()
+
+
+def test_choices_have_equal_weight(qtbot: QtBot) -> None:
+    dialog = ConsentDialog()
+    qtbot.addWidget(dialog)
+    buttons = dialog.findChildren(QPushButton)
+    assert [b.text() for b in buttons] == ["Not now"] + [
+        f"Share {lv.value}" for lv in SENDING_LEVELS
+    ]
+    assert not any(b.isDefault() or b.autoDefault() for b in buttons)
+    assert len({b.styleSheet() for b in buttons}) == 1
+    assert len({b.minimumWidth() for b in buttons}) == 1
+
+
+@pytest.mark.parametrize("level", list(SENDING_LEVELS))
+def test_each_level_button_returns_that_level(qtbot: QtBot, level: Level) -> None:
+    dialog = ConsentDialog()
+    qtbot.addWidget(dialog)
+    dialog.open()
+    with qtbot.waitSignal(dialog.choiceMade) as blocker:
+        qtbot.mouseClick(_button(dialog, f"Share {level.value}"), Qt.MouseButton.LeftButton)
+    assert blocker.args == [ConsentChoice(level, None)]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_temporary_agreement_carries_the_days(qtbot: QtBot) -> None:
+    dialog = ConsentDialog()
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog._temporary.setChecked(True)
+    with qtbot.waitSignal(dialog.choiceMade) as blocker:
+        qtbot.mouseClick(_button(dialog, "Share middle"), Qt.MouseButton.LeftButton)
+    assert blocker.args == [ConsentChoice(Level.MIDDLE, TEMPORARY_DAYS)]
+
+
+def test_not_now_records_none(qtbot: QtBot) -> None:
+    dialog = ConsentDialog()
+    qtbot.addWidget(dialog)
+    dialog.open()
+    with qtbot.waitSignal(dialog.choiceMade) as blocker:
+        qtbot.mouseClick(_button(dialog, "Not now"), Qt.MouseButton.LeftButton)
+    assert blocker.args == [ConsentChoice(Level.NONE, None)]
+
+
+def test_closing_the_window_is_not_now(qtbot: QtBot) -> None:
+    dialog = ConsentDialog()
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog._temporary.setChecked(True)
+    with qtbot.waitSignal(dialog.choiceMade) as blocker:
+        dialog.close()
+    assert blocker.args == [ConsentChoice(Level.NONE, None)]
+    assert dialog.choice() == ConsentChoice(Level.NONE, None)
+
+
+def test_escape_is_not_now_and_reported_once(qtbot: QtBot) -> None:
+    dialog = ConsentDialog()
+    qtbot.addWidget(dialog)
+    dialog.open()
+    seen: list[object] = []
+    dialog.choiceMade.connect(seen.append)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    dialog.reject()
+    assert seen == [ConsentChoice(Level.NONE, None)]
+
+
+def test_changed_fields_are_shown(qtbot: QtBot) -> None:
+    changes = {"added": ["layer.gpu_memory"], "removed": ["session.os_version"]}
+    dialog = ConsentDialog(changes)
+    qtbot.addWidget(dialog)
+    text = dialog._text.toPlainText()
+    assert "What changed since you agreed" in text
+    assert "Added: layer.gpu_memory" in text
+    assert "Removed: session.os_version" in text
+    assert "What changed" not in ConsentDialog()._text.toPlainText()
+
+
+def test_show_consent_dialog_records_through_the_controller(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    dialog = show_consent_dialog(fake_controller)
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible()
+    _button(dialog, "Share full").click()
+    assert fake_core.agreed is Level.FULL
+    assert fake_controller.decision().level is Level.FULL
+
+
+def test_dialog_closed_by_window_close_records_none(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    fake_core.agreed = Level.BASIC
+    dialog = show_consent_dialog(fake_controller)
+    qtbot.addWidget(dialog)
+    dialog.close()
+    assert fake_core.calls.count("record_consent") == 1
+    assert fake_core.agreed is Level.NONE
