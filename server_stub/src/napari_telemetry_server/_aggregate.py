@@ -55,6 +55,8 @@ def aggregate(
     """Aggregate the raw database *raw* (URL or path) into the aggregate file *out*."""
     if k < 2:
         raise ValueError(f"k must be at least 2, got {k!r}")
+    if "://" not in str(raw) and not Path(raw).exists():
+        raise ValueError(f"raw database {str(raw)!r} does not exist")
     deny = deny or Denylist()
     report = AggregateReport()
     engine = make_engine(raw)

@@ -96,9 +96,7 @@ PUBLIC_TABLES = (weeks, *WEEKLY_TABLES, rolling_installs, rolling_plugins)
 def open_aggregates(path: Path, *, create: bool = True) -> Engine:
     """An engine on the aggregate SQLite file (rollback journal), with the tables created."""
     if not create and not path.exists():
-        raise FileNotFoundError(
-            f"aggregate database {str(path)!r} does not exist; run `aggregate`"
-        )
+        raise ValueError(f"aggregate database {str(path)!r} does not exist; run `aggregate` first")
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}")
 

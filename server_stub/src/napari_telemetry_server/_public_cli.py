@@ -3,7 +3,198 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from ._settings import Settings, data_dir
+
+_ENV = "NAPARI_TELEMETRY_SERVER_"
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _default(name: str, filename: str) -> Path:
+    return Path(os.environ.get(_ENV + name) or data_dir() / filename)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise ValueError(f"cannot read {str(path)!r}: {e.strerror}") from e
+
+
+def _aggregates() -> Path:
+    return _default("AGGREGATES", "aggregates.sqlite")
+
+
+def _signing_key() -> Path:
+    return _default("SIGNING_KEY", "signing_key.pem")
+
+
+def _denylist() -> Path:
+    return _default("DENYLIST", "denylist.txt")
+
+
+def _aggregate(args: argparse.Namespace) -> int:
+    from ._aggregate import aggregate
+    from ._aggregate_rules import Denylist
+
+    raw = args.db or Settings().db
+    report = aggregate(raw, args.out, k=args.k, deny=Denylist.load(args.denylist),
+                       weeks=args.week)  # fmt: skip
+    for line in report.lines():
+        _say(line)
+    _say(f"aggregate database: {args.out}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from ._aggregate_rules import Denylist
+    from ._certify import load_or_create_key, public_pem
+    from ._publish import publish
+
+    if args.public_key:
+        pem: bytes | None = _read(args.public_key)
+    elif args.key.exists():
+        pem = public_pem(load_or_create_key(args.key)[0])
+    else:
+        pem = None
+    report = publish(args.aggregates, args.out, deny=Denylist.load(args.denylist), public_key=pem)
+    _say(f"published {report.files} files ({report.plugins} plugins) to {report.out}")
+    if report.removed_rows:
+        _say(f"left out {report.removed_rows} rows matching the denylist")
+    if pem is None:
+        _say("no public key published (no --public-key and no signing key yet)")
+    return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from ._publish_serve import make_server
+
+    server = make_server(args.dir, args.host, args.port)
+    host, port = server.server_address[:2]
+    _say(f"serving {args.dir} at http://{host!s}:{port}/ (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _certify(args: argparse.Namespace) -> int:
+    from ._certify import load_or_create_key, sign, statement
+
+    stmt = statement(args.aggregates, args.plugin, args.period, today=date.today())
+    key, created = load_or_create_key(args.key)
+    if created:
+        _say(f"created a new signing key {args.key} (keep it secret; publish the site again)")
+    out = args.out or Path(f"{args.plugin}-{args.period}.json")
+    out.write_text(json.dumps(sign(stmt, key), indent=2, sort_keys=True) + "\n", "utf-8")
+    low, high = stmt["range"]["low"], stmt["range"]["high"]
+    _say(f"{args.plugin}: {low} to {high} weekly active installs on average in {args.period}")
+    _say(f"certificate: {out}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from ._certify import InvalidCertificate, load_or_create_key, load_public_key, verify
+
+    if args.public_key:
+        key = load_public_key(_read(args.public_key))
+    elif args.key.exists():
+        key = load_or_create_key(args.key)[0].public_key()
+    else:
+        raise ValueError("give --public-key (the public_key.pem published with the site)")
+    try:
+        document = json.loads(args.file.read_text("utf-8"))
+        stmt = verify(document, key)
+    except (OSError, json.JSONDecodeError, InvalidCertificate) as e:
+        sys.stderr.write(f"INVALID: {e}\n")
+        return 1
+    low, high = stmt["range"]["low"], stmt["range"]["high"]
+    _say(f"valid: {stmt['plugin']} had {low} to {high} weekly active installs on average in "
+         f"{stmt['period']['name']} (k={stmt['k']}, issued {stmt['issued_on']})")  # fmt: skip
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+    from ._demo_data import DemoShape
+
+    shape = DemoShape(weeks=args.weeks, first_week_users=max(args.users // 4, 10),
+                      last_week_users=args.users)  # fmt: skip
+    _say(f"seeding {args.weeks} weeks of synthetic data into {args.dir} ...")
+    result = run_demo(args.dir, shape, seed_value=args.seed,
+                      progress=lambda n: _say(f"  {n} batches stored"))  # fmt: skip
+    _say(f"stored {result.batches} batches; " + "; ".join(result.aggregated.lines()))
+    _say(f"site: {result.site / 'index.html'}")
+    if args.no_serve:
+        return 0
+    args.dir = result.site
+    return _dashboard(args)
+
+
+_DENY_HELP = "values never published, one a line (env NAPARI_TELEMETRY_SERVER_DENYLIST)"
+_KEY_HELP = "Ed25519 signing key, PEM (env NAPARI_TELEMETRY_SERVER_SIGNING_KEY)"
+
+
+def _aggregates_option(parser: argparse.ArgumentParser, flag: str = "--aggregates") -> None:
+    help_ = "aggregate SQLite file (env NAPARI_TELEMETRY_SERVER_AGGREGATES)"
+    parser.add_argument(flag, type=Path, default=_aggregates(), help=help_)
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the public-side verbs on the collector's CLI."""
+    p = subparsers.add_parser("aggregate", help="raw batches -> thresholded aggregate database")
+    p.add_argument("--db", help="raw SQLite file or postgresql:// URL (env ..._DB)")
+    _aggregates_option(p, "--out")
+    p.add_argument("--k", type=int, default=5, help="minimum distinct weekly ids per cell")
+    p.add_argument("--denylist", type=Path, default=_denylist(), help=_DENY_HELP)
+    p.add_argument("--week", action="append", help="only this ISO week (repeatable)")
+    p.set_defaults(func=_aggregate)
+
+    p = subparsers.add_parser("publish", help="build the static public site")
+    p.add_argument("--out", type=Path, required=True, help="site folder to (re)write")
+    _aggregates_option(p)
+    p.add_argument("--denylist", type=Path, default=_denylist(), help=_DENY_HELP)
+    p.add_argument("--public-key", type=Path, help="public key PEM to publish")
+    p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)
+    p.set_defaults(func=_publish)
+
+    p = subparsers.add_parser("dashboard", help="serve a published site folder")
+    p.add_argument("--dir", type=Path, default=data_dir() / "site", help="published folder")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on")
+    p.set_defaults(func=_dashboard)
+
+    p = subparsers.add_parser("certify", help="sign a plugin's usage certificate")
+    p.add_argument("--plugin", required=True, help="plugin name as published")
+    p.add_argument("--period", required=True, help="quarter, e.g. 2026-Q4")
+    _aggregates_option(p)
+    p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)
+    p.add_argument("--out", type=Path, help="certificate file (default PLUGIN-PERIOD.json)")
+    p.set_defaults(func=_certify)
+
+    p = subparsers.add_parser("verify", help="check a usage certificate's signature")
+    p.add_argument("file", type=Path, help="certificate JSON file")
+    p.add_argument("--public-key", type=Path, help="the site's public_key.pem")
+    p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)
+    p.set_defaults(func=_verify)
+
+    p = subparsers.add_parser("demo", help="seed synthetic data, aggregate, publish and serve")
+    p.add_argument("--dir", type=Path, default=Path("napari-telemetry-demo"), help="demo folder")
+    p.add_argument("--weeks", type=int, default=52, help="weeks of synthetic data")
+    p.add_argument("--users", type=int, default=1200, help="weekly active installs at the end")
+    p.add_argument("--seed", type=int, default=8, help="random seed")
+    p.add_argument("--no-serve", action="store_true", help="only build the site")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on")
+    p.set_defaults(func=_demo)

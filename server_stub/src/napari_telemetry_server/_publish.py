@@ -55,7 +55,7 @@ def scrub(tables: data.Tables, deny: Denylist) -> tuple[data.Tables, int]:
 
 
 def publish(
-    aggregates: Path, out: Path, *, deny: Denylist | None = None, public_key: Path | None = None
+    aggregates: Path, out: Path, *, deny: Denylist | None = None, public_key: bytes | None = None
 ) -> PublishReport:
     """Build the site in *out* from the aggregate database file *aggregates*."""
     engine = open_aggregates(aggregates, create=False)
@@ -75,8 +75,8 @@ def publish(
     files = _write_assets(out) + _write_tables(out, tables, meta)
     index = data.plugin_index(tables)
     files += _write_badges(out, index, k)
-    if public_key is not None and public_key.exists():
-        shutil.copyfile(public_key, out / "public_key.pem")
+    if public_key is not None:
+        (out / "public_key.pem").write_bytes(public_key)
         files += 1
     (out / "index.html").write_text(_page(tables, meta, index, k), "utf-8")
     return PublishReport(out, files + 1, len(index), removed)

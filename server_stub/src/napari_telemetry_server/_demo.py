@@ -1,0 +1,64 @@
+"""``demo``: a year of synthetic raw data through the real storage, aggregated and published.
+
+Everything goes into one folder (``raw.sqlite``, ``aggregates.sqlite``, ``site/``) that is never
+the operator's real data folder, so a newcomer can look at a full dashboard and delete it after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ._aggregate import AggregateReport, aggregate
+from ._aggregate_weeks import iso_week
+from ._certify import load_or_create_key, public_pem
+from ._demo_data import DemoShape, Synth
+from ._publish import PublishReport, publish
+from ._storage import Storage, make_engine
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo put things and what it did."""
+
+    folder: Path
+    batches: int
+    aggregated: AggregateReport
+    published: PublishReport
+
+    @property
+    def site(self) -> Path:
+        return self.folder / "site"
+
+
+def seed(raw: Path, shape: DemoShape, *, seed: int = 8, last_week: str | None = None,
+         progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
+    """Store a synthetic year in the raw database *raw* through ``Storage``; return batches."""
+    if raw.exists():
+        raise ValueError(f"{str(raw)!r} already exists; the demo only seeds a new database")
+    engine = make_engine(raw)
+    try:
+        storage = Storage(engine)
+        count = 0
+        for batch in Synth(seed, shape).batches(last_week or iso_week(date.today())):
+            storage.insert_batch(batch)
+            count += 1
+            if progress and count % 5000 == 0:
+                progress(count)
+    finally:
+        engine.dispose()
+    return count
+
+
+def run_demo(folder: Path, shape: DemoShape | None = None, *, seed_value: int = 8,
+             progress: Callable[[int], None] | None = None) -> DemoResult:  # fmt: skip
+    """Seed, aggregate and publish into *folder*; the site is ``folder / "site"``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    batches = seed(folder / "raw.sqlite", shape or DemoShape(), seed=seed_value,
+                   progress=progress)  # fmt: skip
+    report = aggregate(folder / "raw.sqlite", folder / "aggregates.sqlite")
+    key, _ = load_or_create_key(folder / "signing_key.pem")
+    site = publish(folder / "aggregates.sqlite", folder / "site", public_key=public_pem(key))
+    return DemoResult(folder, batches, report, site)
