@@ -1,4 +1,4 @@
-"""Packaging: one npe2 manifest, discovered by napari's plugin manager from editable and wheel installs."""
+"""Packaging: one npe2 manifest, discovered by npe2 from editable and wheel installs."""
 
 from __future__ import annotations
 
