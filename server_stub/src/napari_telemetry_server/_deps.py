@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -20,11 +21,18 @@ class Resources:
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.plugins = PluginIndex(settings.plugin_index)
         self._storage = storage
+        self._opening = threading.Lock()
 
     def storage(self) -> Storage:
-        if self._storage is None:
-            self._storage = Storage(make_engine(self.settings.db))
-        return self._storage
+        with self._opening:
+            if self._storage is None:
+                engine = make_engine(self.settings.db)
+                try:
+                    self._storage = Storage(engine)
+                except BaseException:
+                    engine.dispose()
+                    raise
+            return self._storage
 
 
 def get_resources(request: Request) -> Resources:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from ._body import BodyError
 from ._storage import StorageUnavailable
 
 RETRY_STORAGE_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
@@ -51,6 +53,7 @@ async def _body_error(_: Request, e: Exception) -> JSONResponse:
 
 
 async def _unavailable(_: Request, e: Exception) -> JSONResponse:
+    log.warning("answering 503: %s", e)
     return _problem(503, str(e), **{"Retry-After": str(RETRY_STORAGE_SECONDS)})
 
 
