@@ -1,0 +1,52 @@
+"""A short scripted napari session: what a headless `dev.py run` and the end-to-end test do.
+
+Opens a real napari window (under Xvfb when there is no display), adds a numpy, a dask and a
+zarr image, runs a napari command and a plugin's command through napari's app-model (the menu
+path), opens a plugin widget, and closes napari. The plugin starts by itself (npe2 discovery)
+and records at whatever level the consent in ``NAPARI_TELEMETRY_DIR`` allows.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import dask.array as da
+import numpy as np
+import zarr
+
+
+def pump(seconds: float) -> None:
+    """Let Qt run for a while (timers, the plugin's start-up, repaints)."""
+    from qtpy.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def main() -> int:
+    import napari
+    from app_model import Application
+
+    viewer = napari.Viewer(title="napari-telemetry demo")
+    pump(1.0)
+    viewer.add_image(np.random.default_rng(0).random((64, 64), dtype=np.float32), name="cells")
+    viewer.add_image(da.zeros((8, 256, 256), dtype=np.uint16, chunks=(1, 256, 256)), name="stack")
+    viewer.add_image(zarr.zeros(shape=(4, 128, 128), chunks=(1, 128, 128), dtype="uint8"))
+    app = Application.get_app("napari")  # napari's app-model, as its menus use it
+    assert app is not None
+    app.commands.execute_command("napari.canvas.toggle_scale_bar").result()
+    try:
+        viewer.window.add_plugin_dock_widget("napari-console")
+    except Exception as e:  # the plugin may not be installed everywhere
+        print(f"(napari-console widget not opened: {e})", file=sys.stderr)
+    pump(2.0)
+    viewer.close()
+    pump(0.5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
