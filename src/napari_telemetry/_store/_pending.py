@@ -6,6 +6,8 @@ import logging
 from datetime import date
 from pathlib import Path
 
+import filelock
+
 from napari_telemetry.schema import RECORD_LEVEL, Level
 
 from . import _files, _stats
@@ -96,3 +98,8 @@ def delete(level: Level | None = None, batch_key: str | None = None) -> int:
     except OSError as e:
         log.warning("could not delete pending telemetry: %s", type(e).__name__)
     return removed
+
+
+def locked() -> filelock.FileLock:
+    """The pending lock, for callers outside the store that bump counters."""
+    return _files.lock()

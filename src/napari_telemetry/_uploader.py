@@ -1,0 +1,223 @@
+"""The uploader: a daemon thread that sends finished days as batches, one stream per level."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import filelock
+
+from . import _consent, _identity, _paths, _switches, _upload_state
+from ._store import _pending, _stats
+from ._store._batches import build
+from ._store._files import DayFile
+from ._transport import Transport, TransportError, get_transport
+from ._upload_state import LevelState
+from ._version import __version__
+from .schema import Level
+
+log = logging.getLogger("napari_telemetry")
+TIMEOUT = 10.0
+FIRST_CHECK = 30.0
+CHECK_EVERY = 600.0
+SENT_KEEP_DAYS = 60
+
+
+@dataclass
+class SendReport:
+    """What one round of sending did, in words a user can read."""
+
+    sent: int = 0
+    dropped: int = 0
+    kept: int = 0
+    debug: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = f"{self.sent} batch(es) sent, {self.dropped} refused, {self.kept} kept for later"
+        if self.debug:
+            head = "NAPARI_TELEMETRY_DEBUG is set: nothing was sent, " + head
+        return "\n".join([head, *self.notes])
+
+
+class Uploader:
+    """Sends pending batches from a daemon thread; ``send_now`` sends on the calling thread."""
+
+    def __init__(
+        self,
+        transport: Transport | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._transport = transport
+        self._now = now or (lambda: datetime.now(UTC))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the background thread (idempotent)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self._run, name="napari-telemetry-uploader", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self, timeout: float = 0.5) -> None:
+        """Ask the thread to stop; waits at most *timeout* (it is a daemon either way)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def next_attempt(self, level: Level) -> datetime | None:
+        """When *level*'s stream may be sent next (None: at the next check)."""
+        return _upload_state.load()[level].blocked_until(self._now())
+
+    def send_now(self, *, force: bool = False) -> SendReport:
+        """Send what is due now; *force* includes today's records and ignores the waits."""
+        report = SendReport(debug=_switches.debug())
+        try:
+            with filelock.FileLock(_paths.data_dir() / "uploader.lock", timeout=0):
+                self._round(force, report)
+        except filelock.Timeout:
+            report.notes.append("another napari process is sending right now")
+        except OSError as e:
+            report.notes.append(f"could not send: {e}")
+        return report
+
+    def _run(self) -> None:
+        wait = FIRST_CHECK
+        while not self._stop.wait(wait):
+            wait = CHECK_EVERY
+            try:
+                report = self.send_now()
+                log.debug("telemetry upload round: %s", report)
+            except Exception:  # never let the thread die on a surprise
+                log.debug("telemetry upload round failed", exc_info=True)
+
+    def _round(self, force: bool, report: SendReport) -> None:
+        states = _upload_state.load()
+        now = self._now()
+        decision = _consent.effective_level()
+        if decision.level is Level.NONE:
+            report.notes.append(f"telemetry is off: {decision.reason}")
+        for level in decision.level.streams():
+            self._level(level, states[level], now, force, report)
+        _upload_state.save(states)
+        _purge_sent()
+
+    def _level(
+        self, level: Level, state: LevelState, now: datetime, force: bool, report: SendReport
+    ) -> None:
+        url = _switches.batches_url(level)
+        blocked = state.blocked_until(now)
+        if url is None:
+            report.notes.append(f"{level.value}: no usable collector URL")
+            return
+        if blocked is not None and not force:
+            report.notes.append(f"{level.value}: next attempt after {blocked:%Y-%m-%d %H:%M} UTC")
+            return
+        batches = _pending.seal(level, include_today=force, today=date.today())
+        if not batches:
+            return
+        state.last = now
+        for day in batches:
+            if not self._send_day(level, day, url, state, now, report):
+                break
+
+    def _send_day(
+        self,
+        level: Level,
+        day: DayFile,
+        url: str,
+        state: LevelState,
+        now: datetime,
+        report: SendReport,
+    ) -> bool:
+        """Send one sealed file's envelopes; False when the level must wait (backoff)."""
+        built = build(day, _consent.token_valid)
+        with _pending.locked():
+            _stats.bump(stale_consent=built.stale, invalid_records=built.invalid)
+        for envelope in built.envelopes:
+            if report.debug:
+                log.warning(
+                    "NAPARI_TELEMETRY_DEBUG: would send to %s: %s", url, json.dumps(envelope)
+                )
+                continue
+            outcome, retry_after = self._post(url, envelope, report)
+            if outcome == "keep":
+                state.failed(now, retry_after)
+                report.kept += 1
+                return False
+            if outcome == "sent":
+                state.succeeded()
+        if not report.debug:
+            _pending.remove(day)
+        return True
+
+    def _post(
+        self, url: str, envelope: dict[str, Any], report: SendReport
+    ) -> tuple[str, float | None]:
+        """POST one envelope: ("sent" | "dropped" | "keep", Retry-After seconds)."""
+        body = gzip.compress(json.dumps(envelope, separators=(",", ":")).encode())
+        headers = {
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+            "User-Agent": f"napari-telemetry/{__version__}",
+        }
+        try:
+            response = (self._transport or get_transport()).post(url, body, headers, TIMEOUT)
+        except TransportError as e:
+            report.notes.append(f"{envelope['level']}: {e}; kept for later")
+            return "keep", None
+        status = response.status
+        if 200 <= status < 300:
+            _keep_copy(envelope)
+            report.sent += 1
+            return "sent", None
+        if 400 <= status < 500 and status not in (408, 429):
+            with _pending.locked():
+                _stats.bump(rejected_batches=1)
+            report.dropped += 1
+            report.notes.append(
+                f"{envelope['level']}: the collector refused a batch (HTTP {status})"
+            )
+            return "dropped", None
+        report.notes.append(f"{envelope['level']}: HTTP {status}; kept for later")
+        return "keep", response.retry_after
+
+
+def _keep_copy(envelope: dict[str, Any]) -> None:
+    level = Level(envelope["level"])
+    path = _paths.sent_dir(level.value) / f"{envelope['batch_id']}.json"
+    _paths.write_json(path, envelope)
+    _identity.mark_reported(level)
+
+
+def _purge_sent() -> None:
+    """Forget copies of sent batches after 60 days."""
+    cutoff = time.time() - SENT_KEEP_DAYS * 86400
+    root = _paths.sent_dir()
+    for path in root.glob("*/*.json") if root.is_dir() else ():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue
+
+
+_uploader: Uploader | None = None
+
+
+def get_uploader() -> Uploader:
+    """The process-wide uploader (not started until ``start()``)."""
+    global _uploader
+    if _uploader is None:
+        _uploader = Uploader()
+    return _uploader
