@@ -47,4 +47,5 @@ class IdsTable(QWidget):
         self._controller.decisionChanged.connect(lambda _: self.reload())
 
     def _on_ids_loaded(self, ids: Any) -> None:
-        self._table.value = {"data": [list(pair) for pair in ids], "columns": list(_COLUMNS)}
+        pairs = list(ids)
+        self._table.value = {name: [p[i] for p in pairs] for i, name in enumerate(_COLUMNS)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import (
     QFormLayout,
@@ -30,6 +32,18 @@ _LEVEL_LABELS = {
 }
 
 
+class LevelChoice(Enum):
+    """The levels as the switch shows them (lower case, "none (off)")."""
+
+    NONE = Level.NONE
+    BASIC = Level.BASIC
+    MIDDLE = Level.MIDDLE
+    FULL = Level.FULL
+
+    def __str__(self) -> str:
+        return _LEVEL_LABELS[self.value]
+
+
 class SettingsDock(QWidget):
     """Change the level (it takes effect at once) and act on your data."""
 
@@ -42,9 +56,7 @@ class SettingsDock(QWidget):
         self._controller = controller or get_controller()
         self._level = QLabel()
         self._reason = wrapping_label()
-        self._level_combo = QEnumComboBox(enum_class=Level)
-        for i, level in enumerate(Level):
-            self._level_combo.setItemText(i, _LEVEL_LABELS[level])
+        self._level_combo = QEnumComboBox(enum_class=LevelChoice)
         self._temporary = QToggleSwitch(f"Ask again after {TEMPORARY_DAYS} days")
         self._days = QSpinBox()
         self._days.setRange(1, 365)
@@ -98,7 +110,17 @@ class SettingsDock(QWidget):
         self._forget_btn.clicked.connect(self._controller.forget)
         self._disable_btn.clicked.connect(self._controller.disable)
 
-    def _on_level_changed(self, level: Level) -> None:
+    def level(self) -> Level:
+        """The level the switch shows."""
+        choice = self._level_combo.currentEnum()
+        return choice.value if isinstance(choice, LevelChoice) else Level.NONE
+
+    def setLevel(self, level: Level) -> None:
+        """Choose *level*, as the user does with the switch."""
+        self._level_combo.setCurrentEnum(LevelChoice(level))
+
+    def _on_level_changed(self, choice: LevelChoice) -> None:
+        level = choice.value
         decision = self._controller.decision()
         if decision is not None and level is decision.agreed_level:
             return  # the combo is only showing the stored choice
@@ -120,7 +142,7 @@ class SettingsDock(QWidget):
         self._level.setText(f"<b>{_LEVEL_LABELS[decision.level]}</b>")
         self._reason.setText(decision.reason)
         self._level_combo.blockSignals(True)
-        self._level_combo.setCurrentEnum(decision.agreed_level)
+        self._level_combo.setCurrentEnum(LevelChoice(decision.agreed_level))
         self._level_combo.blockSignals(False)
         self._temporary.blockSignals(True)
         self._temporary.setChecked(decision.expires is not None)

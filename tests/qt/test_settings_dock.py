@@ -1,0 +1,163 @@
+"""The settings dock over the real core (files in the test folder) and, for faults, a fake."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from qtpy.QtCore import Qt
+
+from napari_telemetry import _consent, _paths, _store
+from napari_telemetry._qt import SettingsDock
+from napari_telemetry.schema import Level
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from napari_telemetry._qt import TelemetryController
+
+    from ._fakes import FakeCore
+
+
+def _dock(qtbot: QtBot, controller: TelemetryController) -> SettingsDock:
+    dock = SettingsDock(controller)
+    qtbot.addWidget(dock)
+    return dock
+
+
+def _session(n: int = 1) -> None:
+    recorder = _store.get_recorder()
+    for i in range(n):
+        recorder.count("session", ("0.9.2", "3.11.7", "Linux", f"debian-{i}", "x86_64"))
+    recorder.flush(timeout=2)
+
+
+def test_level_change_persists_and_is_honoured_at_once(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    dock = _dock(qtbot, real_controller)
+    assert dock.level() is Level.NONE
+    dock.setLevel(Level.MIDDLE)
+    # persisted: a fresh read of the consent record agrees
+    assert _consent.effective_level().level is Level.MIDDLE
+    # honoured at once: the live recorder moved too, and records now count
+    assert _store.get_recorder().level is Level.MIDDLE
+    _session()
+    assert _store.get_recorder().pending_count() == 1
+    assert "middle" in dock._level.text()
+
+
+def test_lowering_the_level_drops_what_is_pending_above_it(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    _consent.record_consent(Level.FULL)
+    dock = _dock(qtbot, real_controller)
+    _store.get_recorder().count("plugin", ("napari-svg", "0.2.1"))
+    _session()
+    assert {b["level"] for b in _store.preview()} == {"basic", "middle"}
+    dock.setLevel(Level.BASIC)
+    assert not any(_paths.pending_dir("middle").glob("*.jsonl"))
+    assert any(_paths.pending_dir("basic").glob("*.jsonl"))
+
+
+def test_disable_deletes_pending_data(qtbot: QtBot, real_controller: TelemetryController) -> None:
+    _consent.record_consent(Level.BASIC)
+    dock = _dock(qtbot, real_controller)
+    _session(3)
+    assert _store.preview()
+    qtbot.mouseClick(dock._disable_btn, Qt.MouseButton.LeftButton)
+    assert _consent.effective_level().level is Level.NONE
+    assert _store.preview(Level.BASIC) == []
+    assert dock.level() is Level.NONE
+
+
+def test_temporary_agreement_shows_its_expiry(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    dock = _dock(qtbot, real_controller)
+    dock._temporary.setChecked(True)
+    dock.setLevel(Level.BASIC)
+    expires = date.today() + timedelta(days=30)
+    assert _consent.effective_level().expires == expires
+    assert dock._expiry.text() == expires.isoformat()
+
+
+def test_expired_temporary_consent_turns_off_and_asks_again(
+    qtbot: QtBot, real_controller: TelemetryController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _consent.record_consent(Level.FULL, days=30, today=date.today() - timedelta(days=31))
+    dock = _dock(qtbot, real_controller)
+    assert "off" in dock._level.text()
+    decision = real_controller.decision()
+    assert decision is not None and decision.source == "expired"
+    monkeypatch.setattr("napari_telemetry._switches.ci_reason", lambda: None)
+    assert _consent.effective_level(interactive=True).should_ask
+
+
+def test_env_var_locks_the_controls_and_says_why(
+    qtbot: QtBot, real_controller: TelemetryController, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _consent.record_consent(Level.FULL)
+    monkeypatch.setenv("NAPARI_TELEMETRY", "0")
+    dock = _dock(qtbot, real_controller)
+    assert not dock._level_combo.isEnabled()
+    assert "NAPARI_TELEMETRY" in dock._level_combo.toolTip()
+    assert dock._disable_btn.isEnabled()  # switching off is always possible
+
+
+def test_endpoints_and_ids_are_listed(qtbot: QtBot, real_controller: TelemetryController) -> None:
+    dock = _dock(qtbot, real_controller)
+    assert "http://127.0.0.1:9/basic" in dock._endpoints.text()
+    qtbot.waitUntil(lambda: len(dock._ids.rows()) == 9)
+    week, uid = dock._ids.rows()[0]
+    assert week.startswith(str(date.today().isocalendar().year)) and len(uid) == 32
+
+
+def test_store_raising_in_a_callback_is_a_message_in_the_widget(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    dock = _dock(qtbot, fake_controller)
+    fake_core.fail["record_consent"] = RuntimeError("disk on fire")
+    dock.setLevel(Level.FULL)
+    assert dock._banner.isError()
+    assert "disk on fire" in dock._banner.text()
+    # the dock still shows what is true: nothing was agreed
+    assert dock.level() is Level.NONE
+
+
+def test_uploader_raising_in_send_now_is_a_message(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    dock = _dock(qtbot, fake_controller)
+    fake_core.fail["send_now"] = ConnectionError("collector unreachable")
+    qtbot.mouseClick(dock._send_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "collector unreachable" in dock._banner.text())
+    assert dock._banner.isError()
+
+
+def test_forget_me_runs_off_the_gui_thread_and_reloads_ids(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    dock = _dock(qtbot, fake_controller)
+    qtbot.waitUntil(lambda: len(dock._ids.rows()) == 2)
+    qtbot.mouseClick(dock._forget_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock._ids.rows() == [("2026-W48", "c" * 32)])
+    assert "deletion requested" in dock._banner.text()
+
+
+def test_unwritable_data_folder_is_a_message_not_a_crash(
+    qtbot: QtBot,
+    real_controller: TelemetryController,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the telemetry folder should be")
+    monkeypatch.setenv("NAPARI_TELEMETRY_DIR", str(blocker / "telemetry"))
+    dock = _dock(qtbot, real_controller)
+    dock.setLevel(Level.BASIC)
+    assert dock._banner.isError()
+    assert "change the telemetry level" in dock._banner.text()
+    assert _consent.effective_level().level is Level.NONE

@@ -1,0 +1,85 @@
+"""The status-bar indicator as a widget, and mounting it where napari is missing or odd."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QMainWindow
+
+from napari_telemetry._qt import StatusIndicator, install_status_indicator
+from napari_telemetry.schema import Level
+
+from ._fakes import make_batch
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from napari_telemetry._qt import TelemetryController
+
+    from ._fakes import FakeCore
+
+
+def _indicator(qtbot: QtBot, controller: TelemetryController) -> StatusIndicator:
+    indicator = StatusIndicator(controller)
+    qtbot.addWidget(indicator)
+    return indicator
+
+
+def test_text_follows_the_level(qtbot: QtBot, fake_controller: TelemetryController) -> None:
+    indicator = _indicator(qtbot, fake_controller)
+    assert indicator.text() == "Telemetry off"
+    assert indicator.styleSheet()  # muted when off
+    fake_controller.set_level(Level.MIDDLE)
+    assert indicator.text() == "Telemetry: middle"
+    assert indicator.styleSheet() == ""
+
+
+def test_tooltip_has_pending_count_and_next_send(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    fake_core.pending = [make_batch(n_records=7)]
+    fake_controller.set_level(Level.BASIC)
+    indicator = _indicator(qtbot, fake_controller)
+    qtbot.waitUntil(lambda: "7 records pending" in indicator.toolTip())
+    assert "Next send: 2026-11-29 12:00" in indicator.toolTip()
+
+
+def test_tooltip_follows_new_records(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    fake_controller.set_level(Level.BASIC)
+    indicator = _indicator(qtbot, fake_controller)
+    qtbot.waitUntil(lambda: "0 records pending" in indicator.toolTip())
+    fake_core.pending = [make_batch(n_records=2)]
+    fake_core.notify()
+    qtbot.waitUntil(lambda: "2 records pending" in indicator.toolTip())
+
+
+def test_click_asks_for_the_preview(qtbot: QtBot, fake_controller: TelemetryController) -> None:
+    indicator = _indicator(qtbot, fake_controller)
+    with qtbot.waitSignal(indicator.previewRequested):
+        qtbot.mouseClick(indicator, Qt.MouseButton.LeftButton)
+
+
+def test_mounted_once_per_window(qtbot: QtBot, fake_controller: TelemetryController) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    viewer = SimpleNamespace(window=SimpleNamespace(main_menu=window.menuBar()))
+    first = install_status_indicator(viewer, fake_controller)
+    assert first is not None
+    assert install_status_indicator(viewer, fake_controller) is first
+    assert window.statusBar().findChildren(StatusIndicator) == [first]
+
+
+def test_no_status_bar_means_no_indicator_not_an_error(
+    qtbot: QtBot, fake_controller: TelemetryController
+) -> None:
+    assert install_status_indicator(SimpleNamespace(), fake_controller) is None
+    no_menu = SimpleNamespace(window=SimpleNamespace(main_menu=None))
+    assert install_status_indicator(no_menu, fake_controller) is None
+    odd = SimpleNamespace(
+        window=SimpleNamespace(main_menu=SimpleNamespace(window=lambda: SimpleNamespace()))
+    )
+    assert install_status_indicator(odd, fake_controller) is None
