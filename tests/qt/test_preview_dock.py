@@ -88,7 +88,8 @@ def test_reading_happens_off_the_gui_thread(
     fake_core.pending = [make_batch()]
     dock = _dock(qtbot, fake_controller)
     qtbot.waitUntil(lambda: len(dock.pendingPane().batches()) == 1)
-    assert threads and threading.main_thread() not in threads
+    assert threads
+    assert threading.main_thread() not in threads
 
 
 def test_fields_are_explained_on_hover_and_selection(

@@ -91,7 +91,8 @@ def test_expired_temporary_consent_turns_off_and_asks_again(
     dock = _dock(qtbot, real_controller)
     assert "off" in dock._level.text()
     decision = real_controller.decision()
-    assert decision is not None and decision.source == "expired"
+    assert decision is not None
+    assert decision.source == "expired"
     monkeypatch.setattr("napari_telemetry._switches.ci_reason", lambda: None)
     assert _consent.effective_level(interactive=True).should_ask
 
@@ -112,7 +113,8 @@ def test_endpoints_and_ids_are_listed(qtbot: QtBot, real_controller: TelemetryCo
     assert "http://127.0.0.1:9/basic" in dock._endpoints.text()
     qtbot.waitUntil(lambda: len(dock._ids.rows()) == 9)
     week, uid = dock._ids.rows()[0]
-    assert week.startswith(str(date.today().isocalendar().year)) and len(uid) == 32
+    assert week.startswith(str(date.today().isocalendar().year))
+    assert len(uid) == 32
 
 
 def test_store_raising_in_a_callback_is_a_message_in_the_widget(
