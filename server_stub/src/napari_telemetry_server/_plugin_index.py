@@ -52,7 +52,7 @@ class PluginIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int] | bool | None = False  # False: never looked
         self._index: dict[str, set[str] | None] = {}
 
     def allows(self, record: PluginRecord) -> bool:
