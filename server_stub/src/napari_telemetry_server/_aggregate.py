@@ -138,9 +138,9 @@ def _write(
     with engine.begin() as conn:
         for table in (db.weeks, *db.WEEKLY_TABLES):
             conn.execute(delete(table).where(table.c.week.in_(replaced)))
-        conn.execute(
-            insert(db.weeks), [_week_row(w, weekly[w], w in published, k) for w in replaced]
-        )
+        week_rows = [_week_row(w, weekly[w], w in published, k) for w in replaced]
+        if week_rows:
+            conn.execute(insert(db.weeks), week_rows)
         for spec, cells in results:
             rows = [_cell_row(spec, c) for c in cells]
             report.cells += len(rows)

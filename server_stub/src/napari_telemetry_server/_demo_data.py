@@ -203,3 +203,21 @@ def _recent(rng: random.Random, newest: int) -> int:
 
 def _bid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def make_batch(
+    level: str,
+    user_id: str,
+    week: str,
+    records: list[dict[str, Any]],
+    *,
+    first_report: bool = False,
+    install_age: str = "month",
+) -> Batch:
+    """One validated wire batch (for hand-made scenarios in tests and docs)."""
+    model = {"basic": BasicBatch, "middle": MiddleBatch, "full": FullBatch}[level]
+    return model.model_validate({
+        "level": level, "batch_id": uuid.uuid4(), "user_id": user_id, "week": week,
+        "first_report": first_report, "install_age": install_age, "client_version": "0.1.0",
+        "records": records,
+    })  # fmt: skip

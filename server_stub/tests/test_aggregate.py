@@ -1,0 +1,205 @@
+"""Aggregation: raw batches through the real storage in, thresholded weekly tables out."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from napari_telemetry_server._aggregate import aggregate
+from napari_telemetry_server._aggregate_rules import Denylist
+from napari_telemetry_server._cli import main
+from napari_telemetry_server._demo_data import make_batch
+from napari_telemetry_server._storage import Storage, make_engine
+
+WEEK, QUIET = "2026-W48", "2026-W47"
+
+
+def uid() -> str:
+    return uuid.uuid4().hex
+
+
+def session(
+    napari: str = "0.6.4", python: str = "3.12.4", os_name: str = "Linux"
+) -> dict[str, Any]:
+    return {
+        "type": "session", "napari_version": napari, "python_version": python,
+        "os_name": os_name, "os_version": "ubuntu-24", "arch": "x86_64", "launches": 3,
+    }  # fmt: skip
+
+
+def plugin(name: str, version: str = "1.0.0") -> dict[str, Any]:
+    return {"type": "plugin", "name": name, "version": version}
+
+
+def command(cid: str, owner: str, count: int = 2) -> dict[str, Any]:
+    return {"type": "command", "command_id": cid, "plugin": owner, "count": count}
+
+
+def seed_scenario(storage: Storage) -> dict[str, Any]:
+    """Week 48: 12 installs; week 47: 3 installs (below k=5). Returns the ids used."""
+    ids = [uid() for _ in range(12)]
+    for i, user in enumerate(ids):
+        napari = "0.5.6" if i == 0 else ("0.7.0" if i < 4 else "0.6.4")
+        python = "3.12.8" if i % 2 else "3.12.4"  # both count as 3.12
+        age = "week" if i < 5 else "older"
+        first = make_batch("basic", user, WEEK, [session(napari, python)], first_report=i < 5,
+                           install_age=age)  # fmt: skip
+        storage.insert_batch(first)
+        # A second day of the same week: the same id, counted once.
+        storage.insert_batch(make_batch("basic", user, WEEK, [session(napari, python)]))
+        plugins = [plugin("napari-svg", "1.0.0" if i < 8 else "1.1.0")]
+        if i < 2:
+            plugins.append(plugin("napari-rare-two"))
+        if i == 0:
+            plugins.append(plugin("napari-secret-lab"))
+        if i in (2, 3, 4):
+            plugins.append(plugin("napari-three"))
+        storage.insert_batch(make_batch("middle", user, WEEK, plugins))
+        records = [command("napari:window:file:open_files_dialog", "napari", 4)]
+        if i < 3:
+            records.append(command("napari:layer:duplicate", "napari", 1))
+        storage.insert_batch(make_batch("full", user, WEEK, records))
+    quiet = [uid() for _ in range(3)]
+    for user in quiet:
+        storage.insert_batch(make_batch("basic", user, QUIET, [session()]))
+        storage.insert_batch(make_batch("middle", user, QUIET, [plugin("napari-svg")]))
+    return {"ids": ids + quiet}
+
+
+def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture
+def scenario(storage: Storage, db_url: str, tmp_path: Path) -> dict[str, Any]:
+    info = seed_scenario(storage)
+    out = tmp_path / "aggregates.sqlite"
+    info["report"] = aggregate(db_url, out)
+    info["out"] = out
+    info["db_url"] = db_url
+    return info
+
+
+def test_weekly_installs_new_installs_and_the_week_below_k(scenario: dict[str, Any]) -> None:
+    weeks = rows(scenario["out"], "SELECT week, status, active_installs, new_installs FROM weeks")
+    assert sorted(weeks) == [(QUIET, "below_threshold", None, None), (WEEK, "published", 12, 5)]
+    for table in ("environment", "plugins", "plugin_versions", "commands", "layers"):
+        assert rows(scenario["out"], f"SELECT * FROM {table} WHERE week = '{QUIET}'") == []
+    assert scenario["report"].below_threshold == [QUIET]
+
+
+def test_environment_folds_rare_values_and_counts_python_minor(scenario: dict[str, Any]) -> None:
+    env = rows(scenario["out"], "SELECT dimension, value, installs FROM environment ORDER BY 1, 2")
+    assert ("napari_version", "0.6.4", 8) in env
+    # 0.5.6 (1 install) and 0.7.0 (3) are each below k; together they are 4, still below: gone.
+    assert not [r for r in env if r[0] == "napari_version" and r[1] in ("0.5.6", "0.7.0", "other")]
+    assert ("python_version", "3.12", 12) in env
+    assert ("install_age", "week", 5) in env
+    assert ("install_age", "older", 7) in env
+
+
+def test_rare_plugins_fold_into_other_counted_by_distinct_ids(scenario: dict[str, Any]) -> None:
+    plugins = dict(rows(scenario["out"], "SELECT plugin, installs FROM plugins"))
+    # rare-two (ids 0, 1), secret-lab (id 0), three (ids 2, 3, 4): 5 distinct ids, not 6.
+    assert plugins == {"napari-svg": 12, "other": 5}
+    versions = rows(scenario["out"], "SELECT plugin, version, installs FROM plugin_versions")
+    assert sorted(versions) == [("napari-svg", "1.0.0", 8)]  # 1.1.0 has 4: suppressed
+
+
+def test_commands_per_owning_plugin(scenario: dict[str, Any]) -> None:
+    cmds = rows(scenario["out"], "SELECT plugin, command_id, users, calls FROM commands")
+    assert cmds == [("napari", "napari:window:file:open_files_dialog", 12, 48)]
+
+
+def test_raw_ids_never_reach_the_aggregate_file(scenario: dict[str, Any]) -> None:
+    blob = scenario["out"].read_bytes()
+    assert all(i.encode() not in blob for i in scenario["ids"])
+    assert b"napari-secret-lab" not in blob
+    assert rows(scenario["out"], "PRAGMA journal_mode") == [("delete",)]
+
+
+def test_idempotent_per_week_and_old_weeks_are_kept(
+    scenario: dict[str, Any], storage: Storage
+) -> None:
+    out, url = scenario["out"], scenario["db_url"]
+    before = rows(out, "SELECT * FROM plugins ORDER BY 1, 2")
+    aggregate(url, out)
+    assert rows(out, "SELECT * FROM plugins ORDER BY 1, 2") == before
+    for _ in range(3):  # week 47 now has 6 installs: republished as a whole
+        user = uid()
+        storage.insert_batch(make_batch("basic", user, QUIET, [session()]))
+        storage.insert_batch(make_batch("middle", user, QUIET, [plugin("napari-svg")]))
+    storage.forget(scenario["ids"][:12])  # week 48 has left the raw database
+    aggregate(url, out)
+    assert rows(out, f"SELECT status, active_installs FROM weeks WHERE week='{QUIET}'") == [
+        ("published", 6)
+    ]
+    assert rows(
+        out, f"SELECT installs FROM plugins WHERE week='{WEEK}' AND plugin='napari-svg'"
+    ) == [(12,)]
+
+
+def test_rolling_means_cover_known_weeks(scenario: dict[str, Any]) -> None:
+    means = rows(
+        scenario["out"],
+        "SELECT window, mean_installs, weeks_covered FROM rolling_installs "
+        f"WHERE week='{WEEK}' ORDER BY 1",
+    )
+    assert means == [(4, 6.0, 2), (13, 6.0, 2), (52, 6.0, 2)]  # (12 + 0 below k) / 2
+
+
+def test_denylist_keeps_a_value_out_of_every_table(
+    storage: Storage, db_url: str, tmp_path: Path
+) -> None:
+    seed_scenario(storage)
+    out = tmp_path / "agg.sqlite"
+    aggregate(db_url, out, deny=Denylist(frozenset({"napari-svg", "0.6.4"})))
+    blob = out.read_bytes()
+    assert b"napari-svg" not in blob
+    assert b"0.6.4" not in blob
+
+
+def test_empty_raw_database_completes(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.sqlite"
+    Storage(make_engine(raw)).engine.dispose()
+    report = aggregate(raw, tmp_path / "agg.sqlite")
+    assert report.published == []
+    assert report.skipped_tables == {}
+    assert report.cells == 0
+
+
+def test_partially_corrupt_raw_database_reports_what_it_skipped(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.sqlite"
+    engine = make_engine(raw)
+    seed_scenario(Storage(engine))
+    engine.dispose()
+    with closing(sqlite3.connect(raw)) as conn, conn:
+        conn.execute("DROP TABLE command_records")
+        conn.execute("UPDATE session_records SET week = 'garbage' WHERE rowid IN "
+                     "(SELECT rowid FROM session_records LIMIT 2)")  # fmt: skip
+    report = aggregate(raw, tmp_path / "agg.sqlite")
+    assert report.published == [WEEK]
+    assert "command_records" in report.skipped_tables
+    assert report.skipped_rows == {"session_records": 2}
+    text = "\n".join(report.lines())
+    assert "skipped 2 malformed rows in session_records" in text
+    assert "skipped table command_records" in text
+    assert rows(tmp_path / "agg.sqlite", "SELECT installs FROM plugins WHERE plugin='napari-svg'")
+
+
+def test_cli_k_option_and_a_missing_database(
+    storage: Storage, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_scenario(storage)
+    out = tmp_path / "agg.sqlite"
+    assert main(["aggregate", "--db", db_url, "--out", str(out), "--k", "13"]) == 0
+    assert rows(out, "SELECT status FROM weeks") == [("below_threshold",), ("below_threshold",)]
+    assert "weeks below the threshold" in capsys.readouterr().out
+    assert main(["aggregate", "--db", str(tmp_path / "nope.sqlite"), "--out", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err

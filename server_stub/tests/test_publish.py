@@ -1,0 +1,156 @@
+"""The static site: built from the aggregate database only, thresholds and denylist applied."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from napari_telemetry_server._aggregate import aggregate
+from napari_telemetry_server._cli import main
+from napari_telemetry_server._demo_data import DemoShape, Synth, make_batch
+from napari_telemetry_server._publish import badge, publish
+from napari_telemetry_server._publish_data import size_label
+from napari_telemetry_server._storage import Storage, make_engine
+
+LAST, QUIET = "2026-W48", "2026-W40"
+SECRET = "napari-secret-lab"
+SESSION = {
+    "type": "session", "napari_version": "0.6.4", "python_version": "3.12.4",
+    "os_name": "Linux", "os_version": "ubuntu-24", "arch": "x86_64", "launches": 1,
+}  # fmt: skip
+
+
+def build_raw(raw: Path) -> list[str]:
+    """Six synthetic weeks, one quiet week of 3 installs, one user with a unique plugin."""
+    engine = make_engine(raw)
+    storage = Storage(engine)
+    ids = []
+    for batch in Synth(3, DemoShape(weeks=6, first_week_users=40, last_week_users=90)).batches(
+        LAST
+    ):
+        storage.insert_batch(batch)
+        ids.append(batch.user_id)
+    for _ in range(3):
+        user = uuid.uuid4().hex
+        storage.insert_batch(make_batch("basic", user, QUIET, [SESSION]))
+        ids.append(user)
+    lonely = uuid.uuid4().hex
+    storage.insert_batch(make_batch("basic", lonely, LAST, [SESSION]))
+    mine = [{"type": "plugin", "name": SECRET, "version": "2.0.0"}]
+    storage.insert_batch(make_batch("middle", lonely, LAST, mine))
+    used = [{"type": "command", "command_id": f"{SECRET}.run", "plugin": SECRET, "count": 9}]
+    storage.insert_batch(make_batch("full", lonely, LAST, used))
+    engine.dispose()
+    return [*ids, lonely]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("publish")
+    ids = build_raw(root / "raw.sqlite")
+    aggregate(root / "raw.sqlite", root / "aggregates.sqlite")
+    report = publish(root / "aggregates.sqlite", root / "site", public_key=b"PUBLIC KEY PEM\n")
+    return {"root": root, "ids": ids, "site": root / "site", "report": report}
+
+
+def site_text(site: Path) -> dict[str, str]:
+    return {str(p.relative_to(site)): p.read_text("utf-8") for p in site.rglob("*") if p.is_file()}
+
+
+def test_every_file_of_the_site_is_written(built: dict[str, Any]) -> None:
+    site = built["site"]
+    for name in ("index.html", "aggregates.json", "public_key.pem", "assets/vega.min.js",
+                 "assets/vega-lite.min.js", "assets/vega-embed.min.js",
+                 "assets/app.js"):  # fmt: skip
+        assert (site / name).is_file(), name
+    tables = {p.stem for p in (site / "csv").glob("*.csv")}
+    assert tables == {"weeks", "environment", "plugins", "plugin_versions", "commands", "layers",
+                      "rolling_installs", "rolling_plugins"}  # fmt: skip
+    doc = json.loads((site / "aggregates.json").read_text())
+    assert doc["k"] == 5
+    assert set(doc["tables"]) == tables
+    with (site / "csv" / "plugins.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == len(doc["tables"]["plugins"]) > 10
+
+
+def test_badges_are_shields_endpoint_json(built: dict[str, Any]) -> None:
+    svg = json.loads((built["site"] / "badges" / "napari-svg.json").read_text())
+    assert svg["schemaVersion"] == 1
+    assert svg["label"] == "napari weekly installs"
+    assert re.fullmatch(r"[0-9,]+\+", svg["message"])
+    assert badge(3.0, 5)["message"] == "< 5"
+    assert badge(120.0, 5)["message"] == "100+"
+
+
+def test_a_unique_plugin_of_one_user_appears_nowhere(built: dict[str, Any]) -> None:
+    for name, text in site_text(built["site"]).items():
+        assert SECRET not in text, name
+    assert not (built["site"] / "badges" / f"{SECRET}.json").exists()
+
+
+def test_raw_ids_appear_in_no_published_file(built: dict[str, Any]) -> None:
+    ids = set(built["ids"])
+    hexes = re.compile(r"[0-9a-f]{32}")
+    for name, text in site_text(built["site"]).items():
+        assert not ids.intersection(hexes.findall(text)), name
+
+
+def test_a_week_below_k_publishes_only_that_fact(built: dict[str, Any]) -> None:
+    doc = json.loads((built["site"] / "aggregates.json").read_text())
+    weeks = {r["week"]: r for r in doc["tables"]["weeks"]}
+    assert weeks[QUIET]["status"] == "below_threshold"
+    assert weeks[QUIET]["active_installs"] is None
+    assert weeks[QUIET]["new_installs"] is None
+    for name, rows in doc["tables"].items():
+        if name not in ("weeks", "rolling_installs", "rolling_plugins"):
+            assert not [r for r in rows if r["week"] == QUIET], name
+
+
+def test_page_loads_nothing_from_the_internet(built: dict[str, Any]) -> None:
+    html = (built["site"] / "index.html").read_text()
+    assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html)
+    assert "lower bound" in html
+    assert "weekly id" in html
+    assert "k = 5" in html
+
+
+def test_republishing_with_a_denylist_removes_a_value_everywhere(
+    built: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    agg = built["root"] / "aggregates.sqlite"
+    assert main(["publish", "--out", str(site), "--aggregates", str(agg)]) == 0
+    assert "napari-animation" in (site / "index.html").read_text()
+    assert (site / "badges" / "napari-animation.json").exists()
+    deny = tmp_path / "denylist.txt"
+    deny.write_text("# reported on 2026-11-20\nNAPARI-ANIMATION\n")
+    args = ["publish", "--out", str(site), "--aggregates", str(agg), "--denylist", str(deny)]
+    assert main(args) == 0
+    assert "left out" in capsys.readouterr().out
+    for name, text in site_text(site).items():
+        assert "napari-animation" not in text, name
+    with closing(sqlite3.connect(agg)) as conn:  # the aggregate database itself is untouched
+        sql = "SELECT count(*) FROM plugins WHERE plugin='napari-animation'"
+        assert conn.execute(sql).fetchone()[0] > 0
+
+
+def test_publish_without_an_aggregate_database_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["publish", "--out", str(tmp_path / "s"), "--aggregates", str(tmp_path / "none.sqlite")]
+    assert main(args) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_size_labels() -> None:
+    assert [size_label(v) for v in ("-1", "9", "20", "31")] == [
+        "unknown", "≤ 512 B", "≤ 1 MiB", "≤ 2 GiB"]  # fmt: skip
