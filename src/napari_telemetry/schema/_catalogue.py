@@ -52,35 +52,40 @@ def catalogue() -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for level in SENDING_LEVELS:
         for model in RECORD_TYPES[level]:
-            rows.extend(_model_rows(level, model))
-    for name, info in BatchBase.model_fields.items():
-        rows.append(_row("all", "envelope", name, info.annotation, info.description))
+            rows.extend(_model_rows(level.value, model))
+    rows.extend(_model_rows("all", BatchBase, "envelope"))
     return rows
 
 
-def _model_rows(level: Level, model: type[WireModel]) -> list[dict[str, str]]:
-    rtype = model.model_fields["type"].default
+def _model_rows(level: str, model: type[WireModel], rtype: str = "") -> list[dict[str, str]]:
+    rtype = rtype or model.model_fields["type"].default
+    props = model.model_json_schema()["properties"]
     return [
-        _row(level.value, rtype, name, info.annotation, info.description)
+        {
+            "level": level,
+            "record": rtype,
+            "field": name,
+            "type": _type_name(props[name]),
+            "description": info.description or "",
+        }
         for name, info in model.model_fields.items()
     ]
 
 
-def _row(
-    level: str, rtype: str, name: str, annotation: Any, description: str | None
-) -> dict[str, str]:
-    return {
-        "level": level,
-        "record": rtype,
-        "field": name,
-        "type": _type_name(annotation),
-        "description": description or "",
-    }
-
-
-def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    return text.replace("typing.", "")
+def _type_name(prop: dict[str, Any]) -> str:
+    """A short JSON-Schema-style type: `string`, `integer from 0 to 64`, `one of …`, a constant."""
+    if "const" in prop:
+        return f"always `{prop['const']}`"
+    if "enum" in prop:
+        return "one of " + ", ".join(f"`{v}`" for v in prop["enum"])
+    kind = str(prop.get("type", "any"))
+    if prop.get("format") == "uuid":
+        return "string (UUID)"
+    if kind == "integer" and "minimum" in prop and "maximum" in prop:
+        return f"integer from {prop['minimum']} to {prop['maximum']}"
+    if kind == "string" and "maxLength" in prop:
+        return f"string (≤ {prop['maxLength']} characters)"
+    return kind
 
 
 def catalogue_markdown() -> str:

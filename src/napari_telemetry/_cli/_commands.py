@@ -1,0 +1,174 @@
+"""The verbs of ``napari-telemetry``; each returns an exit status and writes to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from napari_telemetry import _consent, _identity, _switches, _uploader
+from napari_telemetry._store import get_recorder, preview
+from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue, catalogue_markdown
+
+from ._status import status_lines
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit status 1."""
+
+
+def out(*lines: str) -> None:
+    """Write lines to stdout (the CLI's only output channel besides errors)."""
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+
+
+def preview_json(batches: list[dict[str, Any]]) -> str:
+    """The text ``preview --json`` prints for *batches*."""
+    return json.dumps(batches, indent=2, sort_keys=False)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    out(*status_lines())
+    return 0
+
+
+def cmd_enable(args: argparse.Namespace) -> int:
+    level = Level.parse(args.level)
+    before = _consent.effective_level()
+    if _switches.policy().locked:
+        raise UserError("the site policy is locked: your administrator decides here")
+    _consent.record_consent(level, days=args.days)
+    after = _consent.effective_level()
+    until = f" for {args.days} day(s)" if args.days else ""
+    out(f"You agreed to share at level {level.value}{until} in this environment.")
+    if after.level is not level:
+        out(f"Effective level: {after.level.value}, because {after.reason}.")
+    if before.level.rank > after.level.rank:
+        out("Pending data above the new level was deleted.")
+    out(
+        "See what is collected with `napari-telemetry catalogue`, "
+        "and what would be sent with `napari-telemetry preview`."
+    )
+    return 0
+
+
+def cmd_disable(args: argparse.Namespace) -> int:
+    pending = get_recorder().pending_count()
+    _consent.disable()
+    out(
+        "Telemetry is off in this environment; nothing more is recorded or sent.",
+        f"{pending} pending record(s) deleted.",
+    )
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    level = Level.parse(args.level) if args.level else None
+    batches = preview(level)
+    if args.json:
+        out(preview_json(batches))
+        return 0
+    if not batches:
+        out("Nothing is waiting to be sent.")
+    for batch in batches:
+        out(
+            f"batch {batch['batch_id']} → {batch['level']} stream, week {batch['week']}, "
+            f"id {batch['user_id']}, {len(batch['records'])} record(s)"
+        )
+        for record in batch["records"]:
+            fields = ", ".join(f"{k}={v}" for k, v in record.items() if k != "type")
+            out(f"  {record['type']}: {fields}")
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    report = _uploader.get_uploader().send_now(force=args.now)
+    out(str(report))
+    return 0
+
+
+def cmd_ids(args: argparse.Namespace) -> int:
+    try:
+        ids = _identity.recent_ids()
+    except _identity.SecretError as e:
+        raise UserError(f"{e}; run `napari-telemetry forget` to make a new one") from e
+    out(
+        "Your anonymous weekly ids (newest first). The collector cannot link them;",
+        "quote them to ask for deletion by e-mail, or run `napari-telemetry forget`.",
+        "",
+    )
+    out(*(f"{week}  {uid}" for week, uid in ids))
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    result = _identity.forget()
+    if result.ids:
+        out("Your ids of the last 9 weeks, whose data the collector was asked to delete:")
+        out(*(f"  {week}  {uid}" for week, uid in result.ids))
+    out(f"Deletion request: {result.message}.")
+    if result.replaced:
+        out("Your secret was replaced: from now on your ids are new and unrelated to these.")
+        out("Pending (unsent) data was deleted.")
+    if not result.reached:
+        out(f"To ask by e-mail instead, send the ids above to {_identity.PRIVACY_EMAIL}.")
+    if not result.replaced:
+        raise UserError("the secret could not be replaced (is the data folder writable?)")
+    return 0
+
+
+_CARRIES = {
+    Level.BASIC: "napari/Python/OS versions and launch counts",
+    Level.MIDDLE: "names and versions of installed public plugins",
+    Level.FULL: "counts of commands run and of layers added, by kind",
+}
+
+
+def cmd_endpoints(args: argparse.Namespace) -> int:
+    for level in SENDING_LEVELS:
+        url = _switches.batches_url(level)
+        if url is None:
+            out(f"{level.value:7} (no usable collector URL: nothing is sent)")
+            continue
+        parts = urlsplit(url)
+        out(
+            f"{level.value:7} {parts.scheme}://{parts.netloc}  POST {parts.path}  "
+            f"({_CARRIES[level]})"
+        )
+    for url in _identity.deletion_urls():
+        parts = urlsplit(url)
+        out(
+            f"{'delete':7} {parts.scheme}://{parts.netloc}  POST {parts.path}  "
+            "(deletion requests from `napari-telemetry forget`)"
+        )
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    if args.markdown:
+        sys.stdout.write(catalogue_markdown().rstrip("\n") + "\n")
+    elif args.json:
+        out(json.dumps(catalogue(), indent=2))
+    else:
+        for row in catalogue():
+            out(
+                f"{row['level']:7} {row['record']}.{row['field']}: {row['type']}",
+                f"        {row['description']}",
+            )
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "status": cmd_status,
+    "enable": cmd_enable,
+    "disable": cmd_disable,
+    "preview": cmd_preview,
+    "send": cmd_send,
+    "ids": cmd_ids,
+    "forget": cmd_forget,
+    "endpoints": cmd_endpoints,
+    "catalogue": cmd_catalogue,
+}
