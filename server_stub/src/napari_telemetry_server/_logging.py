@@ -10,9 +10,10 @@ from pathlib import Path
 
 LOG_DAYS = 14
 LOG_NAME = "collector.log"
+_H = r"[0-9A-Fa-f]{1,4}"
 _ADDRESS = re.compile(
     r"\b(?:\d{1,3}\.){3}\d{1,3}\b"  # IPv4
-    r"|(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"  # IPv6
+    rf"|(?<![\w:])(?:(?:{_H}:){{7}}{_H}|(?:{_H}(?::{_H})*)?::(?:{_H}(?::{_H})*)?)(?![\w:])"  # IPv6
 )
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
