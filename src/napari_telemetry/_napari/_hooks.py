@@ -1,0 +1,102 @@
+"""Reach napari's internals, each behind one function that degrades to None when it moved.
+
+Everything napari-telemetry relies on that napari does not document is listed here (and in
+docs/design.md); when one is missing, that part of the collection stops and a debug line says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger("napari_telemetry")
+
+
+def app_model_commands() -> Any | None:
+    """The command registry of napari's app-model application, or None."""
+    try:
+        from napari._app_model import get_app_model  # napari >= 0.5.5 (private module)
+
+        return get_app_model().commands
+    except (ImportError, AttributeError):
+        log.debug("napari._app_model.get_app_model is unavailable", exc_info=True)
+    try:
+        from app_model import Application  # public, but names napari's application by string
+
+        app = Application.get_app("napari")
+        return app.commands if app is not None else None
+    except (ImportError, AttributeError):
+        log.debug("app_model.Application.get_app('napari') is unavailable", exc_info=True)
+        return None
+
+
+def npe2_commands() -> Any | None:
+    """npe2's global command registry (resolves widgets, readers, writers, sample data)."""
+    try:
+        from npe2 import PluginManager
+
+        return PluginManager.instance().commands
+    except (ImportError, AttributeError):
+        log.debug("npe2's PluginManager command registry is unavailable", exc_info=True)
+        return None
+
+
+def npe2_manifests() -> list[Any]:
+    """Every registered npe2 manifest (enabled or not); empty when npe2 is unusable."""
+    try:
+        from npe2 import PluginManager
+
+        return list(PluginManager.instance().iter_manifests())
+    except Exception:
+        log.debug("npe2's plugin list is unavailable", exc_info=True)
+        return []
+
+
+def reader_commands(plugin: str) -> frozenset[str]:
+    """Command ids of *plugin*'s reader contributions."""
+    try:
+        from npe2 import PluginManager
+
+        mf = PluginManager.instance().get_manifest(plugin)
+        return frozenset(r.command for r in (mf.contributions.readers or ()))
+    except Exception:
+        return frozenset()
+
+
+def napari_version() -> str:
+    """napari's version string (``unknown`` if it cannot be read)."""
+    try:
+        import napari
+
+        return str(napari.__version__)
+    except Exception:
+        return "unknown"
+
+
+def current_viewer() -> Any | None:
+    """The viewer whose window is active, or None."""
+    try:
+        import napari
+
+        return napari.current_viewer()
+    except Exception:
+        log.debug("napari.current_viewer() failed", exc_info=True)
+        return None
+
+
+def layer_inserted(viewer: Any) -> Any | None:
+    """The ``viewer.layers.events.inserted`` emitter, or None."""
+    try:
+        return viewer.layers.events.inserted
+    except AttributeError:
+        log.debug("viewer.layers.events.inserted is unavailable", exc_info=True)
+        return None
+
+
+def main_window(viewer: Any) -> Any | None:
+    """The viewer's Qt main window (a parent for dialogs) through non-underscore attributes."""
+    try:
+        return viewer.window.main_menu.window()
+    except Exception:
+        log.debug("the viewer's main window is unavailable", exc_info=True)
+        return None

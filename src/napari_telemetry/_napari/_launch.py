@@ -1,0 +1,46 @@
+"""Start at launch: npe2's plugin discovery imports the package inside napari's first Viewer().
+
+The entry point ``napari_telemetry._manifest:napari.yaml`` names a sub-package, so npe2's
+``PluginManifest._from_entrypoint`` calls ``importlib.util.find_spec`` on it, which imports the
+parent package ``napari_telemetry`` (see docs/design.md, "Starting at launch"). That happens in
+``Viewer.__init__`` before the window and the QApplication exist, so the real start is posted to
+the Qt event loop and runs once napari's window is up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+log = logging.getLogger("napari_telemetry")
+
+
+def in_napari_gui() -> bool:
+    """Whether this import is napari building its first viewer (not npe2's CLI, not a test)."""
+    if "napari.window" not in sys.modules:  # imported by Viewer.__init__ before discovery
+        return False
+    return "pytest" not in sys.modules and "PYTEST_CURRENT_TEST" not in os.environ
+
+
+def on_import() -> None:
+    """Post :func:`launched` to the Qt event loop when this is napari's GUI; never raises."""
+    try:
+        if not in_napari_gui():
+            return
+        from qtpy.QtCore import QTimer
+
+        # A zero-delay single shot is a queued call: it is delivered by the event loop that
+        # napari.run() (or IPython's Qt loop) starts, after Viewer() has finished.
+        QTimer.singleShot(0, launched)
+    except Exception:
+        log.debug("napari-telemetry could not schedule its start", exc_info=True)
+
+
+def launched() -> None:
+    """Start telemetry for the viewer napari just opened (if it is still there)."""
+    from . import _hooks, _runtime
+
+    viewer = _hooks.current_viewer()
+    if viewer is not None:
+        _runtime.start(viewer)

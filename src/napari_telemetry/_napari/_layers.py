@@ -1,0 +1,117 @@
+"""Describe a layer's data from metadata only: never pixels, names, paths or shapes.
+
+Only ``type(data)``, ``data.shape``, ``data.dtype`` and, for pyramids, ``len(data)`` and
+``data[0]`` are touched. Those are metadata on numpy, dask, zarr and napari's ``MultiScaleData``;
+``np.asarray``, ``.compute()``, iteration and comparisons never happen here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import sysconfig
+from functools import cache
+from math import prod
+from typing import Any
+
+log = logging.getLogger("napari_telemetry")
+
+LayerKey = tuple[str, str, int, str, bool, int, int]
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DTYPE = re.compile(r"^[a-z0-9_<>|=]{1,24}$")
+_LAYER_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+_UNKNOWN_TYPE = "other.Other"
+MAX_BUCKET = 80
+
+
+def describe_layer(layer: Any) -> LayerKey | None:
+    """The ``LayerRecord`` key of *layer*, or None when it cannot be described safely."""
+    layer_type = type(layer).__name__
+    if not _LAYER_TYPE.match(layer_type):
+        return None
+    multiscale = _multiscale(layer)
+    data = getattr(layer, "data", None)
+    levels, top = _levels(data) if multiscale else (1, data)
+    shape = _shape(top)
+    ndim = len(shape) if shape is not None else _int(getattr(layer, "ndim", 0))
+    dtype, itemsize = _dtype(top)
+    bucket = size_bucket(shape, itemsize)
+    return (layer_type, data_type(top), min(ndim, 64), dtype, multiscale, levels, bucket)
+
+
+def data_type(obj: object) -> str:
+    """``<top-level module>.<class>`` of an installed library's type, e.g. ``dask.Array``.
+
+    Types defined in a user's own script or an unpackaged module fold to ``other.Other``: their
+    names are the user's, not a library's.
+    """
+    cls = type(obj)
+    top = str(getattr(cls, "__module__", "") or "").split(".")[0]
+    name = str(getattr(cls, "__name__", ""))
+    if not (_IDENT.match(top) and _IDENT.match(name)) or not _is_library(top):
+        return _UNKNOWN_TYPE
+    return f"{top[:40]}.{name[:60]}"
+
+
+@cache
+def _is_library(top: str) -> bool:
+    """Whether *top* is the standard library or a package installed in site-packages."""
+    if top == "builtins" or top in sys.stdlib_module_names:
+        return True
+    spec = getattr(sys.modules.get(top), "__spec__", None)
+    origin = str(getattr(spec, "origin", None) or "")
+    roots = {p for key in ("purelib", "platlib") if (p := sysconfig.get_paths().get(key))}
+    return bool(origin) and any(origin.startswith(root) for root in roots)
+
+
+def size_bucket(shape: tuple[int, ...] | None, itemsize: int | None) -> int:
+    """Exponent of the power of two just above ``prod(shape) * itemsize`` bytes; -1 if unknown."""
+    if shape is None or itemsize is None:
+        return -1
+    nbytes = prod(shape) * itemsize
+    return min(max(nbytes - 1, 0).bit_length(), MAX_BUCKET)
+
+
+def _multiscale(layer: Any) -> bool:
+    try:
+        return getattr(layer, "multiscale", False) is True
+    except Exception:
+        return False
+
+
+def _levels(data: Any) -> tuple[int, Any]:
+    try:
+        n = len(data)
+        return (min(max(n, 1), 64), data[0]) if n else (1, None)
+    except Exception:
+        return 1, None
+
+
+def _shape(data: Any) -> tuple[int, ...] | None:
+    try:
+        shape = data.shape
+        if not isinstance(shape, tuple) or len(shape) > 64:
+            return None
+        dims = tuple(
+            int(s) for s in shape if isinstance(s, int) or type(s).__name__.startswith("int")
+        )
+        return dims if len(dims) == len(shape) and all(d >= 0 for d in dims) else None
+    except Exception:
+        return None
+
+
+def _dtype(data: Any) -> tuple[str, int | None]:
+    try:
+        dtype = data.dtype
+        name = str(getattr(dtype, "name", ""))
+        itemsize = getattr(dtype, "itemsize", None)
+        if not _DTYPE.match(name):
+            return "unknown", None
+        return name, itemsize if isinstance(itemsize, int) and itemsize > 0 else None
+    except Exception:
+        return "unknown", None
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and value >= 0 else 0

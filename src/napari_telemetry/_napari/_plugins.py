@@ -1,0 +1,78 @@
+"""Which plugins may be named: public and stable (middle), or owning a command (full)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from napari_telemetry._public_index import PublicIndex, normalized_name
+
+log = logging.getLogger("napari_telemetry")
+
+CORE = "napari"
+# napari's built-in plugin is napari itself, and every user of this plugin has this plugin.
+NOT_PLUGINS = frozenset({CORE, "builtins", "napari-telemetry"})
+_COMMAND_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+
+
+def installed_public_plugins(
+    manifests: Iterable[Any], index: PublicIndex
+) -> list[tuple[str, str]]:
+    """``(normalized name, version)`` of each public, stable plugin among *manifests*.
+
+    A manifest whose metadata cannot be read is skipped (logged at debug), never fatal.
+    """
+    found: set[tuple[str, str]] = set()
+    for mf in manifests:
+        try:
+            key = _plugin_key(mf, index)
+        except Exception:
+            log.debug("skipping a plugin whose manifest cannot be read", exc_info=True)
+            continue
+        if key is not None:
+            found.add(key)
+    return sorted(found)
+
+
+def _plugin_key(mf: Any, index: PublicIndex) -> tuple[str, str] | None:
+    name = normalized_name(str(mf.name))
+    if name in NOT_PLUGINS or getattr(mf, "visibility", "public") != "public":
+        return None
+    meta = mf.package_metadata
+    version = getattr(meta, "version", None) if meta is not None else None
+    if not isinstance(version, str) or not index.is_public_stable(name, version):
+        return None
+    return name, version
+
+
+class CommandOwners:
+    """Map a command id to who may be named as its owner: ``napari``, a public plugin, or None.
+
+    npe2 requires a plugin's command ids to start with ``<plugin name>.``; napari's own ids start
+    with ``napari.`` (``napari:`` before 0.5). A command of a plugin that is not in the public
+    index is not counted at all: naming it "other" would still say a private plugin ran.
+    """
+
+    def __init__(self, index: PublicIndex | None) -> None:
+        self._index = index
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, command_id: str) -> str | None:
+        """The owner to record for *command_id*, or None to not count it (cached)."""
+        try:
+            return self._cache[command_id]
+        except KeyError:
+            owner = self._cache[command_id] = self._lookup(command_id)
+            return owner
+
+    def _lookup(self, command_id: str) -> str | None:
+        if not isinstance(command_id, str) or not _COMMAND_ID.match(command_id):
+            return None
+        if command_id.startswith(("napari.", "napari:")):
+            return CORE
+        head = normalized_name(command_id.split(".", 1)[0])
+        if head in NOT_PLUGINS or self._index is None or not self._index.is_public(head):
+            return None
+        return head

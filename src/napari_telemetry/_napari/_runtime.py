@@ -1,0 +1,187 @@
+"""Telemetry inside a napari process: start once, follow the level live, never raise."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import weakref
+from typing import Any
+
+from napari_telemetry import _public_index
+from napari_telemetry.schema import Level
+
+from . import _commands, _hooks
+from ._facts import session_key
+from ._layers import describe_layer
+from ._plugins import CommandOwners, installed_public_plugins
+
+log = logging.getLogger("napari_telemetry")
+_lock = threading.RLock()
+
+
+class _Runtime:
+    """What this process has done so far; one instance, reset by :func:`stop`."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self.session_done = False
+        self.plugins_done = False
+        self.applied = Level.NONE
+        self.owners = CommandOwners(None)
+        self.readers: dict[str, frozenset[str]] = {}
+        self.viewers: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.registries: list[tuple[Any, str]] = []
+
+    # --- the Counter protocol of _commands -------------------------------------------------
+    def owner(self, command_id: str) -> str | None:
+        return self.owners(command_id)
+
+    def count(self, command_id: str) -> str | None:
+        level = _recorder().level
+        if level is not self.applied:
+            catch_up(level)
+        if level is not Level.FULL:
+            return None
+        owner = self.owners(command_id)
+        if owner is not None:
+            _recorder().count("command", (command_id, owner))
+        return owner
+
+    def is_reader(self, command_id: str) -> bool:
+        plugin = command_id.split(".", 1)[0]
+        if plugin not in self.readers:
+            self.readers[plugin] = _hooks.reader_commands(plugin)
+        return command_id in self.readers[plugin]
+
+
+_rt = _Runtime()
+
+
+def _recorder() -> Any:
+    from napari_telemetry import _store
+
+    return _store.get_recorder()
+
+
+def start(viewer: Any | None = None, *, interactive: bool = True) -> None:
+    """Start (or re-check) telemetry in this napari process; idempotent, never raises."""
+    try:
+        with _lock:
+            _start(viewer, interactive)
+    except Exception:
+        log.debug("napari-telemetry could not start", exc_info=True)
+
+
+def _start(viewer: Any | None, interactive: bool) -> None:
+    from napari_telemetry import _consent
+
+    decision = _consent.effective_level(interactive=interactive)
+    if decision.level is Level.NONE and decision.locked:
+        return  # switched off by DO_NOT_TRACK, NAPARI_TELEMETRY=0 or a site policy: no hooks
+    if decision.should_ask and not _rt.asked:
+        _rt.asked = True
+        _ask(viewer)
+    _install()
+    if viewer is not None:
+        attach(viewer)
+    catch_up(_recorder().level)
+    _start_uploader()
+
+
+def _ask(viewer: Any | None) -> None:
+    try:  # the dialog lives in the UI part; a missing module means no prompt, not a crash
+        consent = importlib.import_module("napari_telemetry._qt.consent")
+    except ImportError:
+        log.debug("the consent dialog is not available", exc_info=True)
+        return
+    consent.ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
+
+
+def _install() -> None:
+    if _rt.registries:
+        return
+    app = _hooks.app_model_commands()
+    if app is not None and _commands.wrap_execute_command(app, _rt):
+        _rt.registries.append((app, "execute_command"))
+    npe2 = _hooks.npe2_commands()
+    if npe2 is not None and _commands.wrap_npe2_get(npe2, _rt, _rt.is_reader):
+        _rt.registries.append((npe2, "get"))
+
+
+def attach(viewer: Any) -> None:
+    """Count the layers added to *viewer* (and those it already has)."""
+    if viewer in _rt.viewers:
+        return
+    inserted = _hooks.layer_inserted(viewer)
+    if inserted is None:
+        return
+    inserted.connect(_on_layer_inserted)
+    _rt.viewers.add(viewer)
+    for layer in list(getattr(viewer, "layers", ())):
+        _count_layer(layer)
+
+
+def _on_layer_inserted(event: Any) -> None:
+    try:
+        _count_layer(event.value)
+    except Exception:
+        log.debug("a layer could not be counted", exc_info=True)
+
+
+def _count_layer(layer: Any) -> None:
+    recorder = _recorder()
+    level = recorder.level
+    if level is not _rt.applied:
+        catch_up(level)
+    if level is Level.FULL and (key := describe_layer(layer)) is not None:
+        recorder.count("layer", key)
+
+
+def catch_up(level: Level) -> None:
+    """Record what a launch owes at *level* and has not recorded yet (session, plugins)."""
+    with _lock:
+        _rt.applied = level
+        # Lowering deleted what was pending above the new level: owe it again if raised later.
+        _rt.session_done &= level.includes(Level.BASIC)
+        _rt.plugins_done &= level.includes(Level.MIDDLE)
+        if level.includes(Level.BASIC) and not _rt.session_done:
+            _rt.session_done = True
+            _recorder().count("session", session_key(_hooks.napari_version()))
+        if level.includes(Level.MIDDLE) and not _rt.plugins_done:
+            _rt.plugins_done = True
+            index = _public_index.current()
+            if index is not None:
+                _use_index(index)
+            _public_index.refresh_in_background(on_done=_use_index)
+
+
+def _use_index(index: _public_index.PublicIndex) -> None:
+    """Name public plugins and command owners from *index* (any thread)."""
+    _rt.owners = CommandOwners(index)
+    recorder = _recorder()
+    if recorder.level.includes(Level.MIDDLE):
+        for key in installed_public_plugins(_hooks.npe2_manifests(), index):
+            recorder.count("plugin", key)
+
+
+def _start_uploader() -> None:
+    try:
+        uploader = importlib.import_module("napari_telemetry._uploader")
+    except ImportError:
+        log.debug("the uploader is not available", exc_info=True)
+        return
+    uploader.get_uploader().start()
+
+
+def stop() -> None:
+    """Remove every hook and forget this process's state (tests, plugin unload)."""
+    global _rt
+    with _lock:
+        for registry, name in _rt.registries:
+            _commands.unwrap(registry, name)
+        for viewer in list(_rt.viewers):
+            inserted = _hooks.layer_inserted(viewer)
+            if inserted is not None:
+                inserted.disconnect(_on_layer_inserted)
+        _rt = _Runtime()

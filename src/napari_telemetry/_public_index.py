@@ -1,0 +1,205 @@
+"""Which installed plugins may be named: a cached copy of napari's public plugin index.
+
+The index is the npe2api ``extended_summary`` list the napari plugin dialog uses. It is fetched at
+most weekly, in a background thread, through the core transport, and kept compact in
+``cache_dir()/public_plugins.json``. When it cannot be had, nothing is public: a plugin is never
+named from a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from packaging.version import InvalidVersion, Version
+
+from . import _paths
+
+log = logging.getLogger("napari_telemetry")
+
+DEFAULT_URL = "https://api.napari.org/api/extended_summary"
+MAX_AGE = timedelta(days=7)
+RETRY_AFTER_FAILURE = timedelta(days=1)
+TIMEOUT = 10.0
+_CACHE_VERSION = 1
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_lock = threading.Lock()
+_memo: list[PublicIndex | None] = []
+
+
+class _Response(Protocol):
+    @property
+    def status(self) -> int: ...
+    @property
+    def body(self) -> bytes: ...
+
+
+class Fetcher(Protocol):
+    """The part of the core transport this module needs: a GET with a hard timeout."""
+
+    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> _Response: ...
+
+
+def normalized_name(name: str) -> str:
+    """PEP 503 normalized name, as the index (and napari) spell it."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def is_stable(version: str) -> bool:
+    """A release with no pre-release, development or local part."""
+    try:
+        v = Version(version)
+    except InvalidVersion:
+        return False
+    return not (v.is_prerelease or v.is_devrelease or v.local)
+
+
+@dataclass(frozen=True)
+class PublicIndex:
+    """Normalized plugin name → the versions the index lists for it."""
+
+    versions: Mapping[str, frozenset[str]]
+    fetched: date
+
+    def is_public(self, name: str) -> bool:
+        """Listed under its normalized name (enough to name a command's owner)."""
+        return normalized_name(name) in self.versions
+
+    def is_public_stable(self, name: str, version: str | None) -> bool:
+        """Listed under its normalized name, in exactly this stable version."""
+        if not version or not is_stable(version):
+            return False
+        return version in self.versions.get(normalized_name(name), frozenset())
+
+
+def parse_summary(data: Any) -> dict[str, frozenset[str]]:
+    """Read an ``extended_summary`` list; malformed entries are skipped, a wrong shape raises."""
+    if not isinstance(data, list):
+        raise ValueError(f"the plugin index is not a list but a {type(data).__name__!r}")
+    out: dict[str, frozenset[str]] = {}
+    for entry in data:
+        if not isinstance(entry, dict):
+            continue
+        name = entry.get("normalized_name") or entry.get("name")
+        versions = entry.get("pypi_versions")
+        if isinstance(name, str) and _NAME.match(name) and isinstance(versions, list):
+            out[normalized_name(name)] = frozenset(v for v in versions if isinstance(v, str))
+    return out
+
+
+def index_url() -> str:
+    """``NAPARI_TELEMETRY_INDEX_URL`` (tests, mirrors) or the public npe2api endpoint."""
+    return os.environ.get("NAPARI_TELEMETRY_INDEX_URL", "").strip() or DEFAULT_URL
+
+
+def _cache_file() -> Path:
+    return _paths.cache_dir() / "public_plugins.json"
+
+
+def _read_cache() -> dict[str, Any]:
+    try:
+        raw = _paths.read_json(_cache_file())
+    except (OSError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) and raw.get("version") == _CACHE_VERSION else {}
+
+
+def load_cached() -> PublicIndex | None:
+    """The index from the cache file, or None when there is none or it is unusable."""
+    raw = _read_cache()
+    try:
+        versions = {str(k): frozenset(map(str, v)) for k, v in raw["plugins"].items()}
+        return PublicIndex(versions, date.fromisoformat(raw["fetched"]))
+    except Exception:  # missing, half-written by an older plugin, hand-edited
+        return None
+
+
+def current() -> PublicIndex | None:
+    """The index this process uses (read from the cache once), or None when unavailable."""
+    with _lock:
+        if not _memo:
+            _memo.append(load_cached())
+        return _memo[0]
+
+
+def needs_refresh(today: date) -> bool:
+    """Whether the cache is missing or a week old, and no failed attempt happened today."""
+    raw = _read_cache()
+    attempted = _date(raw.get("attempted"))
+    if attempted and today - attempted < RETRY_AFTER_FAILURE:
+        return False
+    fetched = _date(raw.get("fetched"))
+    return fetched is None or today - fetched >= MAX_AGE
+
+
+def _date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> PublicIndex | None:
+    """Fetch the index now and cache it; on any failure keep the old cache and return None."""
+    today = today or date.today()
+    raw = _read_cache()
+    try:
+        fetcher = fetcher or _default_fetcher()
+        resp = fetcher.get(index_url(), {"Accept": "application/json"}, TIMEOUT)
+        if not 200 <= resp.status < 300:
+            raise ValueError(f"the plugin index answered HTTP {resp.status!r}")
+        versions = parse_summary(json.loads(resp.body))
+    except Exception as e:
+        log.debug("the public plugin index could not be fetched: %r", e)
+        _write({**raw, "version": _CACHE_VERSION, "attempted": str(today)})
+        return None
+    plugins = {k: sorted(v) for k, v in sorted(versions.items())}
+    _write({"version": _CACHE_VERSION, "fetched": str(today), "plugins": plugins})
+    index = PublicIndex(versions, today)
+    with _lock:
+        _memo[:] = [index]
+    return index
+
+
+def _write(value: dict[str, Any]) -> None:
+    try:
+        _paths.write_json(_cache_file(), value)
+    except OSError:
+        log.debug("the public plugin index could not be cached", exc_info=True)
+
+
+def _default_fetcher() -> Fetcher:
+    from . import _transport
+
+    transport = _transport.get_transport()
+    if not callable(getattr(transport, "get", None)):
+        raise TypeError(f"the transport {type(transport).__name__!r} cannot GET")
+    return transport  # type: ignore[return-value]
+
+
+def refresh_in_background(
+    on_done: Callable[[PublicIndex], None] | None = None, fetcher: Fetcher | None = None
+) -> threading.Thread | None:
+    """Refresh in a daemon thread when due; *on_done* gets the new index (off the GUI thread)."""
+    if not needs_refresh(date.today()):
+        return None
+
+    def run() -> None:
+        try:
+            index = refresh(fetcher)
+            if index is not None and on_done is not None:
+                on_done(index)
+        except Exception:
+            log.debug("public plugin index refresh failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="napari-telemetry-index", daemon=True)
+    thread.start()
+    return thread
