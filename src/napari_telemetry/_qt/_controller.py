@@ -103,8 +103,16 @@ class TelemetryController(QObject):
             log.debug("telemetry UI could not %s", what, exc_info=exc)
             self.errorOccurred.emit(_message(what, exc))
 
+        def deliver(result: Any) -> None:
+            try:
+                done(result)
+            except RuntimeError:  # the view was closed (Qt object deleted) while its worker ran
+                log.debug("telemetry view gone before %s finished", what, exc_info=True)
+            except Exception as e:
+                on_error(e)
+
         worker = create_worker(
-            func, *args, _ignore_errors=True, _connect={"returned": done, "errored": on_error}
+            func, *args, _ignore_errors=True, _connect={"returned": deliver, "errored": on_error}
         )
         self._workers.add(worker)
         worker.finished.connect(lambda: self._workers.discard(worker))

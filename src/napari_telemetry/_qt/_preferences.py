@@ -21,7 +21,7 @@ log = logging.getLogger("napari_telemetry")
 
 SECTION = "telemetry"
 KEY = "level"
-_SYNCED: set[int] = set()
+_SYNCED: set[tuple[int, int]] = set()
 
 
 def preferences_section() -> Any | None:
@@ -41,15 +41,16 @@ def sync_preferences(controller: TelemetryController | None = None) -> bool:
     section = preferences_section()
     if section is None:
         return False
-    if id(ctl) in _SYNCED:
+    if (id(ctl), id(section)) in _SYNCED:
         return True
-    _SYNCED.add(id(ctl))
+    _SYNCED.add((id(ctl), id(section)))
 
     def push(decision: DecisionLike | None) -> None:
         if decision is not None and getattr(section, KEY) != decision.agreed_level.value:
             setattr(section, KEY, decision.agreed_level.value)
 
-    def pull(value: str) -> None:
+    def pull(event: Any) -> None:
+        value = getattr(event, "value", event)  # napari's evented settings send an Event
         decision = ctl.decision()
         if decision is not None and value != decision.agreed_level.value:
             ctl.set_level(Level(value))

@@ -1,0 +1,115 @@
+"""In a real napari window (Xvfb): the status-bar indicator, the contributions, two viewers."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from napari_telemetry import _consent, _widgets
+from napari_telemetry._qt import ConsentDialog, PreviewDock, SettingsDock, StatusIndicator
+from napari_telemetry.schema import Level
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from pytestqt.qtbot import QtBot
+
+    from napari_telemetry._qt import TelemetryController
+
+pytestmark = [
+    pytest.mark.napari,
+    pytest.mark.gui,
+    pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (Xvfb)"),
+]
+
+
+def _indicators(viewer: Any) -> list[StatusIndicator]:
+    bar = viewer.window.main_menu.window().statusBar()
+    found: list[StatusIndicator] = bar.findChildren(StatusIndicator)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _stop_telemetry() -> Iterator[None]:
+    yield
+    from napari_telemetry import _napari
+
+    _napari.stop()
+
+
+@pytest.fixture
+def viewer(make_napari_viewer: Callable[..., Any], real_controller: TelemetryController) -> Any:
+    return make_napari_viewer(show=True)
+
+
+def test_indicator_appears_after_start_and_follows_the_level(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    assert _indicators(viewer) == []
+    dock = _widgets.settings_dock(viewer)
+    (indicator,) = _indicators(viewer)
+    assert indicator.isVisible()
+    assert indicator.text() == "Telemetry off"
+    dock.setLevel(Level.FULL)
+    assert indicator.text() == "Telemetry: full"
+    dock.setLevel(Level.NONE)
+    assert indicator.text() == "Telemetry off"
+    dock.deleteLater()
+
+
+def test_clicking_the_indicator_opens_the_preview_dock(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    _widgets.send_now(viewer)  # any contribution starts telemetry
+    (indicator,) = _indicators(viewer)
+    indicator.click()
+    qtbot.waitUntil(lambda: _dock_widget(viewer, PreviewDock) is not None)
+    indicator.click()  # a second click shows the same dock, not a second one
+    docks = list(viewer.window.main_menu.window().findChildren(PreviewDock))
+    assert len(docks) == 1
+
+
+def _dock_widget(viewer: Any, kind: type) -> Any | None:
+    found = viewer.window.main_menu.window().findChildren(kind)
+    return found[0] if found else None
+
+
+def test_plugin_menu_contributions_open_the_docks(qtbot: QtBot, viewer: Any) -> None:
+    _, settings = viewer.window.add_plugin_dock_widget("napari-telemetry", "Telemetry settings")
+    _, preview = viewer.window.add_plugin_dock_widget("napari-telemetry", "Telemetry preview")
+    assert isinstance(settings, SettingsDock)
+    assert isinstance(preview, PreviewDock)
+    assert len(_indicators(viewer)) == 1
+
+
+def test_ask_consent_command_opens_a_non_modal_dialog(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    _widgets.ask_consent(viewer)
+    window = viewer.window.main_menu.window()
+    (dialog,) = window.findChildren(ConsentDialog)
+    assert dialog.isVisible()
+    assert not viewer.window.main_menu.window().isHidden()
+    dialog.close()  # closing the window is "not now"
+    assert _consent.effective_level().agreed_level is Level.NONE
+    assert real_controller.decision() is not None
+
+
+def test_two_viewers_each_get_one_indicator_and_share_the_level(
+    qtbot: QtBot, make_napari_viewer: Callable[..., Any], real_controller: TelemetryController
+) -> None:
+    first = make_napari_viewer(show=True)
+    second = make_napari_viewer(show=True)
+    dock = _widgets.settings_dock(first)
+    _widgets.preview_dock(second)
+    _widgets.preview_dock(second)
+    assert len(_indicators(first)) == 1
+    assert len(_indicators(second)) == 1
+    dock.setLevel(Level.BASIC)
+    assert _indicators(first)[0].text() == _indicators(second)[0].text() == "Telemetry: basic"
+    second.close()
+    dock.setLevel(Level.MIDDLE)  # the closed window's indicator is gone, not an error
+    assert _indicators(first)[0].text() == "Telemetry: middle"
+    dock.deleteLater()
