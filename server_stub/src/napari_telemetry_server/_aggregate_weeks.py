@@ -35,18 +35,21 @@ def shift(week: str, weeks: int) -> str:
 
 
 def quarter_weeks(period: str) -> list[str]:
-    """The ISO weeks whose Monday falls in a quarter such as ``2026-Q4``."""
+    """The ISO weeks of a quarter such as ``2026-Q4``: those whose Thursday falls in it.
+
+    Thursday decides, as it does for the ISO year, so every week belongs to exactly one quarter.
+    """
     match = _QUARTER_RE.match(period)
     if match is None:
         raise ValueError(f"period {period!r} is not a quarter such as 2026-Q4")
     year, quarter = int(match[1]), int(match[2])
     first = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
-    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
     weeks = []
-    while monday < end:
-        weeks.append(iso_week(monday))
-        monday += timedelta(weeks=1)
+    while thursday < end:
+        weeks.append(iso_week(thursday))
+        thursday += timedelta(weeks=1)
     return weeks
 
 
