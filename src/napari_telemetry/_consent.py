@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 
 from . import _switches
 from ._consent_record import ConsentFileError, ConsentRecord, load, save
 from .schema import Level, level_fields, level_hash
+
+_level_hash = cache(level_hash)  # the models do not change while a process runs
 
 log = logging.getLogger("napari_telemetry")
 
@@ -90,7 +93,7 @@ def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
     if record.expires is not None and today >= record.expires:
         why = f"your agreement of {when} ended on {record.expires.isoformat()}"
         return replace(base, reason=why, source="expired", should_ask=ask)
-    if record.schema_hash != level_hash(record.level):
+    if record.schema_hash != _level_hash(record.level):
         now, then = set(level_fields(record.level)), set(record.fields)
         changed = {"added": sorted(now - then), "removed": sorted(then - now)}
         why = f"what the {record.level.value} level collects changed since you agreed on {when}"

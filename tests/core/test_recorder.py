@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from napari_telemetry import _consent, _paths
-from napari_telemetry._store import _pending, _stats, delete_pending, get_recorder, preview
+from napari_telemetry._store import _files, _pending, _stats, delete_pending, get_recorder, preview
 from napari_telemetry._store._files import read
 from napari_telemetry.schema import Level
 
@@ -232,3 +233,33 @@ def test_exit_flushes_what_is_buffered() -> None:
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     assert [(x["k"], x["n"]) for x in _lines("full")] == [(["napari:at_exit", "napari"], 7)]
+
+
+def test_full_disk_turns_telemetry_off_quietly(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _consent.record_consent(Level.BASIC)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_paths, "write_atomic", full)
+    recorder = get_recorder()
+    with caplog.at_level(logging.WARNING, "napari_telemetry"):
+        recorder.count("session", SESSION)
+        recorder.flush(timeout=2)
+    assert recorder.level is Level.NONE
+    assert "No space left on device" in caplog.text
+
+
+def test_busy_lock_keeps_the_buffer_for_next_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    _consent.record_consent(Level.BASIC)
+    recorder = get_recorder()
+    monkeypatch.setattr(_files, "LOCK_TIMEOUT", 0.05)
+    with _files.lock():  # another process holds it
+        recorder.count("session", SESSION)
+        recorder.flush(timeout=2)
+    assert not list(_paths.pending_dir("basic").glob("*.jsonl"))
+    assert recorder.pending_count() == 1
+    recorder.flush(timeout=2)
+    assert [x["n"] for x in _lines("basic")] == [1]

@@ -240,3 +240,12 @@ def test_thread_starts_and_stops_quickly() -> None:
     uploader.stop(timeout=0.5)
     assert time.monotonic() - started < 5  # generous: only "does not hang"
     assert uploader.next_attempt(Level.BASIC) is None
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "verbose"])
+def test_debug_nonsense_reads_as_debug(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    _record_past_day(Level.BASIC)
+    monkeypatch.setenv("NAPARI_TELEMETRY_DEBUG", value)
+    transport = _answer(200)
+    assert _uploader(transport).send_now(force=True).debug
+    assert transport.requests == []

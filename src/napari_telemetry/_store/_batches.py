@@ -60,8 +60,11 @@ def build(day: DayFile, token_ok: TokenCheck) -> Built:
     """The envelopes for one pending file; lines whose consent no longer holds are left out."""
     level, out = day.level, Built()
     merged: dict[tuple[str, tuple[object, ...]], int] = {}
+    verdicts: dict[str, bool] = {}  # a file holds few tokens: check each once
     for (token, rtype, key), n in day.entries.items():
-        if not token_ok(token, level):
+        if token not in verdicts:
+            verdicts[token] = token_ok(token, level)
+        if not verdicts[token]:
             out.stale += 1
             continue
         merged[(rtype, key)] = merged.get((rtype, key), 0) + n

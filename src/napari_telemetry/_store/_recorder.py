@@ -18,6 +18,7 @@ from ._files import Key, count_records
 
 log = logging.getLogger("napari_telemetry")
 _RANK = {rtype: level.rank for rtype, level in RECORD_LEVEL.items()}
+_Buffer = dict[str, dict[tuple[object, ...], int]]
 FLUSH_INTERVAL = 5.0
 
 
@@ -29,7 +30,9 @@ class Recorder:
     def __init__(self, level: Level = Level.NONE, token: str | None = None) -> None:
         self._rank = level.rank if token else 0
         self._token = token or ""
-        self._buf: dict[tuple[str, tuple[object, ...]], int] = {}
+        # One counter per record type allowed at the level: the level check is the lookup,
+        # and counting allocates no new container (so it never triggers the cyclic GC).
+        self._buf: _Buffer = self._empty()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._done = threading.Condition()
@@ -40,12 +43,11 @@ class Recorder:
 
     def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
         """Count *n* records of *rtype* with *key*; dropped above the level. Never raises."""
-        if _RANK.get(rtype, 9) > self._rank:
-            return
         try:
-            k = (rtype, key)
             with self._lock:
-                self._buf[k] = self._buf.get(k, 0) + n
+                bucket = self._buf.get(rtype)
+                if bucket is not None:
+                    bucket[key] = bucket.get(key, 0) + n
         except Exception:  # an unhashable key or a strange n: drop it, never hurt the caller
             log.debug("telemetry record dropped", exc_info=True)
 
@@ -57,7 +59,7 @@ class Recorder:
                 self._token = token
             lowered = level.rank < self._rank
             self._rank = level.rank if self._token else 0
-            self._buf = {k: n for k, n in self._buf.items() if _RANK[k[0]] <= self._rank}
+            self._buf = self._empty(self._buf)
         if lowered:
             drop_pending_above(level)
         if self._rank:
@@ -66,9 +68,13 @@ class Recorder:
     def discard_buffer(self, level: Level | None = None) -> None:
         """Forget buffered records of *level*'s stream (all streams if None)."""
         with self._lock:
-            self._buf = {
-                k: n for k, n in self._buf.items() if level not in (None, RECORD_LEVEL[k[0]])
-            }
+            kept = {t: b for t, b in self._buf.items() if level not in (None, RECORD_LEVEL[t])}
+            self._buf = self._empty(kept)
+
+    def _empty(self, keep: dict[str, dict[tuple[object, ...], int]] | None = None) -> _Buffer:
+        """Fresh counters for the record types allowed now, keeping *keep*'s allowed ones."""
+        keep = keep or {}
+        return {t: keep.get(t, {}) for t, rank in _RANK.items() if rank <= self._rank}
 
     @property
     def level(self) -> Level:
@@ -78,7 +84,7 @@ class Recorder:
     def flush(self, timeout: float = 0.5) -> None:
         """Ask the writer to write what is buffered, waiting at most *timeout* seconds."""
         if self._thread is None or not self._thread.is_alive():
-            if not self._buf:
+            if not any(self._buf.values()):
                 return
             self._start()
         with self._done:
@@ -91,7 +97,7 @@ class Recorder:
         """Records waiting on disk plus those still in memory."""
         if self._pending is None:
             self._pending = count_records()
-        return self._pending + len(self._buf)
+        return self._pending + sum(len(b) for b in self._buf.values())
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -113,12 +119,12 @@ class Recorder:
 
     def _write(self) -> None:
         with self._lock:
-            buf, self._buf = self._buf, {}
+            buf, self._buf = self._buf, self._empty()
             token = self._token
         if not buf or not token:
             return
         entries: dict[Key, int] = {}
-        for (rtype, key), n in buf.items():
+        for rtype, key, n in ((t, k, n) for t, b in buf.items() for k, n in b.items()):
             if (rtype, key) in self._valid or self._check(rtype, key, n):
                 entries[(token, rtype, key)] = n
         try:
@@ -128,6 +134,7 @@ class Recorder:
             return
         except OSError as e:
             self._rank = 0
+            self._buf = {}
             log.warning("telemetry is off for this session: cannot write its data (%s)", e)
             return
         if self.changed is not None:
@@ -144,10 +151,14 @@ class Recorder:
             log.debug("telemetry record of type %r does not match the schema", rtype)
         return ok
 
-    def _restore(self, buf: dict[tuple[str, tuple[object, ...]], int]) -> None:
+    def _restore(self, buf: _Buffer) -> None:
         with self._lock:
-            for k, n in buf.items():
-                self._buf[k] = self._buf.get(k, 0) + n
+            for rtype, counts in buf.items():
+                bucket = self._buf.get(rtype)
+                if bucket is None:
+                    continue  # the level was lowered meanwhile
+                for key, n in counts.items():
+                    bucket[key] = bucket.get(key, 0) + n
 
 
 _recorder: Recorder | None = None
