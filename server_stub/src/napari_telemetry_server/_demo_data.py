@@ -84,8 +84,8 @@ class DemoShape:
     """How big the synthetic year is."""
 
     weeks: int = 52
-    first_week_users: int = 400
-    last_week_users: int = 1600
+    first_week_users: int = 300
+    last_week_users: int = 1200
     plugins: int = 300
     middle_share: float = 0.6
     full_share: float = 0.3
@@ -111,8 +111,12 @@ class Synth:
                 self.shape.first_week_users
                 + (self.shape.last_week_users - self.shape.first_week_users) * share
             )
-            for _ in range(users):
-                yield from self.user_week(week, share)
+            yield from self.user_weeks(week, share, users)
+
+    def user_weeks(self, week: str, share: float, users: int) -> Iterator[Batch]:
+        """The batches of *users* installations in one week, *share* of the way through."""
+        for _ in range(users):
+            yield from self.user_week(week, share)
 
     def user_week(self, week: str, share: float) -> Iterator[Batch]:
         """One installation's batches of one week (one per level it agreed to)."""

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from ._demo_data import DemoShape
 from ._settings import Settings, data_dir
 
 _ENV = "NAPARI_TELEMETRY_SERVER_"
@@ -127,7 +128,6 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from ._demo import run_demo
-    from ._demo_data import DemoShape
 
     shape = DemoShape(weeks=args.weeks, first_week_users=max(args.users // 4, 10),
                       last_week_users=args.users)  # fmt: skip
@@ -191,8 +191,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     p = subparsers.add_parser("demo", help="seed synthetic data, aggregate, publish and serve")
     p.add_argument("--dir", type=Path, default=Path("napari-telemetry-demo"), help="demo folder")
-    p.add_argument("--weeks", type=int, default=52, help="weeks of synthetic data")
-    p.add_argument("--users", type=int, default=1200, help="weekly active installs at the end")
+    p.add_argument("--weeks", type=int, default=DemoShape.weeks, help="weeks of synthetic data")
+    p.add_argument(
+        "--users",
+        type=int,
+        default=DemoShape.last_week_users,
+        help="weekly active installs in the last week (a quarter of it in the first)",
+    )
     p.add_argument("--seed", type=int, default=8, help="random seed")
     p.add_argument("--no-serve", action="store_true", help="only build the site")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
