@@ -118,7 +118,7 @@ def test_delete_one_batch(qtbot: QtBot, real_controller: TelemetryController) ->
     plugin_batch = next(
         i
         for i in _items(dock)
-        if i.text(0).endswith("1 records") and i.parent().text(0) == "middle"
+        if i.text(0).endswith("1 record") and i.parent().text(0) == "middle"
     )
     pane._tree.setCurrentItem(plugin_batch)
     qtbot.mouseClick(pane._delete_btn, Qt.MouseButton.LeftButton)

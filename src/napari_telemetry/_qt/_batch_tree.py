@@ -48,7 +48,8 @@ class BatchTree(QTreeWidget):
 
     def _add_batch(self, parent: QTreeWidgetItem, batch: dict[str, Any]) -> None:
         records = batch.get("records") or []
-        label = f"{batch.get('week', '?')} · {len(records)} records"
+        noun = "record" if len(records) == 1 else "records"
+        label = f"{batch.get('week', '?')} · {len(records)} {noun}"
         item = QTreeWidgetItem(parent, [label, f"batch {str(batch.get('batch_id', ''))[:8]}"])
         item.setData(0, BATCH_ROLE, batch)
         help_for = _describer(str(batch.get("level", "")))

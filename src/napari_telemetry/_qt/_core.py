@@ -7,7 +7,6 @@ method, so this package imports without them); tests pass a fake with the same m
 
 from __future__ import annotations
 
-import json
 import logging
 import weakref
 from collections.abc import Callable
@@ -59,13 +58,10 @@ class Core(Protocol):
 
 
 def to_json(batches: list[dict[str, Any]]) -> str:
-    """The text ``napari-telemetry preview --json`` prints for *batches*."""
-    try:
-        from napari_telemetry._cli import preview_json  # type: ignore[attr-defined]
-    except ImportError:  # the CLI is not there yet: same layout as its contract
-        return json.dumps(batches, indent=2, sort_keys=True, default=str)
-    text: str = preview_json(batches)
-    return text
+    """The text ``napari-telemetry preview --json`` prints for *batches* (the CLI's function)."""
+    from napari_telemetry._cli import preview_json
+
+    return preview_json(batches)
 
 
 class RealCore:

@@ -21,6 +21,8 @@ class IdsTable(QWidget):
         self._controller = controller
         self._table = Table(value=[], columns=_COLUMNS)
         self._table.read_only = True
+        self._table.native.verticalHeader().setVisible(False)
+        self._table.native.horizontalHeader().setStretchLastSection(True)
         self._note = wrapping_label(
             "These ids are computed on this computer and change every week. `napari-telemetry "
             "forget` (or Forget me) asks the collector to delete everything sent with them.",
