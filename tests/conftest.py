@@ -21,6 +21,7 @@ def telemetry_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NAPARI_TELEMETRY_DIR", str(folder))
     # Port 9 (discard) on loopback: nothing listens, nothing leaves the machine.
     monkeypatch.setenv("NAPARI_TELEMETRY_URL", "http://127.0.0.1:9/{level}")
+    monkeypatch.setenv("NAPARI_TELEMETRY_INDEX_URL", "http://127.0.0.1:9/index")
     for name in _SWITCHES:
         monkeypatch.delenv(name, raising=False)
     return folder

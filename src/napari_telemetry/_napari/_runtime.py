@@ -141,10 +141,11 @@ def _count_layer(layer: Any) -> None:
 def catch_up(level: Level) -> None:
     """Record what a launch owes at *level* and has not recorded yet (session, plugins)."""
     with _lock:
-        _rt.applied = level
-        # Lowering deleted what was pending above the new level: owe it again if raised later.
-        _rt.session_done &= level.includes(Level.BASIC)
-        _rt.plugins_done &= level.includes(Level.MIDDLE)
+        if level is not _rt.applied:
+            # A new consent: what was recorded under the old one is never sent under it, so
+            # this launch owes its session and plugin records again.
+            _rt.applied = level
+            _rt.session_done = _rt.plugins_done = False
         if level.includes(Level.BASIC) and not _rt.session_done:
             _rt.session_done = True
             _recorder().count("session", session_key(_hooks.napari_version()))
