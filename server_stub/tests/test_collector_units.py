@@ -24,6 +24,14 @@ def test_exports_are_pinned() -> None:
     ]  # fmt: skip
 
 
+def test_validation_uses_the_clients_own_models() -> None:
+    from napari_telemetry import schema
+    from napari_telemetry_server import _ingest, _storage
+
+    assert _ingest.BATCH_MODELS is schema.BATCH_MODELS
+    assert _storage.RECORD_TYPES is schema.RECORD_TYPES
+
+
 def test_log_rotates_daily_and_keeps_14_days(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
