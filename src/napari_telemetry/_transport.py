@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import requests
 
+MAX_ANSWER = 65_536  # a collector's answer is small; never read more
+MAX_DOWNLOAD = 50_000_000  # the public plugin index
+
 
 @dataclass(frozen=True)
 class Response:
@@ -26,11 +29,13 @@ class TransportError(Exception):
 
 
 class Transport(Protocol):
-    """Posts one body; raises TransportError when no HTTP answer came back."""
+    """Posts (or gets) one body; raises TransportError when no HTTP answer came back."""
 
     def post(
         self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
     ) -> Response: ...
+
+    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response: ...
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -66,21 +71,37 @@ class RequestsTransport:
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Response:
         """POST *body*; TransportError for anything that is not an HTTP answer."""
+        return self._send("POST", url, body, headers, timeout, MAX_ANSWER)
+
+    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
+        """GET *url* (at most MAX_DOWNLOAD bytes); TransportError as for post."""
+        return self._send("GET", url, None, headers, timeout, MAX_DOWNLOAD)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        timeout: float,
+        limit: int,
+    ) -> Response:
         try:
-            r = self._session.post(
+            r = self._session.request(
+                method,
                 url,
                 data=body,
                 headers=dict(headers),
                 timeout=(timeout, timeout),
-                allow_redirects=False,
+                allow_redirects=method == "GET",
                 stream=True,
             )
-            content = r.raw.read(65536, decode_content=True) or b""
-            r.close()
+            with r:
+                content = r.raw.read(limit, decode_content=True) or b""
         except self._requests.RequestException as e:
-            raise TransportError(f"{type(e).__name__} while contacting the collector") from e
+            raise TransportError(f"{type(e).__name__} while contacting the server") from e
         except OSError as e:
-            raise TransportError(f"{type(e).__name__} while contacting the collector") from e
+            raise TransportError(f"{type(e).__name__} while contacting the server") from e
         return Response(r.status_code, parse_retry_after(r.headers.get("Retry-After")), content)
 
 
@@ -97,6 +118,10 @@ class MockTransport:
             raise ValueError(f"every request needs a positive timeout, got {timeout!r}")
         self.requests.append((url, body, dict(headers)))
         return self.handler(url, body, headers)
+
+    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
+        """Like post, with an empty body."""
+        return self.post(url, b"", headers, timeout)
 
 
 _default: Transport | None = None

@@ -114,7 +114,7 @@ def test_forget_replaces_secret_when_unreachable() -> None:
     old = _identity.recent_ids()
 
     def refuse(url: str, body: bytes, headers: object) -> Response:
-        raise TransportError("ConnectionError while contacting the collector")
+        raise TransportError("ConnectionError while contacting the server")
 
     result = _identity.forget(MockTransport(refuse))
     assert not result.reached

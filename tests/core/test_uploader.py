@@ -99,7 +99,7 @@ def _garbage(url: str, body: bytes, headers: Mapping[str, str]) -> Response:
 
 
 def _refused(url: str, body: bytes, headers: Mapping[str, str]) -> Response:
-    raise TransportError("ReadTimeout while contacting the collector")
+    raise TransportError("ReadTimeout while contacting the server")
 
 
 @pytest.mark.parametrize(

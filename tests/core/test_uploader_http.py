@@ -53,6 +53,19 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply)
 
+    def do_GET(self) -> None:
+        if self.path == "/index.json":
+            self.send_response(302)
+            self.send_header("Location", "/v2/index.json")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        reply = b'{"plugins": []}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
     def log_message(self, format: str, *args: object) -> None:  # no access log, like the collector
         pass
 
@@ -144,3 +157,8 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("Sat, 28 Nov 2026 12:01:00 GMT", now=NOW.timestamp()) == 60.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_get_follows_redirects_and_reads_the_body(collector: Collector) -> None:
+    response = RequestsTransport().get(f"{collector.url}/index.json", {}, timeout=5)
+    assert (response.status, response.body) == (200, b'{"plugins": []}')
