@@ -84,9 +84,7 @@ def _from_record(interactive: bool, today: date) -> Decision:
 
 
 def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
-    base = Decision(
-        Level.NONE, "", "consent", agreed_level=record.level, expires=record.expires
-    )
+    base = Decision(Level.NONE, "", "consent", agreed_level=record.level, expires=record.expires)
     when = record.granted.isoformat()
     if record.level is Level.NONE:
         return replace(base, reason=f"you chose not to share on {when}")
@@ -97,9 +95,7 @@ def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
         now, then = set(level_fields(record.level)), set(record.fields)
         changed = {"added": sorted(now - then), "removed": sorted(then - now)}
         why = f"what the {record.level.value} level collects changed since you agreed on {when}"
-        return replace(
-            base, reason=why, source="changed", should_ask=ask, changed_fields=changed
-        )
+        return replace(base, reason=why, source="changed", should_ask=ask, changed_fields=changed)
     until = f" until {record.expires.isoformat()}" if record.expires else ""
     return replace(
         base, level=record.level, reason=f"you agreed to {record.level.value} on {when}{until}"

@@ -83,6 +83,7 @@ class Uploader:
         """Send what is due now; *force* includes today's records and ignores the waits."""
         report = SendReport(debug=_switches.debug())
         try:
+            _paths.data_dir().mkdir(parents=True, exist_ok=True)
             with filelock.FileLock(_paths.data_dir() / "uploader.lock", timeout=0):
                 self._round(force, report)
         except filelock.Timeout:

@@ -249,3 +249,31 @@ def test_debug_nonsense_reads_as_debug(monkeypatch: pytest.MonkeyPatch, value: s
     transport = _answer(200)
     assert _uploader(transport).send_now(force=True).debug
     assert transport.requests == []
+
+
+def test_data_of_another_environment_is_sent_under_its_own_consent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _record_past_day(Level.BASIC)  # environment A agreed and recorded
+    monkeypatch.setattr("sys.prefix", "/environment/b")
+    _consent.record_consent(Level.BASIC)  # B agreed too: A's consent still holds for A's data
+    transport = _answer(200)
+    assert _uploader(transport).send_now().sent == 1
+
+
+def test_data_of_an_environment_that_withdrew_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    _record_past_day(Level.BASIC)
+    _paths.consent_file().unlink()  # A's consent record is gone
+    monkeypatch.setattr("sys.prefix", "/environment/b")
+    _consent.record_consent(Level.BASIC)
+    transport = _answer(200)
+    assert _uploader(transport).send_now().sent == 0
+    assert _stats.read()["stale_consent"] == 1
+
+
+def test_future_dated_file_is_sent_with_now() -> None:
+    _record_past_day(Level.BASIC)
+    for path in _paths.pending_dir().glob("*/*.jsonl"):
+        path.rename(path.with_name(f"{date.today() + timedelta(days=5)}.jsonl"))
+    assert _uploader(_answer(200)).send_now().sent == 0
+    assert _uploader(_answer(200)).send_now(force=True).sent == 1

@@ -59,7 +59,7 @@ def _size(path: Path) -> int:
 
 
 def seal(level: Level, *, include_today: bool, today: date) -> list[DayFile]:
-    """Freeze the finished days' files of *level* under their batch id, ready to send.
+    """Freeze the finished days' files of *level* (all open ones with *include_today*).
 
     A sealed file is renamed ``<day>~<batch_id>.jsonl`` so that new records start a new file,
     and a retry sends the same batch id again.
@@ -68,7 +68,8 @@ def seal(level: Level, *, include_today: bool, today: date) -> list[DayFile]:
     with _files.lock():
         for path in _files.files(level):
             day = _files.read(path)
-            if "~" not in path.name and (day.day < today or (include_today and day.day == today)):
+            # include_today also takes days "after" today: the clock went back
+            if "~" not in path.name and (include_today or day.day < today):
                 target = path.with_name(f"{path.name[:10]}~{day.batch_id}.jsonl")
                 day.path = target
                 _files.write(day)

@@ -1,0 +1,41 @@
+"""The core stays light and free of Qt, napari and (until a request is made) requests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import napari_telemetry._cli
+import napari_telemetry._store
+
+_PROBE = """
+import sys
+import napari_telemetry._cli, napari_telemetry._store, napari_telemetry._uploader
+from napari_telemetry._store import get_recorder
+get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
+heavy = {"napari", "qtpy", "PyQt6", "superqt", "magicgui", "requests", "vispy"}
+print(sorted(heavy & {m.split(".")[0] for m in sys.modules}))
+"""
+
+
+def test_core_imports_no_gui_and_no_requests() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_exported_members_are_pinned() -> None:
+    assert napari_telemetry._store.__all__ == [
+        "MAX_PENDING_BYTES",
+        "Recorder",
+        "delete_pending",
+        "get_recorder",
+        "level_changed",
+        "preview",
+        "sent_copies",
+    ]
+    assert napari_telemetry._cli.__all__ == ["main", "preview_json"]
+    for package in (napari_telemetry._store, napari_telemetry._cli):
+        assert package.__all__ == sorted(package.__all__)
+        assert all(hasattr(package, name) for name in package.__all__)
