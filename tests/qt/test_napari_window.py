@@ -113,3 +113,43 @@ def test_two_viewers_each_get_one_indicator_and_share_the_level(
     dock.setLevel(Level.MIDDLE)  # the closed window's indicator is gone, not an error
     assert _indicators(first)[0].text() == "Telemetry: middle"
     dock.deleteLater()
+
+
+@pytest.fixture
+def desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend this is a user's desktop session, not a test run."""
+    monkeypatch.setattr("napari_telemetry._switches.ci_reason", lambda: None)
+
+
+@pytest.mark.usefixtures("desktop")
+def test_start_asks_once_and_closing_means_not_now(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    from napari_telemetry import _napari
+
+    _napari.start(viewer)
+    window = viewer.window.main_menu.window()
+    (dialog,) = window.findChildren(ConsentDialog)
+    assert dialog.isVisible()
+    _napari.start(viewer)  # a second start does not ask twice
+    assert len(window.findChildren(ConsentDialog)) == 1
+    dialog.close()
+    decision = _consent.effective_level(interactive=True)
+    assert decision.agreed_level is Level.NONE
+    assert not decision.should_ask
+
+
+@pytest.mark.usefixtures("desktop")
+def test_expired_temporary_agreement_asks_again(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    from datetime import date, timedelta
+
+    from napari_telemetry import _napari
+
+    _consent.record_consent(Level.BASIC, days=30, today=date.today() - timedelta(days=40))
+    _napari.start(viewer)
+    (dialog,) = viewer.window.main_menu.window().findChildren(ConsentDialog)
+    with qtbot.waitSignal(dialog.choiceMade):
+        dialog.choose(Level.MIDDLE)
+    assert _consent.effective_level().level is Level.MIDDLE

@@ -115,9 +115,16 @@ def ask_consent(parent: QWidget | None = None) -> ConsentDialog:
     """Ask once, without blocking (napari start-up calls this when ``should_ask``)."""
     from ._controller import get_controller
 
-    if _OPEN and _OPEN[0].isVisible():  # asked from the menu while the start-up prompt is open
+    if _OPEN and _is_shown(_OPEN[0]):  # asked from the menu while the start-up prompt is open
         _OPEN[0].raise_()
         return _OPEN[0]
     dialog = show_consent_dialog(get_controller(), parent)
     _OPEN[:] = [dialog]
     return dialog
+
+
+def _is_shown(dialog: ConsentDialog) -> bool:
+    try:
+        return dialog.isVisible()
+    except RuntimeError:  # its window was closed and Qt deleted it
+        return False
