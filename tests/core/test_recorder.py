@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from napari_telemetry import _consent, _paths
-from napari_telemetry._store import _files, _pending, _stats, delete_pending, get_recorder, preview
+from napari_telemetry._store import (
+    Recorder,
+    _files,
+    _pending,
+    _stats,
+    delete_pending,
+    get_recorder,
+    preview,
+)
 from napari_telemetry._store._files import read
 from napari_telemetry.schema import Level
 
@@ -263,3 +271,14 @@ def test_busy_lock_keeps_the_buffer_for_next_time(monkeypatch: pytest.MonkeyPatc
     assert recorder.pending_count() == 1
     recorder.flush(timeout=2)
     assert [x["n"] for x in _lines("basic")] == [1]
+
+
+def test_set_level_alone_picks_up_the_recorded_consent() -> None:
+    recorder = Recorder()  # made before any consent: nothing accepted
+    recorder.count("layer", LAYER)
+    assert recorder.pending_count() == 0
+    _consent.record_consent(Level.FULL)
+    recorder.set_level(Level.FULL)
+    recorder.count("layer", LAYER)
+    recorder.flush(timeout=2)
+    assert [x["k"] for x in _lines("full")] == [list(LAYER)]

@@ -53,6 +53,10 @@ class Recorder:
 
     def set_level(self, level: Level, token: str | None = None) -> None:
         """Change the level live; a new consent *token* drops what was buffered under the old."""
+        if token is None and not self._token:
+            from napari_telemetry import _consent
+
+            token = _consent.current_token()
         with self._lock:
             if token is not None and token != self._token:
                 self._buf.clear()
@@ -133,8 +137,8 @@ class Recorder:
             self._restore(buf)  # another process holds the lock for long: try next time
             return
         except OSError as e:
-            self._rank = 0
-            self._buf = {}
+            with self._lock:
+                self._rank, self._buf = 0, {}
             log.warning("telemetry is off for this session: cannot write its data (%s)", e)
             return
         if self.changed is not None:
