@@ -111,7 +111,13 @@ def _cells(
     if spec.b is not None:
         parents = {(c.week, c.a): c.users for c in reader.cells(spec, parent=True)[0]}
     plan = plan_fold(cells, k=k, deny=deny, parents=parents)
-    folded = count_folded(reader.detail(spec, plan.fold), plan.fold) if plan.fold else []
+    if not plan.fold:
+        return finish(plan, [], k=k)
+    # The second value narrows the recount only when few of its values are rare.
+    narrow_b = spec.b is not None and 2 * len({f[2] for f in plan.fold}) <= len(
+        {c.b for c in cells}
+    )
+    folded = count_folded(reader.detail(spec, plan.fold, narrow_b=narrow_b), plan.fold)
     return finish(plan, folded, k=k)
 
 

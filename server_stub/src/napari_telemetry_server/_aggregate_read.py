@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ._aggregate_rules import Cell, Key, valid_week
 
 Expr = Callable[[Table, str], ColumnElement[str]]
-_CHUNK = 500
+_CHUNK = 5000  # bound parameters per query (SQLite allows 32766)
 
 
 def _col(name: str) -> Expr:
@@ -129,17 +129,24 @@ class Reader:
         self._memo[memo_key] = (cells, skipped)
         return cells, skipped
 
-    def detail(self, spec: Spec, fold: dict[Key, Key]) -> Iterator[tuple[str, str, str, str, int]]:
-        """(week, a, b, user_id, total) rows of the cells to fold, fetched in chunks."""
+    def detail(
+        self, spec: Spec, fold: dict[Key, Key], *, narrow_b: bool = False
+    ) -> Iterator[tuple[str, str, str, str, int]]:
+        """(week, a, b, user_id, total) rows of (at least) the cells to fold, in chunks.
+
+        Rows are selected by their first value, and also by the second when *narrow_b* says
+        that is selective (plain IN lists: a row-value IN list is much slower in SQLite); the
+        caller keeps only the exact cells.
+        """
         t, a, b = self._exprs(spec)
-        by_b = spec.b is not None
-        values = sorted({key[2] if by_b else key[1] for key in fold})
         total = func.sum(t.c[spec.total]) if spec.total else func.count()
-        for i in range(0, len(values), _CHUNK):
-            chunk = values[i : i + _CHUNK]
+        a_values = sorted({key[1] for key in fold})
+        b_values = sorted({key[2] for key in fold}) if narrow_b else []
+        b_filter = [b.in_(b_values)] if 0 < len(b_values) <= _CHUNK else []
+        for i in range(0, len(a_values), _CHUNK):
             query = (
                 select(t.c.week, a, b, t.c.user_id, total)
-                .where(*self._where(t, spec), (b if by_b else a).in_(chunk))
+                .where(*self._where(t, spec), a.in_(a_values[i : i + _CHUNK]), *b_filter)
                 .group_by(t.c.week, a, b, t.c.user_id)
             )
             for week, va, vb, uid, tot in self.conn.execute(query):
