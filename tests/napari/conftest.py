@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +21,9 @@ def fresh_runtime() -> Iterator[None]:
     _public_index._memo.clear()
     yield
     _runtime.stop()
+    uploader = sys.modules.get("napari_telemetry._uploader")
+    if uploader is not None and uploader._uploader is not None:
+        uploader._uploader.stop(timeout=0.5)
     if _recorder._recorder is not None:
         _recorder._recorder.flush(timeout=2)
     _recorder._recorder = None

@@ -1,0 +1,111 @@
+"""Layer descriptions come from metadata only: dask is never computed, zarr never read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from napari_telemetry._napari._layers import data_type, describe_layer, size_bucket
+
+
+class FakeLayer:
+    """A stand-in with a layer's public attributes (for data napari itself would refuse)."""
+
+    def __init__(self, data: Any, multiscale: bool = False, ndim: int = 2) -> None:
+        self.data, self.multiscale, self.ndim = data, multiscale, ndim
+
+
+Image = type("Image", (FakeLayer,), {})
+
+
+def test_numpy_image() -> None:
+    key = describe_layer(Image(np.zeros((64, 64), "uint8")))
+    assert key == ("Image", "numpy.ndarray", 2, "uint8", False, 1, 12)
+
+
+def test_size_bucket_is_the_power_of_two_just_above() -> None:
+    assert [size_bucket((n,), 1) for n in (0, 1, 2, 3, 1024, 1025)] == [0, 0, 1, 2, 10, 11]
+    assert size_bucket(None, 1) == size_bucket((3,), None) == -1
+    assert size_bucket((2**40, 2**40), 8) == 80  # capped
+
+
+def test_dask_array_is_never_computed() -> None:
+    da = pytest.importorskip("dask.array")
+    from dask.callbacks import Callback
+
+    started: list[object] = []
+    big = da.ones((100, 2048, 2048), dtype="uint16", chunks=(1, 2048, 2048))
+    with Callback(start=started.append):
+        key = describe_layer(Image(big))
+        pyramid = describe_layer(Image([big, big[:, ::2, ::2]], multiscale=True))
+    assert started == []
+    assert key == ("Image", "dask.Array", 3, "uint16", False, 1, 30)
+    assert pyramid == ("Image", "dask.Array", 3, "uint16", True, 2, 30)
+
+
+def test_zarr_array_is_never_read() -> None:
+    zarr = pytest.importorskip("zarr")
+    from zarr.storage import MemoryStore
+
+    reads: list[str] = []
+
+    class CountingStore(MemoryStore):
+        async def get(self, key: str, *args: Any, **kwargs: Any) -> Any:
+            if not key.endswith("zarr.json"):
+                reads.append(key)
+            return await super().get(key, *args, **kwargs)
+
+    z = zarr.create_array(store=CountingStore(), shape=(64, 64), chunks=(8, 8), dtype="float32")
+    z[:] = 1.0
+    reads.clear()
+    assert describe_layer(Image(z)) == ("Image", "zarr.Array", 2, "float32", False, 1, 14)
+    assert reads == []
+
+
+class OddShape:
+    @property
+    def shape(self) -> Any:
+        raise RuntimeError("no shape for you")
+
+    dtype = "not a dtype object"
+
+
+class WeirdShape:
+    shape = ("a", -1)
+    dtype = np.dtype("float64")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (np.array(3.0, "float32"), ("numpy.ndarray", 0, "float32", 2)),
+        ((x for x in range(3)), ("builtins.generator", 2, "unknown", -1)),
+        (OddShape(), ("other.Other", 2, "unknown", -1)),
+        (WeirdShape(), ("other.Other", 2, "float64", -1)),
+        ([np.zeros((3, 2))], ("builtins.list", 2, "unknown", -1)),
+        (None, ("builtins.NoneType", 2, "unknown", -1)),
+    ],
+)
+def test_odd_data_is_described_without_raising(data: Any, expected: tuple[Any, ...]) -> None:
+    key = describe_layer(Image(data))
+    assert key is not None
+    assert (key[1], key[2], key[3], key[6]) == expected
+
+
+def test_a_generator_is_not_consumed() -> None:
+    gen = (x for x in range(3))
+    describe_layer(Image(gen))
+    assert list(gen) == [0, 1, 2]
+
+
+def test_a_broken_pyramid_counts_as_one_unknown_level() -> None:
+    key = describe_layer(Image(object(), multiscale=True))
+    assert key is not None
+    assert key[4:] == (True, 1, -1)
+
+
+def test_user_defined_types_are_not_named() -> None:
+    assert data_type(OddShape()) == "other.Other"  # defined in a test module, not a library
+    assert data_type(np.zeros(1)) == "numpy.ndarray"
