@@ -179,10 +179,7 @@ def _write(value: dict[str, Any]) -> None:
 def _default_fetcher() -> Fetcher:
     from . import _transport
 
-    transport = _transport.get_transport()
-    if not callable(getattr(transport, "get", None)):
-        raise TypeError(f"the transport {type(transport).__name__!r} cannot GET")
-    return transport  # type: ignore[return-value]
+    return _transport.get_transport()
 
 
 def refresh_in_background(

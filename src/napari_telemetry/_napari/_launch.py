@@ -9,6 +9,7 @@ the Qt event loop and runs once napari's window is up.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -42,5 +43,9 @@ def launched() -> None:
     from . import _hooks, _runtime
 
     viewer = _hooks.current_viewer()
-    if viewer is not None:
-        _runtime.start(viewer)
+    if viewer is None or not _runtime.start(viewer):
+        return
+    try:  # the status-bar indicator and Preferences page, as opening a widget would add them
+        importlib.import_module("napari_telemetry._qt._mount").attach(viewer)
+    except Exception:
+        log.debug("the telemetry indicator could not be attached", exc_info=True)

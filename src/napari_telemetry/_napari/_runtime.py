@@ -64,21 +64,25 @@ def _recorder() -> Any:
     return _store.get_recorder()
 
 
-def start(viewer: Any | None = None, *, interactive: bool = True) -> None:
-    """Start (or re-check) telemetry in this napari process; idempotent, never raises."""
+def start(viewer: Any | None = None, *, interactive: bool = True) -> bool:
+    """Start (or re-check) telemetry in this napari process; idempotent, never raises.
+
+    Returns False when telemetry is switched off here (or could not start): nothing was hooked.
+    """
     try:
         with _lock:
-            _start(viewer, interactive)
+            return _start(viewer, interactive)
     except Exception:
         log.debug("napari-telemetry could not start", exc_info=True)
+        return False
 
 
-def _start(viewer: Any | None, interactive: bool) -> None:
+def _start(viewer: Any | None, interactive: bool) -> bool:
     from napari_telemetry import _consent
 
     decision = _consent.effective_level(interactive=interactive)
     if decision.level is Level.NONE and decision.locked:
-        return  # switched off by DO_NOT_TRACK, NAPARI_TELEMETRY=0 or a site policy: no hooks
+        return False  # DO_NOT_TRACK, NAPARI_TELEMETRY=0 or a site policy: no hooks at all
     if decision.should_ask and not _rt.asked:
         _rt.asked = True
         _ask(viewer)
@@ -87,6 +91,7 @@ def _start(viewer: Any | None, interactive: bool) -> None:
         attach(viewer)
     catch_up(_recorder().level)
     _start_uploader()
+    return True
 
 
 def _ask(viewer: Any | None) -> None:
@@ -95,7 +100,10 @@ def _ask(viewer: Any | None) -> None:
     except ImportError:
         log.debug("the consent dialog is not available", exc_info=True)
         return
-    consent.ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
+    dialog = consent.ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
+    chosen = getattr(dialog, "choiceMade", None)
+    if chosen is not None:  # after the UI recorded the choice: owe this launch's records now
+        chosen.connect(lambda _choice: catch_up(_recorder().level))
 
 
 def _install() -> None:
