@@ -78,7 +78,10 @@ def _publish(args: argparse.Namespace) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     from ._publish_serve import make_server
 
-    server = make_server(args.dir, args.host, args.port)
+    try:
+        server = make_server(args.dir, args.host, args.port)
+    except OSError as e:
+        raise ValueError(f"cannot listen on {args.host}:{args.port}: {e.strerror}") from e
     host, port = server.server_address[:2]
     _say(f"serving {args.dir} at http://{host!s}:{port}/ (Ctrl+C to stop)")
     try:
