@@ -64,40 +64,35 @@ def test_choices_have_equal_weight(qtbot: QtBot) -> None:
     assert len({b.minimumWidth() for b in buttons}) == 1
 
 
-@pytest.mark.parametrize("level", list(SENDING_LEVELS))
-def test_each_level_button_returns_that_level(qtbot: QtBot, level: Level) -> None:
+def _open_dialog(qtbot: QtBot) -> ConsentDialog:
     dialog = ConsentDialog()
     qtbot.addWidget(dialog)
     dialog.open()
+    return dialog
+
+
+@pytest.mark.parametrize(
+    ("button", "temporary", "expected"),
+    [
+        ("Not now", False, ConsentChoice(Level.NONE, None)),
+        ("Not now", True, ConsentChoice(Level.NONE, None)),
+        *[(f"Share {lv.value}", False, ConsentChoice(lv, None)) for lv in SENDING_LEVELS],
+        ("Share middle", True, ConsentChoice(Level.MIDDLE, TEMPORARY_DAYS)),
+    ],
+)
+def test_each_button_returns_its_choice(
+    qtbot: QtBot, button: str, temporary: bool, expected: ConsentChoice
+) -> None:
+    dialog = _open_dialog(qtbot)
+    dialog._temporary.setChecked(temporary)
     with qtbot.waitSignal(dialog.choiceMade) as blocker:
-        qtbot.mouseClick(_button(dialog, f"Share {level.value}"), Qt.MouseButton.LeftButton)
-    assert blocker.args == [ConsentChoice(level, None)]
+        qtbot.mouseClick(_button(dialog, button), Qt.MouseButton.LeftButton)
+    assert blocker.args == [expected]
     assert dialog.result() == QDialog.DialogCode.Accepted
 
 
-def test_temporary_agreement_carries_the_days(qtbot: QtBot) -> None:
-    dialog = ConsentDialog()
-    qtbot.addWidget(dialog)
-    dialog.open()
-    dialog._temporary.setChecked(True)
-    with qtbot.waitSignal(dialog.choiceMade) as blocker:
-        qtbot.mouseClick(_button(dialog, "Share middle"), Qt.MouseButton.LeftButton)
-    assert blocker.args == [ConsentChoice(Level.MIDDLE, TEMPORARY_DAYS)]
-
-
-def test_not_now_records_none(qtbot: QtBot) -> None:
-    dialog = ConsentDialog()
-    qtbot.addWidget(dialog)
-    dialog.open()
-    with qtbot.waitSignal(dialog.choiceMade) as blocker:
-        qtbot.mouseClick(_button(dialog, "Not now"), Qt.MouseButton.LeftButton)
-    assert blocker.args == [ConsentChoice(Level.NONE, None)]
-
-
 def test_closing_the_window_is_not_now(qtbot: QtBot) -> None:
-    dialog = ConsentDialog()
-    qtbot.addWidget(dialog)
-    dialog.open()
+    dialog = _open_dialog(qtbot)
     dialog._temporary.setChecked(True)
     with qtbot.waitSignal(dialog.choiceMade) as blocker:
         dialog.close()
@@ -106,9 +101,7 @@ def test_closing_the_window_is_not_now(qtbot: QtBot) -> None:
 
 
 def test_escape_is_not_now_and_reported_once(qtbot: QtBot) -> None:
-    dialog = ConsentDialog()
-    qtbot.addWidget(dialog)
-    dialog.open()
+    dialog = _open_dialog(qtbot)
     seen: list[object] = []
     dialog.choiceMade.connect(seen.append)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)

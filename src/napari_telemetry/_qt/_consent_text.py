@@ -17,9 +17,10 @@ _LEVEL_SUMMARY = {
 }
 
 _WHO_SEES = (
-    "Each level is sent to its own collector address. Only the napari-telemetry maintainers "
-    "can read the raw batches. Only aggregates counted over at least 5 different weekly ids "
-    "are public, and rare values are grouped into “other”."
+    "Each level is sent to its own collector address. Only the people who run the collector "
+    "(the napari-telemetry maintainers, or your institution if it points telemetry at its own "
+    "collector) can read the raw batches. Only aggregates counted over at least 5 different "
+    "weekly ids are public, and rare values are grouped into “other”."
 )
 _RETENTION = (
     "Raw batches are deleted after 60 days; collector logs after 14 days; the public "
