@@ -53,6 +53,7 @@ def test_a_blank_image_is_caught(tmp_path: Path, blank: str) -> None:
 
 @pytest.mark.napari
 @pytest.mark.gui
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (Xvfb)")
 def test_script_renders_every_view_from_the_real_code(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
