@@ -21,7 +21,10 @@ DESCRIPTION = (
 
 
 def create_app(settings: Settings | None = None, *, storage: Storage | None = None) -> FastAPI:
-    """The collector app for *settings* (default: from the environment)."""
+    """The collector app for *settings* (default: the cached ``get_settings()``, from env).
+
+    *storage* replaces the database the settings name (tests pass one with a fake clock).
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="napari-telemetry collector",
@@ -30,7 +33,6 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         docs_url=None,
         redoc_url=None,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
     app.state.resources = Resources(settings, storage)
     for router in (ingest_router, deletion_router, schema_router, health_router):
         app.include_router(router)

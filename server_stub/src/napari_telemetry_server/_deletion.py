@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from napari_telemetry.schema import WireModel
 
 from ._body import read_json_body
-from ._deps import SettingsDep, StorageDep, rate_limit
+from ._deps import ResourcesDep, rate_limit
 from ._openapi import json_body
 from ._problems import invalid, responses
 
@@ -44,11 +44,11 @@ class Accepted(BaseModel):
     responses=responses(400, 413, 415, 422, 429, 503),
     openapi_extra=json_body(DeletionRequest),
 )
-async def delete_ids(request: Request, settings: SettingsDep, storage: StorageDep) -> JSONResponse:
-    raw = await read_json_body(request, settings.max_body_bytes)
+async def delete_ids(request: Request, resources: ResourcesDep) -> JSONResponse:
+    raw = await read_json_body(request, resources.settings.max_body_bytes)
     try:
         ids = DeletionRequest.model_validate_json(raw).user_ids
     except ValidationError as e:
         return invalid(e)
-    await run_in_threadpool(storage.forget, ids)
+    await run_in_threadpool(lambda: resources.storage().forget(ids))
     return JSONResponse(Accepted(deleted=True).model_dump(), status_code=202)

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: settings, the storage, the plugin index and the rate limiter."""
+"""FastAPI dependencies: the per-app resources (settings, storage, writer, index, limiter)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from fastapi import Depends, HTTPException, Request
 
 from ._limits import RateLimiter
 from ._plugin_index import PluginIndex
-from ._settings import Settings, get_settings
+from ._settings import Settings
 from ._storage import Storage, make_engine
+from ._writer import GroupWriter
 
 
 class Resources:
@@ -22,6 +23,7 @@ class Resources:
         self.plugins = PluginIndex(settings.plugin_index)
         self._storage = storage
         self._opening = threading.Lock()
+        self.writer = GroupWriter(self.storage)
 
     def storage(self) -> Storage:
         with self._opening:
@@ -35,17 +37,14 @@ class Resources:
             return self._storage
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
 
-def get_storage(resources: Annotated[Resources, Depends(get_resources)]) -> Storage:
-    """The raw storage (StorageUnavailable, hence 503, while the database cannot be opened)."""
-    return resources.storage()
-
-
-def rate_limit(request: Request, resources: Annotated[Resources, Depends(get_resources)]) -> None:
+async def rate_limit(
+    request: Request, resources: Annotated[Resources, Depends(get_resources)]
+) -> None:
     """429 with Retry-After when this client address sent too much in this window."""
     source = request.client.host if request.client else "-"
     wait = resources.limiter.hit(source)
@@ -53,6 +52,4 @@ def rate_limit(request: Request, resources: Annotated[Resources, Depends(get_res
         raise HTTPException(429, "too many requests", headers={"Retry-After": str(wait)})
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
-StorageDep = Annotated[Storage, Depends(get_storage)]

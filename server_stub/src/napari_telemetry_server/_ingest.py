@@ -7,12 +7,11 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from napari_telemetry.schema import BATCH_MODELS, SENDING_LEVELS, Level
 
 from ._body import read_json_body
-from ._deps import ResourcesDep, SettingsDep, StorageDep, rate_limit
+from ._deps import ResourcesDep, rate_limit
 from ._openapi import json_body
 from ._problems import invalid, responses
 
@@ -36,17 +35,15 @@ def _handler(level: Level) -> Handler:
 
     async def ingest(
         request: Request,
-        settings: SettingsDep,
         resources: ResourcesDep,
-        storage: StorageDep,
     ) -> JSONResponse:
-        raw = await read_json_body(request, settings.max_body_bytes)
+        raw = await read_json_body(request, resources.settings.max_body_bytes)
         try:
             batch = model.model_validate_json(raw)
         except ValidationError as e:
             return invalid(e)
         batch = resources.plugins.filter(batch)
-        new = await run_in_threadpool(storage.insert_batch, batch)
+        new = await resources.writer.submit(batch)
         reply = Stored(batch_id=str(batch.batch_id), stored=new)
         return JSONResponse(reply.model_dump(), status_code=201 if new else 200)
 

@@ -57,7 +57,6 @@ class PluginIndex:
 
     def allows(self, record: PluginRecord) -> bool:
         """Whether *record* names a listed plugin at a listed, stable version."""
-        self._refresh()
         listed = self._index.get(normalize(record.name), set())
         return is_stable(record.version) and (listed is None or record.version in listed)
 
@@ -65,6 +64,7 @@ class PluginIndex:
         """*batch* without the plugin records the public index does not allow."""
         if batch.level != "middle":
             return batch
+        self._refresh()
         kept = [r for r in batch.records if isinstance(r, PluginRecord) and self.allows(r)]
         return (
             batch

@@ -6,10 +6,11 @@ there becomes a column here; aggregation reads these typed columns.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
@@ -42,6 +43,7 @@ from napari_telemetry.schema import RECORD_TYPES, Batch, RecordBase
 RAW_RETENTION_DAYS = 60
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
 BUSY_TIMEOUT_MS = 5_000
+_MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
 
 metadata = MetaData()
 
@@ -112,6 +114,11 @@ record_tables: dict[str, Table] = {
 }
 
 
+# Column order of the record INSERTs: batch_id, user_id, week, then the record's own fields.
+_COLUMNS = {t.name: [c.name for c in t.columns if c.name != "id"] for t in record_tables.values()}
+_FIELDS = {rtype: _COLUMNS[t.name][3:] for rtype, t in record_tables.items()}
+
+
 class StorageUnavailable(RuntimeError):
     """The database cannot be written right now (missing, read-only, down); retry later."""
 
@@ -162,7 +169,9 @@ class Storage:
         self.engine = engine
         self.today = today
         self._sqlite = engine.dialect.name == "sqlite"
+        self.local = self._sqlite  # an embedded database: writes are quick, local calls
         self._writer = threading.Lock()  # one writer at a time on SQLite
+        self._marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         db = engine.url.database if self._sqlite else None
         self._path = Path(db) if db and db != ":memory:" else None
         self._identity = self._file_identity() if self._path and self._path.exists() else None
@@ -173,18 +182,26 @@ class Storage:
 
     def insert_batch(self, batch: Batch) -> bool:
         """Store *batch* once; False when it is a duplicate or its user id was deleted."""
+        return self.insert_batches([batch])[0]
+
+    def insert_batches(self, group: Sequence[Batch]) -> list[bool]:
+        """Store several batches in one transaction (group commit); new-or-not for each."""
         today = self.today()
-        row = batch.model_dump(mode="json", exclude={"records"})
-        row["received_on"] = today
         with self._write() as conn:
-            if self._tombstoned(conn, batch.user_id, today):
-                return False
-            stmt = self._insert(batches).values(row).on_conflict_do_nothing()
-            if conn.execute(stmt.returning(batches.c.batch_id)).first() is None:
-                return False
-            for rtype, rows in _record_rows(batch).items():
-                conn.execute(record_tables[rtype].insert(), rows)
-        return True
+            dead = self._tombstoned(conn, {b.user_id for b in group}, today)
+            fresh: dict[str, Batch] = {}
+            for batch in group:
+                if batch.user_id not in dead:
+                    fresh.setdefault(str(batch.batch_id), batch)
+            new: set[str] = set()
+            if fresh:
+                rows = [_envelope_row(b, today) for b in fresh.values()]
+                stmt = self._insert(batches).on_conflict_do_nothing()
+                new = set(conn.execute(stmt.returning(batches.c.batch_id), rows).scalars())
+            for rtype, records in _record_rows([fresh[i] for i in new]).items():
+                self._insert_rows(conn, record_tables[rtype], records)
+        firsts = {id(b) for b in fresh.values()}
+        return [str(b.batch_id) in new and id(b) in firsts for b in group]
 
     def forget(self, user_ids: Iterable[str]) -> int:
         """Delete every raw row of *user_ids* and tombstone them; return the batches deleted."""
@@ -224,15 +241,26 @@ class Storage:
         with self._guard(), self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
+    def _insert_rows(self, conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        # One multi-row INSERT per chunk: a single statement step, where executemany would hand
+        # the GIL back and forth once per row (a convoy against the event loop under load).
+        width = len(_COLUMNS[table.name])
+        per_chunk = _MAX_PARAMETERS // width
+        for start in range(0, len(rows), per_chunk):
+            chunk = rows[start : start + per_chunk]
+            sql = _multi_insert(table.name, len(chunk), self._marker)
+            conn.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
+
     def _insert(self, table: Table) -> Any:
         return (sqlite.insert if self._sqlite else postgresql.insert)(table)
 
     @staticmethod
-    def _tombstoned(conn: Connection, user_id: str, today: date) -> bool:
+    @staticmethod
+    def _tombstoned(conn: Connection, user_ids: set[str], today: date) -> set[str]:
         query = select(tombstones.c.user_id).where(
-            tombstones.c.user_id == user_id, tombstones.c.until >= today
+            tombstones.c.user_id.in_(sorted(user_ids)), tombstones.c.until >= today
         )
-        return conn.execute(query).first() is not None
+        return set(conn.execute(query).scalars())
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -275,11 +303,27 @@ class Storage:
         return st.st_dev, st.st_ino
 
 
-def _record_rows(batch: Batch) -> dict[str, list[dict[str, Any]]]:
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for record in batch.records:
-        row = record.model_dump(mode="json")
-        rtype = row.pop("type")
-        row.update(batch_id=str(batch.batch_id), user_id=batch.user_id, week=batch.week)
-        rows.setdefault(rtype, []).append(row)
+@functools.lru_cache(maxsize=256)
+def _multi_insert(table: str, rows: int, marker: str) -> str:
+    """``INSERT INTO table (...) VALUES (...), (...)`` for *rows* rows, in the driver's style."""
+    columns = _COLUMNS[table]
+    one = "(" + ", ".join([marker] * len(columns)) + ")"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
+
+
+def _envelope_row(batch: Batch, today: date) -> dict[str, Any]:
+    row = batch.model_dump(mode="json", exclude={"records"})
+    row["received_on"] = today
+    return row
+
+
+def _record_rows(group: Iterable[Batch]) -> dict[str, list[tuple[Any, ...]]]:
+    """Record rows as tuples in ``_COLUMNS`` order, by record type."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for batch in group:
+        head = (str(batch.batch_id), batch.user_id, batch.week)
+        for record in batch.records:
+            fields = record.__dict__
+            row = head + tuple(fields[c] for c in _FIELDS[record.type])
+            rows.setdefault(record.type, []).append(row)
     return rows
