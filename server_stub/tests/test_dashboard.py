@@ -140,10 +140,17 @@ def test_search_box_and_plugin_page(opened: Page, site: dict[str, Path]) -> None
     )
     assert {r["week"]: r["value"] for r in trend if r["series"] == "weekly installs"} == db
     page.fill("#plugin-search", "")
-    assert opened.errors == []
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.click("#show-napari")
+    page.wait_for_function("document.getElementById('plugin-name').textContent === 'napari'")
+    page.wait_for_selector("#chart-commands svg .role-mark > *")
+    shown = page.evaluate("window.napariTelemetry.views['chart-commands'].data('commands')")
+    week = query(site["db"], "SELECT max(week) FROM weeks WHERE status='published'")[0][0]
+    sql = f"SELECT command_id, users FROM commands WHERE plugin='napari' AND week='{week}'"
+    assert {r["label"]: r["users"] for r in shown} == dict(query(site["db"], sql))
+    assert opened.errors == []
 
 
 def test_served_by_the_dashboard_command(

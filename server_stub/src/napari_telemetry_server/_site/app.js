@@ -82,6 +82,9 @@
       + page.below_threshold.join(", ") + "."
     : "");
   pluginTable();
+  document.getElementById("show-napari").addEventListener("click", function () {
+    showPlugin("napari");
+  });
   var rendered = Object.keys(page.charts)
     .filter(function (id) { return id.indexOf("chart-plugin-") !== 0 && id !== "chart-commands"; })
     .map(function (id) { return render(id, page.datasets); });
