@@ -15,11 +15,11 @@ from urllib.request import urlopen
 import pytest
 
 from napari_telemetry_server._aggregate import aggregate
-from napari_telemetry_server._demo_data import DemoShape, Synth
+from napari_telemetry_server._demo import seed
+from napari_telemetry_server._demo_data import DemoShape
 from napari_telemetry_server._publish import publish
 from napari_telemetry_server._publish_charts import chart_specs
 from napari_telemetry_server._publish_serve import make_server
-from napari_telemetry_server._storage import Storage, make_engine
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +32,8 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "dashboar
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("dashboard")
-    engine = make_engine(root / "raw.sqlite")
-    storage = Storage(engine)
     shape = DemoShape(weeks=12, first_week_users=100, last_week_users=260)
-    for batch in Synth(11, shape).batches("2026-W48"):
-        storage.insert_batch(batch)
-    engine.dispose()
+    seed(root / "raw.sqlite", shape, seed=11, last_week="2026-W48")
     aggregate(root / "raw.sqlite", root / "aggregates.sqlite")
     publish(root / "aggregates.sqlite", root / "site")
     return {"site": root / "site", "db": root / "aggregates.sqlite"}

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from napari_telemetry_server._aggregate import aggregate
-from napari_telemetry_server._demo_data import DemoShape, Synth
-from napari_telemetry_server._storage import Storage, make_engine
+from napari_telemetry_server._demo import seed
+from napari_telemetry_server._demo_data import DemoShape
 
 GRAFANA = Path(__file__).resolve().parents[1] / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "napari-telemetry.json"
@@ -23,13 +23,8 @@ DASHBOARD = GRAFANA / "dashboards" / "napari-telemetry.json"
 @pytest.fixture(scope="module")
 def aggregates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("grafana")
-    engine = make_engine(root / "raw.sqlite")
-    storage = Storage(engine)
-    for batch in Synth(5, DemoShape(weeks=5, first_week_users=60, last_week_users=90)).batches(
-        "2026-W48"
-    ):
-        storage.insert_batch(batch)
-    engine.dispose()
+    shape = DemoShape(weeks=5, first_week_users=60, last_week_users=90)
+    seed(root / "raw.sqlite", shape, seed=5, last_week="2026-W48")
     aggregate(root / "raw.sqlite", root / "aggregates.sqlite")
     return root / "aggregates.sqlite"
 

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from napari_telemetry_server._aggregate import aggregate
 from napari_telemetry_server._cli import main
-from napari_telemetry_server._demo_data import DemoShape, Synth, make_batch
+from napari_telemetry_server._demo import seed
+from napari_telemetry_server._demo_data import DemoShape, make_batch
 from napari_telemetry_server._publish import badge, publish
 from napari_telemetry_server._publish_data import size_label
-from napari_telemetry_server._storage import Storage, make_engine
+from napari_telemetry_server._storage import Storage, batches, make_engine
 
 LAST, QUIET = "2026-W48", "2026-W40"
 SECRET = "napari-secret-lab"
@@ -31,14 +33,11 @@ SESSION = {
 
 def build_raw(raw: Path) -> list[str]:
     """Six synthetic weeks, one quiet week of 3 installs, one user with a unique plugin."""
+    seed(raw, DemoShape(weeks=6, first_week_users=40, last_week_users=90), seed=3, last_week=LAST)
     engine = make_engine(raw)
     storage = Storage(engine)
-    ids = []
-    for batch in Synth(3, DemoShape(weeks=6, first_week_users=40, last_week_users=90)).batches(
-        LAST
-    ):
-        storage.insert_batch(batch)
-        ids.append(batch.user_id)
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(batches.c.user_id)).scalars())
     for _ in range(3):
         user = uuid.uuid4().hex
         storage.insert_batch(make_batch("basic", user, QUIET, [SESSION]))

@@ -18,6 +18,8 @@ from ._demo_data import DemoShape, Synth
 from ._publish import PublishReport, publish
 from ._storage import Storage, make_engine
 
+_GROUP = 2000  # batches per transaction (the collector's group commit)
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -41,12 +43,15 @@ def seed(raw: Path, shape: DemoShape, *, seed: int = 8, last_week: str | None = 
     engine = make_engine(raw)
     try:
         storage = Storage(engine)
-        count = 0
+        count, group = 0, []
         for batch in Synth(seed, shape).batches(last_week or iso_week(date.today())):
-            storage.insert_batch(batch)
-            count += 1
-            if progress and count % 5000 == 0:
-                progress(count)
+            group.append(batch)
+            if len(group) == _GROUP:
+                count += sum(storage.insert_batches(group))
+                group = []
+                if progress:
+                    progress(count)
+        count += sum(storage.insert_batches(group)) if group else 0
     finally:
         engine.dispose()
     return count

@@ -25,7 +25,7 @@ def trend(name: str, title: str, y_title: str) -> dict[str, Any]:
         _base(name, title)
         .mark_line(point=True)
         .encode(
-            x=alt.X("week_start:T", title="week"),
+            x=alt.X("week_start:T", title="week", axis=alt.Axis(format="%d %b %Y", labelAngle=0)),
             y=alt.Y("value:Q", title=y_title),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["week:N", "series:N", "value:Q"],
