@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 import weakref
 from typing import Any
 
-from napari_telemetry import _public_index
+from napari_telemetry import _public_index, _store
 from napari_telemetry.schema import Level
 
 from . import _commands, _hooks
@@ -28,6 +29,7 @@ class _Runtime:
         self.session_done = False
         self.plugins_done = False
         self.applied = Level.NONE
+        self.next_check = 0.0
         self.owners = CommandOwners(None)
         self.readers: dict[str, frozenset[str]] = {}
         self.viewers: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -38,14 +40,17 @@ class _Runtime:
         return self.owners(command_id)
 
     def count(self, command_id: str) -> str | None:
-        level = _recorder().level
-        if level is not self.applied:
-            catch_up(level)
-        if level is not Level.FULL:
-            return None
+        # The hot path (microseconds): the recorder drops records above its level by itself;
+        # whether the consent changed is looked at no more than once a second.
+        now = time.monotonic()
+        if now >= self.next_check:
+            self.next_check = now + 1.0
+            level = _store.get_recorder().level
+            if level is not self.applied:
+                catch_up(level)
         owner = self.owners(command_id)
         if owner is not None:
-            _recorder().count("command", (command_id, owner))
+            _store.get_recorder().count("command", (command_id, owner))
         return owner
 
     def is_reader(self, command_id: str) -> bool:
@@ -59,8 +64,6 @@ _rt = _Runtime()
 
 
 def _recorder() -> Any:
-    from napari_telemetry import _store
-
     return _store.get_recorder()
 
 
