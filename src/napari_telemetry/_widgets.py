@@ -41,10 +41,15 @@ def _start(viewer: Any | None) -> Any | None:
     return viewer
 
 
+def _parent(viewer: Any | None) -> Any | None:
+    return main_window(viewer) if viewer is not None else None
+
+
 def settings_dock(napari_viewer: Any | None = None) -> SettingsDock:
     """The "Telemetry settings" dock widget."""
     viewer = _start(napari_viewer)
     dock = SettingsDock(get_controller())
+    dock.consentRequested.connect(lambda: show_ask_consent(_parent(viewer)))
     if viewer is not None:
         dock.previewRequested.connect(lambda: open_dock(viewer, PREVIEW_WIDGET))
     return dock
@@ -57,12 +62,11 @@ def preview_dock(napari_viewer: Any | None = None) -> PreviewDock:
 
 
 def ask_consent(napari_viewer: Any | None = None) -> None:
-    """Show the consent dialog (menu command); the choice is recorded when it closes."""
-    viewer = _start(napari_viewer)
-    show_ask_consent(main_window(viewer) if viewer is not None else None)
+    """Show the consent dialog (command palette, settings dock); the choice is recorded when it closes."""
+    show_ask_consent(_parent(_start(napari_viewer)))
 
 
 def send_now(napari_viewer: Any | None = None) -> None:
-    """Upload everything pending now, in the background (menu command)."""
+    """Upload everything pending now, in the background (command palette, settings dock)."""
     _start(napari_viewer)
     get_controller().send_now()

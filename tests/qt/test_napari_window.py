@@ -153,3 +153,41 @@ def test_expired_temporary_agreement_asks_again(
     with qtbot.waitSignal(dialog.choiceMade):
         dialog.choose(Level.MIDDLE)
     assert _consent.effective_level().level is Level.MIDDLE
+
+
+def _menu_actions(menu: Any) -> dict[str, Any]:
+    found = {}
+    for action in menu.actions():
+        found[action.text().replace("&", "")] = action
+        if action.menu() is not None:
+            found.update(_menu_actions(action.menu()))
+    return found
+
+
+def test_docks_are_in_the_plugins_menu_and_lead_to_consent(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    top = {a.text().replace("&", ""): a for a in viewer.window.main_menu.actions()}
+    actions = _menu_actions(top["Plugins"].menu())
+    titles = sorted(actions)
+    assert any(t.startswith("Telemetry preview") for t in titles), titles
+    next(a for t, a in actions.items() if t.startswith("Telemetry settings")).trigger()
+    window = viewer.window.main_menu.window()
+    qtbot.waitUntil(lambda: bool(window.findChildren(SettingsDock)))
+    (dock,) = window.findChildren(SettingsDock)
+    dock._consent_btn.click()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(ConsentDialog)))
+    assert len(_indicators(viewer)) == 1
+
+
+def test_commands_run_through_napari_app_model(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    from napari._app_model import get_app_model
+
+    commands = get_app_model().commands
+    commands.execute_command("napari-telemetry.ask_consent").result()
+    window = viewer.window.main_menu.window()
+    assert any(d.isVisible() for d in window.findChildren(ConsentDialog))
+    commands.execute_command("napari-telemetry.send_now").result()
+    assert len(_indicators(viewer)) == 1

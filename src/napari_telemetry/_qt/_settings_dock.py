@@ -48,6 +48,7 @@ class SettingsDock(QWidget):
     """Change the level (it takes effect at once) and act on your data."""
 
     previewRequested = Signal()
+    consentRequested = Signal()
 
     def __init__(
         self, controller: TelemetryController | None = None, parent: QWidget | None = None
@@ -68,6 +69,7 @@ class SettingsDock(QWidget):
         self._ids_box = QCollapsible("Your weekly ids")
         self._send_btn = QPushButton("Send now")
         self._preview_btn = QPushButton("Preview…")
+        self._consent_btn = QPushButton("Consent…")
         self._forget_btn = QPushButton("Forget me")
         self._disable_btn = QPushButton("Disable")
         self._banner = MessageBanner()
@@ -88,9 +90,16 @@ class SettingsDock(QWidget):
             "new secret so future ids cannot be linked to them."
         )
         self._disable_btn.setToolTip("Turn telemetry off and delete everything pending.")
+        self._consent_btn.setToolTip("What each level collects, who sees it; choose again.")
         self._ids_box.addWidget(self._ids)
         buttons = QHBoxLayout()
-        for btn in (self._send_btn, self._preview_btn, self._forget_btn, self._disable_btn):
+        for btn in (
+            self._consent_btn,
+            self._preview_btn,
+            self._send_btn,
+            self._forget_btn,
+            self._disable_btn,
+        ):
             buttons.addWidget(btn)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -107,6 +116,7 @@ class SettingsDock(QWidget):
         self._temporary.toggled.connect(self._on_temporary_changed)
         self._send_btn.clicked.connect(self._controller.send_now)
         self._preview_btn.clicked.connect(self.previewRequested)
+        self._consent_btn.clicked.connect(self.consentRequested)
         self._forget_btn.clicked.connect(self._controller.forget)
         self._disable_btn.clicked.connect(self._controller.disable)
 
