@@ -89,7 +89,7 @@ class Uploader:
         except filelock.Timeout:
             report.notes.append("another napari process is sending right now")
         except OSError as e:
-            report.notes.append(f"could not send: {e}")
+            report.notes.append(f"could not send: {e.strerror or type(e).__name__}")
         return report
 
     def _run(self) -> None:

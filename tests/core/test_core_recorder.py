@@ -192,6 +192,7 @@ def test_unwritable_data_folder_turns_telemetry_off_quietly(
         recorder.flush(timeout=2)
     assert recorder.level is Level.NONE
     assert len([r for r in caplog.records if "telemetry is off" in r.getMessage()]) == 1
+    assert str(telemetry_dir) not in caplog.text  # no paths in logs
 
 
 def test_delete_pending_one_batch() -> None:

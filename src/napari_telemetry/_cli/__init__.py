@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"napari-telemetry: {e}\n")
         return 1
     except OSError as e:
-        sys.stderr.write(f"napari-telemetry: cannot use the telemetry files: {e}\n")
+        why = e.strerror or type(e).__name__
+        sys.stderr.write(f"napari-telemetry: cannot use the telemetry files ({why})\n")
         return 1
     except Exception as e:  # a bug: say so in one line; details with NAPARI_TELEMETRY_DEBUG=1
         log.debug("unexpected error", exc_info=True)

@@ -139,7 +139,8 @@ class Recorder:
         except OSError as e:
             with self._lock:
                 self._rank, self._buf = 0, {}
-            log.warning("telemetry is off for this session: cannot write its data (%s)", e)
+            why = e.strerror or type(e).__name__  # never the path: no paths in logs
+            log.warning("telemetry is off for this session: cannot write its data (%s)", why)
             return
         if self.changed is not None:
             try:

@@ -33,7 +33,8 @@ def preview(level: Level | None = None) -> list[dict[str, Any]]:
             for path in _files.files(stream):
                 out += build(_files.read(path), _consent.token_valid).envelopes
     except (OSError, SecretError) as e:
-        log.warning("cannot preview pending telemetry: %s", e)
+        why = e.strerror if isinstance(e, OSError) else str(e)
+        log.warning("cannot preview pending telemetry: %s", why or type(e).__name__)
     return out
 
 
