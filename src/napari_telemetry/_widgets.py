@@ -62,7 +62,7 @@ def preview_dock(napari_viewer: Any | None = None) -> PreviewDock:
 
 
 def ask_consent(napari_viewer: Any | None = None) -> None:
-    """Show the consent dialog (command palette, settings dock); the choice is recorded when it closes."""
+    """Show the consent dialog (command palette); the choice is recorded when it closes."""
     show_ask_consent(_parent(_start(napari_viewer)))
 
 
