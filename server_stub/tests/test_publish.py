@@ -153,3 +153,10 @@ def test_publish_without_an_aggregate_database_is_a_clear_error(
 def test_size_labels() -> None:
     assert [size_label(v) for v in ("-1", "9", "20", "31")] == [
         "unknown", "≤ 512 B", "≤ 1 MiB", "≤ 2 GiB"]  # fmt: skip
+
+
+def test_dashboard_refuses_a_folder_without_a_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["dashboard", "--dir", str(tmp_path), "--port", "0"]) == 2
+    assert "holds no published site" in capsys.readouterr().err
