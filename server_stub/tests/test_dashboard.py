@@ -20,6 +20,7 @@ from napari_telemetry_server._demo_data import DemoShape
 from napari_telemetry_server._publish import publish
 from napari_telemetry_server._publish_charts import chart_specs
 from napari_telemetry_server._publish_serve import make_server
+from napari_telemetry_server._storage import Storage, make_engine
 
 pytestmark = pytest.mark.browser
 
@@ -170,3 +171,16 @@ def test_served_by_the_dashboard_command(
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def test_an_empty_aggregate_database_gives_a_page_without_errors(
+    browser: Any, tmp_path: Path
+) -> None:
+    Storage(make_engine(tmp_path / "raw.sqlite")).engine.dispose()
+    aggregate(tmp_path / "raw.sqlite", tmp_path / "agg.sqlite")
+    publish(tmp_path / "agg.sqlite", tmp_path / "site")
+    page = Page(browser, (tmp_path / "site" / "index.html").as_uri())
+    assert page.errors == []
+    assert page.text("#kpi-week") == "–"
+    assert "No published data" in page.text("#chart-wai")
+    page.page.close()
