@@ -17,6 +17,7 @@ import gzip
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,51 +135,95 @@ def _measure(port: int, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _servers(tmp: Path) -> tuple[dict[str, int], list[subprocess.Popen[bytes]]]:
+    ports = {"no-op FastAPI": _free_port(), "collector (SQLite)": _free_port()}
+    noop, real = ports.values()
+    collector = [sys.executable, "-m", "napari_telemetry_server", "serve", "--port", str(real),
+                 "--db", str(tmp / "raw.sqlite"), "--log-dir", str(tmp / "logs"),
+                 "--rate-limit", "1000000000"]  # fmt: skip
+    started = [_start([sys.executable, __file__, "--noop", str(noop)], noop)]
+    started.append(_start(collector, real))
+    return ports, started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per server")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--records", type=int, default=50)
     parser.add_argument("--load", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--noop", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
-        return load(args.load, args.seconds, args.connections, args.records)
-    if args.noop:
-        return noop_server(args.noop)
+        load(args.load, args.seconds, args.connections, args.records)
+    elif args.noop:
+        noop_server(args.noop)
+    else:
+        _report(_run(args), args)
+        _breakdown(args.records)
+
+
+def _run(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    results: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        results = {}
-        noop_port, collector_port = _free_port(), _free_port()
-        servers = [
-            _start([sys.executable, __file__, "--noop", str(noop_port)], noop_port),
-            _start([sys.executable, "-m", "napari_telemetry_server", "serve", "--port",
-                    str(collector_port), "--db", str(Path(tmp) / "raw.sqlite"), "--log-dir",
-                    str(Path(tmp) / "logs"), "--rate-limit", "1000000000"], collector_port),
-        ]  # fmt: skip
+        ports, started = _servers(Path(tmp))
         try:
-            for name, port in (
-                ("no-op FastAPI", noop_port),
-                ("collector (SQLite)", collector_port),
-            ):
-                results[name] = _measure(port, args)
+            for _ in range(args.rounds):  # alternate, so both see the same machine load
+                for name, port in ports.items():
+                    results.setdefault(name, []).append(_measure(port, args))
         finally:
-            for proc in servers:
+            for proc in started:
                 proc.terminate()
                 proc.wait(10)
-    _report(results, args)
+    return results
 
 
-def _report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def _report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> None:
     print(f"{args.records}-record gzip batches, {args.connections} connections, loopback, "
-          f"{args.seconds:.0f} s each, {os.cpu_count()} CPUs")  # fmt: skip
-    print("| server | batches/s | p50 ms | p99 ms | answers |")
+          f"{args.rounds} x {args.seconds:.0f} s per server (medians), {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print("| server | batches/s | p50 ms | p99 ms | runs (batches/s) |")
     print("|---|---:|---:|---:|---|")
-    for name, r in results.items():
-        print(
-            f"| {name} | {r['rate']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['status']} |"
-        )
-    noop, real = results.values()
-    print(f"\nratio collector / no-op: {real['rate'] / noop['rate']:.2f}")
+    for name, runs in results.items():
+        rates = ", ".join(f"{r['rate']:.0f}" for r in runs)
+        print(f"| {name} | {_median(runs, 'rate'):.0f} | {_median(runs, 'p50_ms'):.1f} | "
+              f"{_median(runs, 'p99_ms'):.1f} | {rates} |")  # fmt: skip
+    noop, real = (_median(runs, "rate") for runs in results.values())
+    print(f"\nratio collector / no-op: {real / noop:.2f}")
+    answers = {name: [r["status"] for r in runs] for name, runs in results.items()}
+    print(f"answers: {answers}")
+
+
+def _breakdown(records: int, n: int = 2_000, group: int = 16) -> None:
+    """Per-batch costs in this process, without HTTP: inflate, validate, store (group commit)."""
+    from napari_telemetry.schema import FullBatch
+    from napari_telemetry_server import Storage, make_engine
+
+    bodies = [_body(records) for _ in range(n)]
+    start = time.perf_counter()
+    raw = [gzip.decompress(b) for b in bodies]
+    inflate = time.perf_counter() - start
+    start = time.perf_counter()
+    batches = [FullBatch.model_validate_json(r) for r in raw]
+    validate = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(Path(tmp) / "raw.sqlite")
+        storage = Storage(engine)
+        start = time.perf_counter()
+        for i in range(0, n, group):
+            storage.insert_batches(batches[i : i + group])
+        store = time.perf_counter() - start
+        engine.dispose()
+    ms = {
+        k: v / n * 1e3 for k, v in (("inflate", inflate), ("validate", validate), ("store", store))
+    }
+    costs = ", ".join(f"{k} {v:.3f} ms" for k, v in ms.items())
+    print(f"per batch, in process: {costs} (store in groups of {group})")
 
 
 if __name__ == "__main__":

@@ -143,8 +143,10 @@ def make_batch() -> Callable[..., dict[str, Any]]:
 
 def _record(level: str, i: int) -> dict[str, Any]:
     if level == "basic":
-        return {"type": "session", "napari_version": f"0.6.{i}", "python_version": "3.12.4",
-                "os_name": "Linux", "os_version": "ubuntu-24", "arch": "x86_64", "launches": 2}  # fmt: skip
+        return {
+            "type": "session", "napari_version": f"0.6.{i}", "python_version": "3.12.4",
+            "os_name": "Linux", "os_version": "ubuntu-24", "arch": "x86_64", "launches": 2,
+        }  # fmt: skip
     if level == "middle":
         return {"type": "plugin", "name": f"napari-plugin-{i}", "version": "1.0.0"}
     if i % 2:

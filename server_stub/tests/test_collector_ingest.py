@@ -170,26 +170,29 @@ def test_charset_utf8_is_fine(collector: LiveServer, make_batch: MakeBatch) -> N
     assert _post(collector, "/v1/middle/batches", body, headers).status_code == 201
 
 
+def _send_twice_at_once(url: str, body: bytes) -> list[int]:
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+
+    def send() -> None:
+        with httpx.Client() as client:  # one connection each
+            barrier.wait()
+            codes.append(client.post(url, content=body, headers=JSON).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(codes)
+
+
 def test_duplicate_sent_concurrently_from_two_connections(
     collector: LiveServer, make_batch: MakeBatch
 ) -> None:
     for _ in range(10):
         body = json.dumps(make_batch("full", n=20)).encode()
-        barrier = threading.Barrier(2)
-        codes: list[int] = []
-
-        def send(body: bytes = body, barrier: threading.Barrier = barrier) -> None:
-            with httpx.Client() as client:  # one connection each
-                barrier.wait()
-                codes.append(client.post(collector.url + "/v1/full/batches", content=body,
-                                         headers=JSON).status_code)  # fmt: skip
-
-        threads = [threading.Thread(target=send) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert sorted(codes) == [200, 201]
+        assert _send_twice_at_once(collector.url + "/v1/full/batches", body) == [200, 201]
     counts = _counts(collector)
     assert counts["batches"] == 10
     assert counts["command_records"] + counts["layer_records"] == 200

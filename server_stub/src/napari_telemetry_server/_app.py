@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ._deletion import router as deletion_router
 from ._deps import Resources
 from ._ingest import router as ingest_router
+from ._limits import RateLimitMiddleware
 from ._openapi import openapi_builder
 from ._problems import install_handlers
 from ._published import health_router, schema_router
@@ -33,7 +34,8 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
         docs_url=None,
         redoc_url=None,
     )
-    app.state.resources = Resources(settings, storage)
+    app.state.resources = resources = Resources(settings, storage)
+    app.add_middleware(RateLimitMiddleware, limiter=resources.limiter)
     for router in (ingest_router, deletion_router, schema_router, health_router):
         app.include_router(router)
     install_handlers(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -12,14 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from napari_telemetry.schema import WireModel
 
 from ._body import read_json_body
-from ._deps import ResourcesDep, rate_limit
+from ._deps import resources_of
 from ._openapi import json_body
 from ._problems import invalid, responses
 
 MAX_IDS = 12
 UserId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
-router = APIRouter(tags=["deletion"], dependencies=[Depends(rate_limit)])
+router = APIRouter(tags=["deletion"])
 
 
 class DeletionRequest(WireModel):
@@ -44,7 +44,8 @@ class Accepted(BaseModel):
     responses=responses(400, 413, 415, 422, 429, 503),
     openapi_extra=json_body(DeletionRequest),
 )
-async def delete_ids(request: Request, resources: ResourcesDep) -> JSONResponse:
+async def delete_ids(request: Request) -> JSONResponse:
+    resources = resources_of(request)
     raw = await read_json_body(request, resources.settings.max_body_bytes)
     try:
         ids = DeletionRequest.model_validate_json(raw).user_ids

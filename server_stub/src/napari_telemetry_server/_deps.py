@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from ._limits import RateLimiter
 from ._plugin_index import PluginIndex
@@ -38,18 +38,13 @@ class Resources:
 
 
 async def get_resources(request: Request) -> Resources:
+    """The app's resources (a dependency; hot routes call ``resources_of`` directly)."""
+    return resources_of(request)
+
+
+def resources_of(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
-
-
-async def rate_limit(
-    request: Request, resources: Annotated[Resources, Depends(get_resources)]
-) -> None:
-    """429 with Retry-After when this client address sent too much in this window."""
-    source = request.client.host if request.client else "-"
-    wait = resources.limiter.hit(source)
-    if wait is not None:
-        raise HTTPException(429, "too many requests", headers={"Retry-After": str(wait)})
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from napari_telemetry.schema import BATCH_MODELS, SENDING_LEVELS, Level
 
 from ._body import read_json_body
-from ._deps import ResourcesDep, rate_limit
+from ._deps import resources_of
 from ._openapi import json_body
 from ._problems import invalid, responses
 
-router = APIRouter(tags=["ingest"], dependencies=[Depends(rate_limit)])
+router = APIRouter(tags=["ingest"])
 
 
 class Stored(BaseModel):
@@ -35,8 +35,8 @@ def _handler(level: Level) -> Handler:
 
     async def ingest(
         request: Request,
-        resources: ResourcesDep,
     ) -> JSONResponse:
+        resources = resources_of(request)
         raw = await read_json_body(request, resources.settings.max_body_bytes)
         try:
             batch = model.model_validate_json(raw)

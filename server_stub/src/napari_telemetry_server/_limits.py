@@ -9,6 +9,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 _MAX_SOURCES = 100_000  # bound memory under a flood of distinct addresses
 
 
@@ -45,3 +48,22 @@ class RateLimiter:
             if count > self.limit:
                 return max(1, math.ceil(self._ends - now))
         return None
+
+
+class RateLimitMiddleware:
+    """Answer 429 with Retry-After to a client address over its limit, before reading the body."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            client = scope.get("client")
+            wait = self.limiter.hit(client[0] if client else "-")
+            if wait is not None:
+                headers = {"Retry-After": str(wait)}
+                reply = JSONResponse({"detail": "too many requests"}, 429, headers=headers)
+                await reply(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
