@@ -41,6 +41,8 @@ class SendReport:
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        if not (self.sent or self.dropped or self.kept or self.notes):
+            return "Nothing was due: a day is sent once it is over (`send --now` sends today's)."
         head = f"{self.sent} batch(es) sent, {self.dropped} refused, {self.kept} kept for later"
         if self.debug:
             head = "NAPARI_TELEMETRY_DEBUG is set: nothing was sent, " + head

@@ -69,7 +69,8 @@ def test_today_waits_unless_forced() -> None:
     get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
     get_recorder().flush(timeout=2)
     transport = _answer(200)
-    assert _uploader(transport).send_now().sent == 0
+    report = _uploader(transport).send_now()
+    assert report.sent == 0 and "Nothing was due" in str(report)
     assert _uploader(transport).send_now(force=True).sent == 1
     assert len(transport.requests) == 1
 
