@@ -70,7 +70,8 @@ def test_today_waits_unless_forced() -> None:
     get_recorder().flush(timeout=2)
     transport = _answer(200)
     report = _uploader(transport).send_now()
-    assert report.sent == 0 and "Nothing was due" in str(report)
+    assert report.sent == 0
+    assert "Nothing was due" in str(report)
     assert _uploader(transport).send_now(force=True).sent == 1
     assert len(transport.requests) == 1
 
