@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -129,20 +130,34 @@ def test_idempotent_per_week_and_old_weeks_are_kept(
 ) -> None:
     out, url = scenario["out"], scenario["db_url"]
     before = rows(out, "SELECT * FROM plugins ORDER BY 1, 2")
-    aggregate(url, out)
+    aggregate(url, out, today=date(2026, 11, 28))
     assert rows(out, "SELECT * FROM plugins ORDER BY 1, 2") == before
     for _ in range(3):  # week 47 now has 6 installs: republished as a whole
         user = uid()
         storage.insert_batch(make_batch("basic", user, QUIET, [session()]))
         storage.insert_batch(make_batch("middle", user, QUIET, [plugin("napari-svg")]))
     storage.forget(scenario["ids"][:12])  # week 48 has left the raw database
-    aggregate(url, out)
+    aggregate(url, out, today=date(2026, 11, 28))
     assert rows(out, f"SELECT status, active_installs FROM weeks WHERE week='{QUIET}'") == [
         ("published", 6)
     ]
     assert rows(
         out, f"SELECT installs FROM plugins WHERE week='{WEEK}' AND plugin='napari-svg'"
     ) == [(12,)]
+
+
+def test_weeks_past_raw_retention_are_kept_unless_named(scenario: dict[str, Any]) -> None:
+    out, url = scenario["out"], scenario["db_url"]
+    engine = make_engine(url)
+    Storage(engine).forget(scenario["ids"][:6])  # as if purge had taken part of week 48
+    engine.dispose()
+    later = date(2027, 3, 1)  # week 48 of 2026 began more than 60 days before
+    report = aggregate(url, out, today=later)
+    assert report.kept == [QUIET, WEEK]
+    assert "weeks kept as they were" in "\n".join(report.lines())
+    assert rows(out, f"SELECT active_installs FROM weeks WHERE week='{WEEK}'") == [(12,)]
+    aggregate(url, out, today=later, weeks=[WEEK])  # the operator insists
+    assert rows(out, f"SELECT active_installs FROM weeks WHERE week='{WEEK}'") == [(6,)]
 
 
 def test_rolling_means_cover_known_weeks(scenario: dict[str, Any]) -> None:

@@ -7,9 +7,10 @@ raw database no longer holds (past retention) stay as they were. Nothing identif
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy import exc as sa_exc
 
 from . import _aggregate_db as db
@@ -17,7 +18,7 @@ from ._aggregate_read import SPECS, Reader, Spec
 from ._aggregate_rules import DEFAULT_K, Cell, Denylist, count_folded, finish, plan_fold
 from ._aggregate_weeks import week_start
 from ._aggregate_write import write
-from ._storage import make_engine, metadata
+from ._storage import RAW_RETENTION_DAYS, make_engine, metadata
 
 
 @dataclass
@@ -28,6 +29,7 @@ class AggregateReport:
     below_threshold: list[str] = field(default_factory=list)
     skipped_rows: dict[str, int] = field(default_factory=dict)
     skipped_tables: dict[str, str] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
     cells: int = 0
 
     def lines(self) -> list[str]:
@@ -38,6 +40,10 @@ class AggregateReport:
             f"weeks below the threshold (only that fact published): {len(self.below_threshold)}",
             f"published cells: {self.cells}",
         ]
+        if self.kept:
+            first, last = self.kept[0], self.kept[-1]
+            out.append(f"weeks kept as they were (raw data partly past retention): "
+                       f"{len(self.kept)} ({first} to {last})")  # fmt: skip
         out += [f"skipped {n} malformed rows in {t}" for t, n in sorted(self.skipped_rows.items())]
         out += [f"skipped table {t}: {why}" for t, why in sorted(self.skipped_tables.items())]
         return out
@@ -50,22 +56,31 @@ def aggregate(
     k: int = DEFAULT_K,
     deny: Denylist | None = None,
     weeks: list[str] | None = None,
+    today: date | None = None,
 ) -> AggregateReport:
-    """Aggregate the raw database *raw* (URL or path) into the aggregate file *out*."""
+    """Aggregate the raw database *raw* (URL or path) into the aggregate file *out*.
+
+    A week already aggregated whose Monday is older than the raw retention may have lost some
+    raw rows to ``purge``: it is kept as it was unless named in *weeks*.
+    """
     if k < 2:
         raise ValueError(f"k must be at least 2, got {k!r}")
     if "://" not in str(raw) and not Path(raw).exists():
         raise ValueError(f"raw database {str(raw)!r} does not exist")
     deny = deny or Denylist()
     report = AggregateReport()
-    engine = make_engine(raw)
-    try:
-        with engine.connect() as conn:
-            results, weekly = _compute(conn, k, deny, weeks, report)
-    finally:
-        engine.dispose()
     target = db.open_aggregates(out)
     try:
+        cutoff = (today or date.today()) - timedelta(days=RAW_RETENTION_DAYS)
+        with target.connect() as conn:
+            done = {w for (w,) in conn.execute(select(db.weeks.c.week))}
+        frozen = {w for w in done if week_start(w) < cutoff and w not in (weeks or ())}
+        engine = make_engine(raw)
+        try:
+            with engine.connect() as conn:
+                results, weekly = _compute(conn, k, deny, weeks, frozen, report)
+        finally:
+            engine.dispose()
         report.cells = write(target, weekly, results, k, set(report.published))
     finally:
         target.dispose()
@@ -73,7 +88,12 @@ def aggregate(
 
 
 def _compute(
-    conn: Connection, k: int, deny: Denylist, weeks: list[str] | None, report: AggregateReport
+    conn: Connection,
+    k: int,
+    deny: Denylist,
+    weeks: list[str] | None,
+    frozen: set[str],
+    report: AggregateReport,
 ) -> tuple[list[tuple[Spec, list[Cell]]], dict[str, tuple[int, int]]]:
     reader = Reader(conn, dict(metadata.tables), weeks)
     try:
@@ -82,6 +102,8 @@ def _compute(
         report.skipped_tables["batches"] = _why(e)
         return [], {}
     _note(report, "batches", skipped)
+    report.kept = sorted(frozen.intersection(weekly), key=week_start)
+    weekly = {w: counts for w, counts in weekly.items() if w not in frozen}
     published = {w for w, (active, _) in weekly.items() if active >= k}
     report.published = sorted(published, key=week_start)
     report.below_threshold = sorted(set(weekly) - published, key=week_start)
