@@ -3,17 +3,19 @@
 It turns core calls into Qt signals: a level change made in one window updates the indicator
 and docks of every window; records arriving on a background thread reach the views on the GUI
 thread; anything the core raises becomes ``errorOccurred`` (a message in the views), never an
-exception into napari. Slow work (reading batches, uploading, forgetting) runs in thread workers.
+exception into napari. Slow work (reading batches, uploading, forgetting) runs in daemon threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtCore import QObject, Signal
-from superqt.utils import create_worker, ensure_main_thread
+from superqt.utils import ensure_main_thread
 
 from napari_telemetry.schema import Level
 
@@ -36,7 +38,6 @@ class TelemetryController(QObject):
         super().__init__(parent)
         self._core: Core = core if core is not None else RealCore()
         self._decision: DecisionLike | None = None
-        self._workers: set[Any] = set()
         self._guard("watch new records", self._core.on_change, self._on_records_changed)
 
     @property
@@ -97,25 +98,34 @@ class TelemetryController(QObject):
     def run_in_thread(
         self, what: str, func: Callable[..., Any], done: Callable[[Any], None], *args: Any
     ) -> None:
-        """Call ``func(*args)`` in a thread worker; ``done(result)`` runs on the GUI thread."""
+        """Call ``func(*args)`` in a worker thread; ``done(result)`` runs on the GUI thread.
 
-        def on_error(exc: BaseException) -> None:
-            log.debug("telemetry UI could not %s", what, exc_info=exc)
-            self.errorOccurred.emit(_message(what, exc))
+        The worker is a daemon thread, not a Qt pool thread: napari's exit never waits for an
+        upload or a deletion request in flight.
+        """
 
-        def deliver(result: Any) -> None:
+        def work() -> None:
             try:
-                done(result)
-            except RuntimeError:  # the view was closed (Qt object deleted) while its worker ran
-                log.debug("telemetry view gone before %s finished", what, exc_info=True)
+                result = func(*args)
             except Exception as e:
-                on_error(e)
+                _on_main_thread(self._report, what, e)
+            else:
+                _on_main_thread(self._deliver, what, done, result)
 
-        worker = create_worker(
-            func, *args, _ignore_errors=True, _connect={"returned": deliver, "errored": on_error}
-        )
-        self._workers.add(worker)
-        worker.finished.connect(lambda: self._workers.discard(worker))
+        threading.Thread(target=work, name=f"napari-telemetry-ui: {what}", daemon=True).start()
+
+    def _deliver(self, what: str, done: Callable[[Any], None], result: Any) -> None:
+        try:
+            done(result)
+        except RuntimeError:  # the view was closed (Qt object deleted) while its worker ran
+            log.debug("telemetry view gone before %s finished", what, exc_info=True)
+        except Exception as e:
+            self._report(what, e)
+
+    def _report(self, what: str, exc: BaseException) -> None:
+        log.debug("telemetry UI could not %s", what, exc_info=exc)
+        with contextlib.suppress(RuntimeError):  # the controller was deleted meanwhile
+            self.errorOccurred.emit(_message(what, exc))
 
     def _guard(self, what: str, func: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -137,6 +147,11 @@ class TelemetryController(QObject):
     def _on_forgotten(self, report: object) -> None:
         self.messageOccurred.emit(f"Forget me: {report}")
         self.refresh()
+
+
+@ensure_main_thread
+def _on_main_thread(func: Callable[..., None], *args: Any) -> None:
+    func(*args)
 
 
 def _message(what: str, exc: BaseException) -> str:
