@@ -13,7 +13,6 @@ import napari_telemetry_server
 from napari_telemetry_server._body import BodyError, _Inflater
 from napari_telemetry_server._limits import RateLimiter
 from napari_telemetry_server._logging import LOG_DAYS, RedactAddresses, file_handler
-from napari_telemetry_server._plugin_index import is_stable, normalize
 
 
 def test_exports_are_pinned() -> None:
@@ -111,16 +110,3 @@ def test_limiter_counts_per_source_and_forgets_each_window() -> None:
     assert limiter.hit("a") is None
     assert limiter._salt != salt
     assert len(limiter._counts) == 1
-
-
-@pytest.mark.parametrize(
-    ("version", "stable"),
-    [("1.0.0", True), ("1.0.0rc1", False), ("1.0.0.dev3", False), ("1.0+local", False),
-     ("not a version", False), ("2.1.post1", True)],
-)  # fmt: skip
-def test_stable_versions(version: str, stable: bool) -> None:
-    assert is_stable(version) is stable
-
-
-def test_normalize() -> None:
-    assert normalize("Napari_Foo.bar") == "napari-foo-bar"

@@ -20,7 +20,7 @@ health_router = APIRouter(tags=["health"])
 
 
 @schema_router.get("/v1/schema/{level}", summary="JSON Schema of one level's batches")
-def level_schema(level: Literal["basic", "middle", "full"]) -> dict[str, Any]:
+async def level_schema(level: Literal["basic", "middle", "full"]) -> dict[str, Any]:
     """The JSON Schema the collector validates that level's batches with."""
     return BATCH_MODELS[Level(level)].model_json_schema()
 
