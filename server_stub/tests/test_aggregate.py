@@ -218,3 +218,8 @@ def test_cli_k_option_and_a_missing_database(
     assert "weeks below the threshold" in capsys.readouterr().out
     assert main(["aggregate", "--db", str(tmp_path / "nope.sqlite"), "--out", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert main(["aggregate", "--db", db_url, "--out", str(out), "--k", "0"]) == 2
+    assert "k must be at least 1" in capsys.readouterr().err
+    assert main(["aggregate", "--db", db_url, "--out", str(out), "--k", "1"]) == 0
+    assert "local tests only" in capsys.readouterr().out
+    assert ("napari-secret-lab", 1) in rows(out, "SELECT plugin, installs FROM plugins")

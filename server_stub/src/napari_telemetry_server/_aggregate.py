@@ -63,8 +63,8 @@ def aggregate(
     A week already aggregated whose Monday is older than the raw retention may have lost some
     raw rows to ``purge``: it is kept as it was unless named in *weeks*.
     """
-    if k < 2:
-        raise ValueError(f"k must be at least 2, got {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k!r}")
     if "://" not in str(raw) and not Path(raw).exists():
         raise ValueError(f"raw database {str(raw)!r} does not exist")
     deny = deny or Denylist()

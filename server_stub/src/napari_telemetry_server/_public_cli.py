@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from ._aggregate_rules import DEFAULT_K
 from ._demo_data import DemoShape
 from ._settings import Settings, data_dir
 
@@ -49,6 +50,9 @@ def _aggregate(args: argparse.Namespace) -> int:
     raw = args.db or Settings().db
     report = aggregate(raw, args.out, k=args.k, deny=Denylist.load(args.denylist),
                        weeks=args.week)  # fmt: skip
+    if args.k < DEFAULT_K:
+        _say(f"warning: k={args.k} publishes cells of fewer than {DEFAULT_K} installs; "
+             "use it for local tests only")  # fmt: skip
     for line in report.lines():
         _say(line)
     _say(f"aggregate database: {args.out}")
@@ -159,7 +163,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p = subparsers.add_parser("aggregate", help="raw batches -> thresholded aggregate database")
     p.add_argument("--db", help="raw SQLite file or postgresql:// URL (env ..._DB)")
     _aggregates_option(p, "--out")
-    p.add_argument("--k", type=int, default=5, help="minimum distinct weekly ids per cell")
+    p.add_argument("--k", type=int, default=DEFAULT_K, help="minimum distinct weekly ids per cell")
     p.add_argument("--denylist", type=Path, default=_denylist(), help=_DENY_HELP)
     p.add_argument("--week", action="append", help="only this ISO week (repeatable)")
     p.set_defaults(func=_aggregate)
