@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,16 @@ def test_two_viewers_one_session_layers_of_both(make_napari_viewer: Any) -> None
     got = pending()
     assert [r["launches"] for r in got["session"]] == [1]
     assert sorted(r["layer_type"] for r in got["layer"]) == ["Image", "Labels", "Points"]
+
+
+def test_npe2_sample_data_and_readers_count_as_commands(viewer: Any, tmp_path: Path) -> None:
+    consent(Level.FULL)
+    _runtime.start(viewer, interactive=False)
+    viewer.open_sample("napari", "camera")  # npe2 sample data, not through a menu
+    path = tmp_path / "secret-name.npy"
+    np.save(path, np.zeros((3, 3)))
+    viewer.open(str(path), plugin="napari")  # npe2 reader
+    got = pending()
+    commands = {r["command_id"]: r["plugin"] for r in got["command"]}
+    assert commands == {"napari.data.camera": "napari", "napari.get_reader": "napari"}
+    assert "secret-name" not in json.dumps(got)  # never a file name
