@@ -140,3 +140,23 @@ def test_dialog_closed_by_window_close_records_none(
     dialog.close()
     assert fake_core.calls.count("record_consent") == 1
     assert fake_core.agreed is Level.NONE
+
+
+def test_a_changed_level_shows_what_changed_from_the_real_record(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    import json
+
+    from napari_telemetry import _consent, _paths
+
+    _consent.record_consent(Level.BASIC)
+    path = _paths.consent_file()
+    record = json.loads(path.read_text())
+    record["fields"] = [f for f in record["fields"] if f != "session.arch"] + ["session.gpu"]
+    record["schema_hash"] = "0" * 16  # agreed to an older schema
+    path.write_text(json.dumps(record))
+    dialog = show_consent_dialog(real_controller)
+    qtbot.addWidget(dialog)
+    text = dialog._text.toPlainText()
+    assert "Added: session.arch" in text
+    assert "Removed: session.gpu" in text

@@ -90,6 +90,7 @@ def test_reading_happens_off_the_gui_thread(
     qtbot.waitUntil(lambda: len(dock.pendingPane().batches()) == 1)
     assert threads
     assert threading.main_thread() not in threads
+    assert all(t.daemon for t in threads)  # napari's exit never waits for a view's read
 
 
 def test_fields_are_explained_on_hover_and_selection(
