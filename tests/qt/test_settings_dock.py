@@ -108,6 +108,27 @@ def test_env_var_locks_the_controls_and_says_why(
     assert dock._disable_btn.isEnabled()  # switching off is always possible
 
 
+def test_locked_site_policy_disables_the_switch_and_says_why(
+    qtbot: QtBot,
+    real_controller: TelemetryController,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"max_level": "basic", "locked": true}')
+    monkeypatch.setenv("NAPARI_TELEMETRY_POLICY", str(policy))
+    _consent.record_consent(Level.FULL)
+    dock = _dock(qtbot, real_controller)
+    assert "basic" in dock._level.text()
+    assert not dock._level_combo.isEnabled()
+    assert not dock._temporary.isEnabled()
+    assert "site policy" in dock._level_combo.toolTip()
+    policy.write_text('{"max_level": "basic", "locked": false}')
+    real_controller.refresh()
+    assert dock._level_combo.isEnabled()
+    assert dock._level_combo.toolTip() == ""
+
+
 def test_endpoints_and_ids_are_listed(qtbot: QtBot, real_controller: TelemetryController) -> None:
     dock = _dock(qtbot, real_controller)
     assert "http://127.0.0.1:9/basic" in dock._endpoints.text()
