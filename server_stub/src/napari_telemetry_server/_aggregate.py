@@ -15,7 +15,15 @@ from sqlalchemy import exc as sa_exc
 
 from . import _aggregate_db as db
 from ._aggregate_read import SPECS, Reader, Spec
-from ._aggregate_rules import DEFAULT_K, Cell, Denylist, count_folded, finish, plan_fold
+from ._aggregate_rules import (
+    DEFAULT_K,
+    Cell,
+    Denylist,
+    FoldPlan,
+    count_folded,
+    finish,
+    plan_fold,
+)
 from ._aggregate_weeks import week_start
 from ._aggregate_write import write
 from ._storage import RAW_RETENTION_DAYS, make_engine, metadata
@@ -107,39 +115,72 @@ def _compute(
     published = {w for w, (active, _) in weekly.items() if active >= k}
     report.published = sorted(published, key=week_start)
     report.below_threshold = sorted(set(weekly) - published, key=week_start)
-    results = []
+    plans: list[tuple[Spec, FoldPlan]] = []
     for spec in SPECS:
         try:
-            results.append((spec, _cells(reader, spec, k, deny, published, report)))
+            plans.append((spec, _plan(reader, spec, k, deny, published, report)))
         except sa_exc.SQLAlchemyError as e:
             conn.rollback()
             report.skipped_tables[spec.source] = _why(e)
+    folded = _recount(reader, plans, report)
+    results = [
+        (spec, finish(plan, folded.get(i, []), k=k))
+        for i, (spec, plan) in enumerate(plans)
+        if spec.source not in report.skipped_tables
+    ]
     return results, weekly
 
 
-def _cells(
+def _plan(
     reader: Reader,
     spec: Spec,
     k: int,
     deny: Denylist,
     published: set[str],
     report: AggregateReport,
-) -> list[Cell]:
+) -> FoldPlan:
     cells, skipped = reader.cells(spec)
     _note(report, spec.source, skipped)
     cells = [c for c in cells if c.week in published]
     parents = None
     if spec.b is not None:
         parents = {(c.week, c.a): c.users for c in reader.cells(spec, parent=True)[0]}
-    plan = plan_fold(cells, k=k, deny=deny, parents=parents)
-    if not plan.fold:
-        return finish(plan, [], k=k)
-    # The second value narrows the recount only when few of its values are rare.
-    narrow_b = spec.b is not None and 2 * len({f[2] for f in plan.fold}) <= len(
-        {c.b for c in cells}
-    )
-    folded = count_folded(reader.detail(spec, plan.fold, narrow_b=narrow_b), plan.fold)
-    return finish(plan, folded, k=k)
+    return plan_fold(cells, k=k, deny=deny, parents=parents)
+
+
+def _recount(
+    reader: Reader, plans: list[tuple[Spec, FoldPlan]], report: AggregateReport
+) -> dict[int, list[Cell]]:
+    """Recount the folded cells exactly: one raw scan per source table and first dimension."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, (spec, plan) in enumerate(plans):
+        if plan.fold:
+            groups.setdefault(reader.first_key(spec), []).append(i)
+    out: dict[int, list[Cell]] = {}
+    for members in groups.values():
+        specs = [plans[i][0] for i in members]
+        query = next((s for s in specs if s.b is not None), specs[0])
+        keys = {key for i in members for key in plans[i][1].fold}
+        try:
+            rows = list(reader.detail(query, keys, narrow_b=_narrow(plans, members)))
+        except sa_exc.SQLAlchemyError as e:
+            reader.conn.rollback()
+            report.skipped_tables[query.source] = _why(e)
+            continue
+        for i in members:
+            spec, plan = plans[i]
+            mine = rows if spec.b is not None else [(w, a, "", u, t) for w, a, _b, u, t in rows]
+            out[i] = count_folded(mine, plan.fold)
+    return out
+
+
+def _narrow(plans: list[tuple[Spec, FoldPlan]], members: list[int]) -> bool:
+    """Whether the second value narrows the recount: one 2-D table, few of its values rare."""
+    if len(members) != 1 or plans[members[0]][0].b is None:
+        return False
+    plan = plans[members[0]][1]
+    rare = {key[2] for key in plan.fold}
+    return 2 * len(rare) <= len(rare | {c.b for c in plan.kept})
 
 
 def _note(report: AggregateReport, source: str, skipped: int) -> None:

@@ -6,7 +6,7 @@ only fetched for the cells folded into "other", so that those can be recounted e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -36,12 +36,10 @@ def _col(name: str) -> Expr:
     return expr
 
 
-def _python_minor(t: Table, dialect: str) -> ColumnElement[str]:
-    v = t.c.python_version
-    if dialect == "postgresql":
-        return func.split_part(v, ".", 1) + "." + func.split_part(v, ".", 2)
-    second = func.instr(func.substr(v, func.instr(v, ".") + 1), ".")
-    return case((second == 0, v), else_=func.substr(v, 1, func.instr(v, ".") + second - 1))
+def _python_minor(t: Table, _dialect: str) -> ColumnElement[str]:
+    # "3.12.4" -> "3.12", "3.9.1" -> "3.9": the first four characters without a trailing dot
+    # (one-digit major, at most two-digit minor); cheap and the same in SQLite and PostgreSQL.
+    return func.rtrim(func.substr(t.c.python_version, 1, 4), ".")
 
 
 def _os_release(t: Table, _dialect: str) -> ColumnElement[str]:
@@ -129,8 +127,12 @@ class Reader:
         self._memo[memo_key] = (cells, skipped)
         return cells, skipped
 
+    def first_key(self, spec: Spec) -> tuple[str, str]:
+        """Source table and first grouping expression: specs sharing it share a recount."""
+        return spec.source, str(self._exprs(spec)[1])
+
     def detail(
-        self, spec: Spec, fold: dict[Key, Key], *, narrow_b: bool = False
+        self, spec: Spec, fold: Iterable[Key], *, narrow_b: bool = False
     ) -> Iterator[tuple[str, str, str, str, int]]:
         """(week, a, b, user_id, total) rows of (at least) the cells to fold, in chunks.
 
