@@ -25,6 +25,11 @@ pytestmark = [
 ]
 
 
+def _dialogs(viewer: Any) -> list[ConsentDialog]:
+    found: list[ConsentDialog] = viewer.window.main_menu.window().findChildren(ConsentDialog)
+    return found
+
+
 def _indicators(viewer: Any) -> list[StatusIndicator]:
     bar = viewer.window.main_menu.window().statusBar()
     found: list[StatusIndicator] = bar.findChildren(StatusIndicator)
@@ -88,8 +93,7 @@ def test_ask_consent_command_opens_a_non_modal_dialog(
     qtbot: QtBot, viewer: Any, real_controller: TelemetryController
 ) -> None:
     _widgets.ask_consent(viewer)
-    window = viewer.window.main_menu.window()
-    (dialog,) = window.findChildren(ConsentDialog)
+    (dialog,) = _dialogs(viewer)
     assert dialog.isVisible()
     assert not viewer.window.main_menu.window().isHidden()
     dialog.close()  # closing the window is "not now"
@@ -128,11 +132,10 @@ def test_start_asks_once_and_closing_means_not_now(
     from napari_telemetry import _napari
 
     _napari.start(viewer)
-    window = viewer.window.main_menu.window()
-    (dialog,) = window.findChildren(ConsentDialog)
+    (dialog,) = _dialogs(viewer)
     assert dialog.isVisible()
     _napari.start(viewer)  # a second start does not ask twice
-    assert len(window.findChildren(ConsentDialog)) == 1
+    assert len(_dialogs(viewer)) == 1
     dialog.close()
     decision = _consent.effective_level(interactive=True)
     assert decision.agreed_level is Level.NONE
@@ -149,7 +152,7 @@ def test_expired_temporary_agreement_asks_again(
 
     _consent.record_consent(Level.BASIC, days=30, today=date.today() - timedelta(days=40))
     _napari.start(viewer)
-    (dialog,) = viewer.window.main_menu.window().findChildren(ConsentDialog)
+    (dialog,) = _dialogs(viewer)
     with qtbot.waitSignal(dialog.choiceMade):
         dialog.choose(Level.MIDDLE)
     assert _consent.effective_level().level is Level.MIDDLE
@@ -176,7 +179,7 @@ def test_docks_are_in_the_plugins_menu_and_lead_to_consent(
     qtbot.waitUntil(lambda: bool(window.findChildren(SettingsDock)))
     (dock,) = window.findChildren(SettingsDock)
     dock._consent_btn.click()
-    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(ConsentDialog)))
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in _dialogs(viewer)))
     assert len(_indicators(viewer)) == 1
 
 
@@ -187,7 +190,6 @@ def test_commands_run_through_napari_app_model(
 
     commands = get_app_model().commands
     commands.execute_command("napari-telemetry.ask_consent").result()
-    window = viewer.window.main_menu.window()
-    assert any(d.isVisible() for d in window.findChildren(ConsentDialog))
+    assert any(d.isVisible() for d in _dialogs(viewer))
     commands.execute_command("napari-telemetry.send_now").result()
     assert len(_indicators(viewer)) == 1
