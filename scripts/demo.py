@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# A small copy of napari's public plugin index (the real one is fetched from the internet).
+INDEX = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
 
 
 def log(message: str) -> None:
@@ -48,6 +53,29 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"{url!r} did not answer within {timeout} s")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class IndexServer:
+    """Serves the folder of a plugin index file on 127.0.0.1, so the client fetches it offline."""
+
+    def __init__(self, index: Path) -> None:
+        handler = functools.partial(_Quiet, directory=str(index.parent))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._name = index.name
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/{self._name}"
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 @contextlib.contextmanager
@@ -99,20 +127,20 @@ def main(argv: list[str] | None = None) -> int:
         **os.environ,
         "NAPARI_TELEMETRY_DIR": str(demo / "client"),
         "NAPARI_TELEMETRY_URL": f"http://127.0.0.1:{port}",
-        "NAPARI_TELEMETRY_PLUGIN_INDEX": str(ROOT / "tests" / "napari" / "data" / "index.json"),
-        "NAPARI_TELEMETRY_SERVER_LOG_DIR": str(demo / "logs"),
     }
     env.pop("DO_NOT_TRACK", None)
     env.pop("NAPARI_TELEMETRY", None)
     server = BIN / "napari-telemetry-server"
     serve = [str(server), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(raw_db)]
+    serve += ["--plugin-index", str(INDEX), "--log-dir", str(demo / "logs")]
     log(f"collector on http://127.0.0.1:{port} (database {raw_db})")
-    with background(serve, env, demo / "collector.log"):
+    with background(serve, env, demo / "collector.log"), IndexServer(INDEX) as index_url:
+        env["NAPARI_TELEMETRY_INDEX_URL"] = index_url
         wait_http(f"http://127.0.0.1:{port}/healthz")
         napari_session(env, headless)
         step([str(BIN / "napari-telemetry"), "send", "--now"], env)
     step([str(server), "aggregate", "--db", str(raw_db), "--out", str(agg_db), "--k", "1"], env)
-    step([str(server), "publish", "--db", str(agg_db), "--out", str(site)], env)
+    step([str(server), "publish", "--aggregates", str(agg_db), "--out", str(site)], env)
     if args.no_serve:
         log(f"dashboard published in {site / 'index.html'}")
         return 0

@@ -1,15 +1,18 @@
 """A short scripted napari session: what a headless `dev.py run` and the end-to-end test do.
 
 Opens a real napari window (under Xvfb when there is no display), adds a numpy, a dask and a
-zarr image, runs a napari command and a plugin's command through napari's app-model (the menu
-path), opens a plugin widget, and closes napari. The plugin starts by itself (npe2 discovery)
-and records at whatever level the consent in ``NAPARI_TELEMETRY_DIR`` allows.
+zarr image, runs a napari command and a plugin's command (napari-svg's writer) through napari's
+app-model (the path menus, the command palette and keybindings take), and closes napari. The
+plugin starts by itself (npe2 discovery) and records at whatever level the consent in
+``NAPARI_TELEMETRY_DIR`` allows.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import dask.array as da
 import numpy as np
@@ -27,21 +30,22 @@ def pump(seconds: float) -> None:
 
 
 def main() -> int:
-    import napari
     from app_model import Application
+
+    import napari
 
     viewer = napari.Viewer(title="napari-telemetry demo")
     pump(1.0)
-    viewer.add_image(np.random.default_rng(0).random((64, 64), dtype=np.float32), name="cells")
+    cells = np.random.default_rng(0).random((64, 64), dtype=np.float32)
+    viewer.add_image(cells, name="cells")
     viewer.add_image(da.zeros((8, 256, 256), dtype=np.uint16, chunks=(1, 256, 256)), name="stack")
     viewer.add_image(zarr.zeros(shape=(4, 128, 128), chunks=(1, 128, 128), dtype="uint8"))
     app = Application.get_app("napari")  # napari's app-model, as its menus use it
     assert app is not None
     app.commands.execute_command("napari.canvas.toggle_scale_bar").result()
-    try:
-        viewer.window.add_plugin_dock_widget("napari-console")
-    except Exception as e:  # the plugin may not be installed everywhere
-        print(f"(napari-console widget not opened: {e})", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as folder:
+        svg = str(Path(folder) / "cells.svg")
+        app.commands.execute_command("napari-svg.svg_writer", svg, [(cells, {}, "image")]).result()
     pump(2.0)
     viewer.close()
     pump(0.5)

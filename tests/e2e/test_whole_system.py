@@ -1,0 +1,178 @@
+"""The whole system as a newcomer runs it: real processes, HTTP, napari and browser.
+
+A collector process on a free port with a fresh SQLite file; napari under Xvfb with the plugin at
+`full` (consent given by the CLI); numpy, dask and zarr layers and two commands; `send --now`;
+rows in the collector; `aggregate` with k = 1; `publish`; the dashboard in headless Chromium;
+`forget`; `disable`; and a `DO_NOT_TRACK=1` session that makes no request at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import Collector, IndexServer, require
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SESSION = ROOT / "scripts" / "demo_session.py"
+INDEX_DIR = ROOT / "tests" / "napari" / "data"  # a small copy of napari's public plugin index
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+
+pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
+
+
+@pytest.fixture
+def collector(tmp_path: Path) -> Iterator[Collector]:
+    with Collector(tmp_path / "collector", INDEX_DIR / "extended_summary.json") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def index_url() -> Iterator[str]:
+    with IndexServer(INDEX_DIR / "extended_summary.json") as url:
+        yield url
+
+
+@pytest.fixture
+def client_env(tmp_path: Path, collector: Collector, index_url: str) -> dict[str, str]:
+    """The environment of a user's napari: no test markers, so the plugin behaves as for real."""
+    require(bool(os.environ.get("DISPLAY")), "no DISPLAY (run under Xvfb: scripts/dev.py test)")
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "CI"}}
+    env.update(
+        NAPARI_TELEMETRY_DIR=str(tmp_path / "client"),
+        NAPARI_TELEMETRY_URL=collector.url,
+        NAPARI_TELEMETRY_INDEX_URL=index_url,
+        LIBGL_ALWAYS_SOFTWARE="1",
+    )
+    env.pop("DO_NOT_TRACK", None)
+    return env
+
+
+def cli(env: dict[str, str], *args: str, tool: str = "napari-telemetry") -> str:
+    out = subprocess.run(
+        [str(BIN / tool), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, f"{tool} {' '.join(args)}: {out.stdout}{out.stderr}"
+    return out.stdout
+
+
+def napari_session(env: dict[str, str]) -> None:
+    out = subprocess.run(
+        [sys.executable, str(SESSION)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def pending_records(env: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    batches = json.loads(cli(env, "preview", "--json"))
+    by_level: dict[str, list[dict[str, Any]]] = {}
+    for batch in batches:
+        by_level.setdefault(batch["level"], []).extend(batch["records"])
+    return by_level
+
+
+def test_whole_system(
+    tmp_path: Path, collector: Collector, client_env: dict[str, str], index_url: str
+) -> None:
+    env = client_env
+    cli(env, "enable", "--level", "full", "--days", "30")
+    napari_session(env)
+
+    pending = pending_records(env)
+    assert sorted(pending) == ["basic", "full", "middle"]
+    assert [r["type"] for r in pending["basic"]] == ["session"]
+    assert {(r["name"], r["version"]) for r in pending["middle"]} >= {("napari-svg", "0.2.1")}
+    commands = {(r["command_id"], r["plugin"]) for r in pending["full"] if r["type"] == "command"}
+    assert commands == {
+        ("napari.canvas.toggle_scale_bar", "napari"),
+        ("napari-svg.svg_writer", "napari-svg"),
+    }
+    data_types = {r["data_type"] for r in pending["full"] if r["type"] == "layer"}
+    assert data_types == {"numpy.ndarray", "dask.Array", "zarr.Array"}
+
+    cli(env, "send", "--now")
+    db = collector.db
+    assert rows(db, "SELECT level FROM batches ORDER BY level") == [
+        ("basic",),
+        ("full",),
+        ("middle",),
+    ]
+    assert rows(db, "SELECT launches FROM session_records") == [(1,)]
+    assert ("napari-svg",) in rows(db, "SELECT name FROM plugin_records")
+    assert rows(db, "SELECT plugin, count FROM command_records ORDER BY plugin") == [
+        ("napari", 1),
+        ("napari-svg", 1),
+    ]
+    assert pending_records(env) == {}
+
+    site = tmp_path / "site"
+    aggregates = tmp_path / "aggregates.db"
+    server = "napari-telemetry-server"
+    cli(env, "aggregate", "--db", str(db), "--out", str(aggregates), "--k", "1", tool=server)
+    cli(env, "publish", "--aggregates", str(aggregates), "--out", str(site), tool=server)
+    page_text = dashboard_text(site / "index.html")
+    for shown in ("napari-svg", "napari.canvas.toggle_scale_bar", "dask.Array", "zarr.Array"):
+        assert shown in page_text, shown
+
+    ids = [line.split()[-1] for line in cli(env, "ids").splitlines() if "W" in line]
+    assert any(
+        rows(db, f"SELECT 1 FROM batches WHERE user_id = '{i}'") for i in ids if len(i) == 32
+    )
+    cli(env, "forget")
+    assert rows(db, "SELECT COUNT(*) FROM batches") == [(0,)]
+    assert rows(db, "SELECT COUNT(*) FROM command_records") == [(0,)]
+
+    napari_session(env)  # a second launch, then the user switches it all off
+    assert pending_records(env) != {}
+    cli(env, "disable")
+    assert pending_records(env) == {}
+    assert "none" in cli(env, "status").lower()
+
+
+def test_do_not_track_session_makes_no_request(
+    collector: Collector, client_env: dict[str, str]
+) -> None:
+    env = client_env
+    cli(env, "enable", "--level", "full")
+    env["DO_NOT_TRACK"] = "1"
+    before = collector.requests()
+    napari_session(env)
+    cli(env, "send", "--now")
+    assert "DO_NOT_TRACK" in cli(env, "status")
+    assert collector.requests() == before
+    assert rows(collector.db, "SELECT COUNT(*) FROM batches") == [(0,)]
+
+
+def dashboard_text(index: Path) -> str:
+    """Everything the dashboard shows (text and chart labels) once its charts have rendered."""
+    require(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(index.as_uri())
+            page.wait_for_selector("body[data-rendered=true]", timeout=30_000)
+            text = str(page.inner_text("body")) + str(page.content())
+        finally:
+            browser.close()
+    assert errors == []
+    return text
