@@ -178,3 +178,36 @@ def test_replaced_database_file_is_reopened(
     db.touch()  # the operator puts an (empty) database back
     assert _send(server, make_batch("basic")).status_code == 201
     assert _counts(server)["batches"] == 1
+
+
+def test_ingest_and_deletion_on_each_backend(
+    serve: Callable[..., LiveServer], settings: Settings, db_url: str, make_batch: MakeBatch
+) -> None:
+    server = serve(settings.model_copy(update={"db": db_url}))
+    batches = [make_batch(level, n=3) for level in ("basic", "middle", "full")]
+    with httpx.Client(base_url=server.url) as client:
+        for batch in batches:
+            assert client.post(f"/v1/{batch['level']}/batches", json=batch).status_code == 201
+            assert client.post(f"/v1/{batch['level']}/batches", json=batch).status_code == 200
+        counts = _counts(server)
+        assert counts["batches"] == 3
+        assert counts["session_records"] == counts["plugin_records"] == 3
+        gone = {"user_ids": [batches[0]["user_id"]]}
+        assert client.post("/v1/deletion", json=gone).status_code == 202
+        assert client.get("/healthz").json() == {"status": "ok"}
+    assert _counts(server)["batches"] == 2
+
+
+def test_unreachable_postgresql_is_503(
+    serve: Callable[..., LiveServer], settings: Settings, make_batch: MakeBatch
+) -> None:
+    from conftest import free_port
+
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres?connect_timeout=2"
+    server = serve(settings.model_copy(update={"db": dead}))
+    refused = _send(server, make_batch("basic"))
+    assert (refused.status_code, refused.headers["retry-after"]) == (503, "60")
+    assert (
+        httpx.post(f"{server.url}/v1/deletion", json={"user_ids": ["a" * 32]}).status_code == 503
+    )
+    assert httpx.get(f"{server.url}/healthz").status_code == 503
