@@ -88,7 +88,7 @@ class CommandRecord(RecordBase):
     )
     command_id: _CommandId = Field(
         description="Identifier of the command as declared by napari or by a public plugin's "
-        "manifest, e.g. `napari:window:file:open_files_dialog`. Never its arguments."
+        "manifest, e.g. `napari.window.file.open_files_dialog`. Never its arguments."
     )
     plugin: _Name = Field(
         description="Who owns the command: `napari` for napari itself, otherwise the public "
