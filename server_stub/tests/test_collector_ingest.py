@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -213,3 +214,18 @@ def test_rate_limit_answers_429_with_retry_after(
     limiter = server.app.state.resources.limiter
     assert "127.0.0.1" not in repr(vars(limiter))
     assert all(b"127.0.0.1" not in key for key in limiter._counts)
+
+
+def test_client_leaving_mid_body_stores_nothing_and_logs_no_error(
+    collector: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    port = urlsplit(collector.url).port
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        head = b"POST /v1/basic/batches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        sock.sendall(head + b"Content-Length: 5000\r\n\r\n" + b'{"sch')
+    assert httpx.get(f"{collector.url}/healthz").status_code == 200
+    assert _counts(collector)["batches"] == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

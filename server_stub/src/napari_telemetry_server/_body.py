@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 
 class BodyError(Exception):
@@ -62,11 +62,14 @@ async def read_json_body(request: Request, limit: int) -> bytes:
     inflater = _Inflater(limit) if encoding == "gzip" else None
     received = 0
     parts: list[bytes] = []
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise BodyError(413, f"body is larger than {limit} bytes")
-        parts.append(inflater.feed(chunk) if inflater else chunk)
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise BodyError(413, f"body is larger than {limit} bytes")
+            parts.append(inflater.feed(chunk) if inflater else chunk)
+    except ClientDisconnect as e:  # nobody is left to answer; nothing was stored
+        raise BodyError(400, "client disconnected before the body was complete") from e
     if inflater:
         inflater.finish()
     return b"".join(parts)

@@ -27,6 +27,7 @@ def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
         proxy_headers=True,  # the rate limiter sees the client behind a local reverse proxy
         forwarded_allow_ips="127.0.0.1",
         timeout_keep_alive=5,
+        limit_concurrency=512,  # beyond that uvicorn answers 503 and clients retry later
     )
 
 
