@@ -17,7 +17,7 @@ class FakeLayer:
         self.data, self.multiscale, self.ndim = data, multiscale, ndim
 
 
-Image = type("Image", (FakeLayer,), {})
+Image = type("Image", (FakeLayer,), {"__module__": "napari.layers.image.image"})
 
 
 def test_numpy_image() -> None:
@@ -109,3 +109,14 @@ def test_a_broken_pyramid_counts_as_one_unknown_level() -> None:
 def test_user_defined_types_are_not_named() -> None:
     assert data_type(OddShape()) == "other.Other"  # defined in a test module, not a library
     assert data_type(np.zeros(1)) == "numpy.ndarray"
+
+
+def test_layer_types_are_napari_classes_never_a_users_subclass() -> None:
+    from napari.layers import Image as NapariImage
+
+    class MyLabLayer(NapariImage):
+        pass
+
+    layer = MyLabLayer(np.zeros((4, 4)))
+    assert describe_layer(layer)[0] == "Image"
+    assert describe_layer(FakeLayer(np.zeros(2)))[0] == "Other"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import site
 import sys
 import sysconfig
 from functools import cache
@@ -25,11 +26,9 @@ _UNKNOWN_TYPE = "other.Other"
 MAX_BUCKET = 80
 
 
-def describe_layer(layer: Any) -> LayerKey | None:
-    """The ``LayerRecord`` key of *layer*, or None when it cannot be described safely."""
-    layer_type = type(layer).__name__
-    if not _LAYER_TYPE.match(layer_type):
-        return None
+def describe_layer(layer: Any) -> LayerKey:
+    """The ``LayerRecord`` key of *layer*; whatever cannot be read safely is ``unknown``/-1."""
+    layer_type = _layer_type(layer)
     multiscale = _multiscale(layer)
     data = getattr(layer, "data", None)
     levels, top = _levels(data) if multiscale else (1, data)
@@ -38,6 +37,15 @@ def describe_layer(layer: Any) -> LayerKey | None:
     dtype, itemsize = _dtype(top)
     bucket = size_bucket(shape, itemsize)
     return (layer_type, data_type(top), min(ndim, 64), dtype, multiscale, levels, bucket)
+
+
+def _layer_type(layer: object) -> str:
+    """napari's layer class (``Image``, ``Labels``…); a user's own subclass is sent as its base."""
+    for cls in type(layer).__mro__:
+        module = str(getattr(cls, "__module__", ""))
+        if module.startswith("napari.") and _LAYER_TYPE.match(cls.__name__):
+            return cls.__name__
+    return "Other"
 
 
 def data_type(obj: object) -> str:
@@ -62,6 +70,7 @@ def _is_library(top: str) -> bool:
     spec = getattr(sys.modules.get(top), "__spec__", None)
     origin = str(getattr(spec, "origin", None) or "")
     roots = {p for key in ("purelib", "platlib") if (p := sysconfig.get_paths().get(key))}
+    roots.update(site.getsitepackages())  # e.g. Debian's /usr/lib/python3/dist-packages
     return bool(origin) and any(origin.startswith(root) for root in roots)
 
 

@@ -145,8 +145,8 @@ def _count_layer(layer: Any) -> None:
     level = recorder.level
     if level is not _rt.applied:
         catch_up(level)
-    if level is Level.FULL and (key := describe_layer(layer)) is not None:
-        recorder.count("layer", key)
+    if level is Level.FULL:
+        recorder.count("layer", describe_layer(layer))
 
 
 def catch_up(level: Level) -> None:
