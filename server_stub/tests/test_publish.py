@@ -160,3 +160,20 @@ def test_dashboard_refuses_a_folder_without_a_site(
 ) -> None:
     assert main(["dashboard", "--dir", str(tmp_path), "--port", "0"]) == 2
     assert "holds no published site" in capsys.readouterr().err
+
+
+def test_a_hostile_plugin_name_never_becomes_a_path(tmp_path: Path) -> None:
+    from sqlalchemy import insert
+
+    from napari_telemetry_server import _aggregate_db as db
+
+    engine = db.open_aggregates(tmp_path / "agg.sqlite")
+    with engine.begin() as conn:
+        conn.execute(insert(db.weeks), [{"week": LAST, "week_start": "2026-11-23",
+                     "week_start_unix": 0, "status": "published", "active_installs": 9,
+                     "new_installs": None}])  # fmt: skip
+        conn.execute(insert(db.plugins), [{"week": LAST, "plugin": "../../escape", "installs": 9}])
+    engine.dispose()
+    publish(tmp_path / "agg.sqlite", tmp_path / "site" / "inner")
+    assert list((tmp_path / "site" / "inner" / "badges").iterdir()) == []
+    assert not list(tmp_path.rglob("escape*"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +31,7 @@ ASSETS = (
     "vendor/vega-embed.min.js",
     "vendor/LICENSES.txt",
 )
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$")
 MANAGED = ("index.html", "aggregates.json", "public_key.pem", "csv", "badges", "assets")
 
 
@@ -124,6 +126,8 @@ def badge(mean: float, k: int) -> dict[str, Any]:
 def _write_badges(out: Path, index: data.Rows, k: int) -> int:
     (out / "badges").mkdir()
     for row in index:
+        if not _FILE_NAME.match(row["plugin"]):  # the wire schema allows no other names
+            continue
         path = out / "badges" / f"{row['plugin']}.json"
         path.write_text(json.dumps(badge(row["mean_13"], k)), "utf-8")
     return len(index)
