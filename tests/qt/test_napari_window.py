@@ -193,3 +193,19 @@ def test_commands_run_through_napari_app_model(
     assert any(d.isVisible() for d in _dialogs(viewer))
     commands.execute_command("napari-telemetry.send_now").result()
     assert len(_indicators(viewer)) == 1
+
+
+def test_through_napari_public_only_proxy_no_private_access(
+    qtbot: QtBot,
+    make_napari_viewer_proxy: Callable[..., Any],
+    real_controller: TelemetryController,
+) -> None:
+    """What a plugin is handed warns on private access; filterwarnings=error would fail here."""
+    proxy = make_napari_viewer_proxy(show=True)
+    dock = _widgets.settings_dock(proxy)
+    (indicator,) = _indicators(proxy)
+    dock.setLevel(Level.BASIC)
+    assert indicator.text() == "Telemetry: basic"
+    indicator.click()
+    qtbot.waitUntil(lambda: _dock_widget(proxy, PreviewDock) is not None)
+    dock.deleteLater()
