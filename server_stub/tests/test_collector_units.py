@@ -28,7 +28,7 @@ def test_validation_uses_the_clients_own_models() -> None:
     from napari_telemetry_server import _ingest, _storage
 
     assert _ingest.BATCH_MODELS is schema.BATCH_MODELS
-    assert _storage.RECORD_TYPES is schema.RECORD_TYPES
+    assert _storage._tables.RECORD_TYPES is schema.RECORD_TYPES
 
 
 def test_log_rotates_daily_and_keeps_14_days(

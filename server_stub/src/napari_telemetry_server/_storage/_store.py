@@ -1,165 +1,31 @@
-"""Raw storage: the one module that speaks SQL (SQLAlchemy Core; SQLite or PostgreSQL).
-
-Record tables are generated from the wire models in ``napari_telemetry.schema``, so a field added
-there becomes a column here; aggregation reads these typed columns.
-"""
+"""``Storage``: every raw write (ingest, deletion, retention) as one transaction."""
 
 from __future__ import annotations
 
 import functools
 import os
 import threading
-import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
-from pydantic.fields import FieldInfo
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    Date,
-    Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    event,
-    func,
-    select,
-)
+from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.types import TypeEngine
 
-from napari_telemetry.schema import RECORD_TYPES, Batch, RecordBase
+from napari_telemetry.schema import Batch
+
+from ._tables import INSERT_COLUMNS, RECORD_FIELDS, batches, metadata, record_tables, tombstones
 
 RAW_RETENTION_DAYS = 60
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
-BUSY_TIMEOUT_MS = 5_000
 _MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
-
-metadata = MetaData()
-
-batches = Table(
-    "batches",
-    metadata,
-    Column("batch_id", String(36), primary_key=True),
-    Column("level", String(8), nullable=False),
-    Column("user_id", String(32), nullable=False, index=True),
-    Column("week", String(8), nullable=False, index=True),
-    Column("first_report", Boolean, nullable=False),
-    Column("install_age", String(16), nullable=False),
-    Column("client_version", String(40), nullable=False),
-    Column("schema_version", Integer, nullable=False),
-    Column("received_on", Date, nullable=False, index=True),
-)
-
-tombstones = Table(
-    "tombstones",
-    metadata,
-    Column("user_id", String(32), primary_key=True),
-    Column("until", Date, nullable=False),
-)
-
-
-def _column_type(info: FieldInfo) -> TypeEngine[Any]:
-    """The SQL type of one wire-model field (a Literal, bool, int or constrained str)."""
-    annotation = info.annotation
-    if get_origin(annotation) in (Union, types.UnionType):
-        raise TypeError(f"optional wire fields are not storable: {annotation!r}")
-    if get_origin(annotation) is Literal:
-        return String(max(len(str(v)) for v in get_args(annotation)))
-    if annotation is bool:
-        return Boolean()
-    if annotation is int:
-        return Integer()
-    if annotation is str:
-        lengths = [getattr(m, "max_length", None) for m in info.metadata]
-        return String(next((n for n in lengths if isinstance(n, int)), 200))
-    raise TypeError(f"no SQL type for wire field annotation {annotation!r}")
-
-
-def _record_table(model: type[RecordBase]) -> Table:
-    name = f"{model.model_fields['type'].default}_records"
-    fields = [
-        Column(field, _column_type(info), nullable=False)
-        for field, info in model.model_fields.items()
-        if field != "type"
-    ]
-    batch_fk = ForeignKey("batches.batch_id", ondelete="CASCADE")
-    return Table(
-        name,
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("batch_id", String(36), batch_fk, nullable=False, index=True),
-        Column("user_id", String(32), nullable=False),
-        Column("week", String(8), nullable=False),
-        *fields,
-        Index(f"ix_{name}_user_week", "user_id", "week"),
-    )
-
-
-record_tables: dict[str, Table] = {
-    model.model_fields["type"].default: _record_table(model)
-    for models in RECORD_TYPES.values()
-    for model in models
-    if issubclass(model, RecordBase)
-}
-
-
-# Column order of the record INSERTs: batch_id, user_id, week, then the record's own fields.
-_COLUMNS = {t.name: [c.name for c in t.columns if c.name != "id"] for t in record_tables.values()}
-_FIELDS = {rtype: _COLUMNS[t.name][3:] for rtype, t in record_tables.items()}
 
 
 class StorageUnavailable(RuntimeError):
     """The database cannot be written right now (missing, read-only, down); retry later."""
-
-
-def database_url(target: str | Path) -> str:
-    """A SQLAlchemy URL for a ``postgresql://`` URL, a ``sqlite:`` URL or a file path."""
-    text = str(target)
-    for prefix in ("postgresql://", "postgres://"):
-        if text.startswith(prefix):
-            return "postgresql+psycopg://" + text.removeprefix(prefix)
-    if text.startswith(("postgresql+", "sqlite:")):
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
-
-
-def make_engine(url: str | Path) -> Engine:
-    """An engine for *url*; SQLite gets WAL, ``synchronous=NORMAL``, a busy timeout."""
-    full = database_url(url)
-    if not full.startswith("sqlite"):
-        return create_engine(full, pool_pre_ping=True, pool_size=8, max_overflow=8)
-    engine = create_engine(full, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    if engine.url.database and engine.url.database != ":memory:":
-        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
-    return engine
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook below opens transactions
-    cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # Writers take the lock up front, so a read-then-write never fails half-way with SQLITE_BUSY.
-    write = conn.get_execution_options().get("write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class Storage:
@@ -244,7 +110,7 @@ class Storage:
     def _insert_rows(self, conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
         # One multi-row INSERT per chunk: a single statement step, where executemany would hand
         # the GIL back and forth once per row (a convoy against the event loop under load).
-        width = len(_COLUMNS[table.name])
+        width = len(INSERT_COLUMNS[table.name])
         per_chunk = _MAX_PARAMETERS // width
         for start in range(0, len(rows), per_chunk):
             chunk = rows[start : start + per_chunk]
@@ -306,7 +172,7 @@ class Storage:
 @functools.lru_cache(maxsize=256)
 def _multi_insert(table: str, rows: int, marker: str) -> str:
     """``INSERT INTO table (...) VALUES (...), (...)`` for *rows* rows, in the driver's style."""
-    columns = _COLUMNS[table]
+    columns = INSERT_COLUMNS[table]
     one = "(" + ", ".join([marker] * len(columns)) + ")"
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
 
@@ -318,12 +184,12 @@ def _envelope_row(batch: Batch, today: date) -> dict[str, Any]:
 
 
 def _record_rows(group: Iterable[Batch]) -> dict[str, list[tuple[Any, ...]]]:
-    """Record rows as tuples in ``_COLUMNS`` order, by record type."""
+    """Record rows as tuples in ``INSERT_COLUMNS`` order, by record type."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     for batch in group:
         head = (str(batch.batch_id), batch.user_id, batch.week)
         for record in batch.records:
             fields = record.__dict__
-            row = head + tuple(fields[c] for c in _FIELDS[record.type])
+            row = head + tuple(fields[c] for c in RECORD_FIELDS[record.type])
             rows.setdefault(record.type, []).append(row)
     return rows

@@ -1,0 +1,25 @@
+"""Raw storage: the one package that speaks SQL (SQLAlchemy Core; SQLite or PostgreSQL).
+
+Record tables are generated from the wire models in ``napari_telemetry.schema``, so a field added
+there becomes a column here; aggregation reads these typed columns.
+"""
+
+from __future__ import annotations
+
+from ._engine import BUSY_TIMEOUT_MS, database_url, make_engine
+from ._store import RAW_RETENTION_DAYS, TOMBSTONE_DAYS, Storage, StorageUnavailable
+from ._tables import batches, metadata, record_tables, tombstones
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "RAW_RETENTION_DAYS",
+    "TOMBSTONE_DAYS",
+    "Storage",
+    "StorageUnavailable",
+    "batches",
+    "database_url",
+    "make_engine",
+    "metadata",
+    "record_tables",
+    "tombstones",
+]

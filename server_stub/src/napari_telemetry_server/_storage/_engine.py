@@ -1,0 +1,49 @@
+"""Engines: SQLite (WAL, synchronous=NORMAL, busy timeout, immediate write locks) or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+
+BUSY_TIMEOUT_MS = 5_000
+
+
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for a ``postgresql://`` URL, a ``sqlite:`` URL or a file path."""
+    text = str(target)
+    for prefix in ("postgresql://", "postgres://"):
+        if text.startswith(prefix):
+            return "postgresql+psycopg://" + text.removeprefix(prefix)
+    if text.startswith(("postgresql+", "sqlite:")):
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def make_engine(url: str | Path) -> Engine:
+    """An engine for *url*; SQLite gets WAL, ``synchronous=NORMAL``, a busy timeout."""
+    full = database_url(url)
+    if not full.startswith("sqlite"):
+        return create_engine(full, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    engine = create_engine(full, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    if engine.url.database and engine.url.database != ":memory:":
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook below opens transactions
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the lock up front, so a read-then-write never fails half-way with SQLITE_BUSY.
+    write = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
