@@ -150,6 +150,14 @@ def test_search_box_and_plugin_page(opened: Page, site: dict[str, Path]) -> None
     assert opened.errors == []
 
 
+def test_a_plugin_page_has_its_own_link(browser: Any, site: dict[str, Path]) -> None:
+    page = Page(browser, (site["site"] / "index.html").as_uri() + "#plugin=napari-console")
+    assert page.text("#plugin-name") == "napari-console"
+    assert page.page.locator("#chart-plugin-versions svg .role-mark > *").count() > 0
+    assert page.errors == []
+    page.page.close()
+
+
 def test_served_by_the_dashboard_command(
     browser: Any, site: dict[str, Path], tmp_path: Path
 ) -> None:

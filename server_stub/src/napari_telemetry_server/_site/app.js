@@ -52,6 +52,7 @@
             button.textContent = value;
             button.addEventListener("click", function () {
               showPlugin(row.plugin);
+              history.replaceState(null, "", "#plugin=" + encodeURIComponent(row.plugin));
               document.getElementById("plugin").scrollIntoView();
             });
             td.appendChild(button);
@@ -88,7 +89,10 @@
   var rendered = Object.keys(page.charts)
     .filter(function (id) { return id.indexOf("chart-plugin-") !== 0 && id !== "chart-commands"; })
     .map(function (id) { return render(id, page.datasets); });
-  var first = page.plugin_index.length ? page.plugin_index[0].plugin : "napari";
+  // A plugin's own page: index.html#plugin=NAME (links from a README or a badge).
+  var linked = decodeURIComponent((location.hash.match(/^#plugin=(.+)$/) || [])[1] || "");
+  var first = page.plugins[linked] ? linked
+    : (page.plugin_index.length ? page.plugin_index[0].plugin : "napari");
   rendered.push(showPlugin(first));
   Promise.all(rendered).then(function () {
     document.body.dataset.rendered = "true";
