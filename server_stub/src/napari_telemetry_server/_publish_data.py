@@ -54,64 +54,39 @@ def _by_dimension(rows: Rows, dimension: str, week: str | None, field: str) -> R
     return [{"label": r["value"], field: r[field]} for r in picked]
 
 
-def _ordered(rows: Rows, order: list[str]) -> Rows:
-    return sorted(rows, key=lambda r: order.index(r["label"]) if r["label"] in order else 99)
+def _numeric(rows: Rows) -> Rows:
+    """Rows whose labels are integers, in numeric order (ndim, size buckets)."""
+    return sorted(rows, key=lambda r: int(r["label"]) if r["label"].lstrip("-").isdigit() else 999)
+
+
+def _point(row: dict[str, Any], start: dict[str, str], series: str, value: Any) -> dict[str, Any]:
+    """One point of a weekly chart: week, its Monday, the series it belongs to, the value."""
+    return {"week": row["week"], "week_start": start[row["week"]], "series": series,
+            "value": value}  # fmt: skip
 
 
 def datasets(tables: Tables) -> dict[str, Rows]:
-    """Rows of every named dataset the charts use (the plugin ones for the top plugin)."""
+    """Rows of every named dataset of the page's charts (the plugin ones come per plugin)."""
     week = latest_week(tables)
     start = {r["week"]: r["week_start"] for r in tables["weeks"]}
-    published = [r for r in tables["weeks"] if r["status"] == "published"]
-    wai = [
-        {
-            "week": r["week"],
-            "week_start": r["week_start"],
-            "series": "weekly active installs",
-            "value": r["active_installs"],
-        }
-        for r in published
-    ]
-    wai += [
-        {
-            "week": r["week"],
-            "week_start": start[r["week"]],
-            "series": f"mean of {r['window']} weeks",
-            "value": r["mean_installs"],
-        }
-        for r in tables["rolling_installs"]
-    ]
-    env = tables["environment"]
-    out: dict[str, Rows] = {
-        "wai": wai,
-        "napari_version": [
-            {
-                "week": r["week"],
-                "week_start": start[r["week"]],
-                "value": r["value"],
-                "installs": r["installs"],
-            }
-            for r in env
-            if r["dimension"] == "napari_version"
-        ],
-        "top_plugins": [
-            {"label": p["plugin"], "installs": p["mean_13"]} for p in plugin_index(tables)[:20]
-        ],
-    }
+    wai = [_point(r, start, "weekly active installs", r["active_installs"])
+           for r in tables["weeks"] if r["status"] == "published"]  # fmt: skip
+    wai += [_point(r, start, f"mean of {r['window']} weeks", r["mean_installs"])
+            for r in tables["rolling_installs"]]  # fmt: skip
+    env, layers = tables["environment"], tables["layers"]
+    versions = [{**_point(r, start, "", r["value"]), "installs": r["installs"]}
+                for r in env if r["dimension"] == "napari_version"]  # fmt: skip
+    top = [{"label": p["plugin"], "installs": p["mean_13"]} for p in plugin_index(tables)[:20]]
+    out: dict[str, Rows] = {"wai": wai, "napari_version": versions, "top_plugins": top}
     for dim in ("python_version", "os_release", "arch"):
         out[dim] = _by_dimension(env, dim, week, "installs")
-    out["install_age"] = _ordered(
-        _by_dimension(env, "install_age", week, "installs"), list(_AGE_ORDER)
-    )
-    for dim in ("layer_type", "data_type", "ndim", "size_bucket"):
-        out[dim] = _by_dimension(tables["layers"], dim, week, "users")
-    out["ndim"] = sorted(
-        out["ndim"], key=lambda r: int(r["label"]) if r["label"].isdigit() else 99
-    )
-    sizes = sorted(
-        out["size_bucket"],
-        key=lambda r: int(r["label"]) if r["label"].lstrip("-").isdigit() else 999,
-    )
+    ages = _by_dimension(env, "install_age", week, "installs")
+    out["install_age"] = sorted(ages, key=lambda r: _AGE_ORDER.index(r["label"])
+                                if r["label"] in _AGE_ORDER else 99)  # fmt: skip
+    for dim in ("layer_type", "data_type"):
+        out[dim] = _by_dimension(layers, dim, week, "users")
+    out["ndim"] = _numeric(_by_dimension(layers, "ndim", week, "users"))
+    sizes = _numeric(_by_dimension(layers, "size_bucket", week, "users"))
     out["size_bucket"] = [{**r, "label": size_label(r["label"])} for r in sizes]
     return out
 
@@ -120,11 +95,8 @@ def plugin_index(tables: Tables) -> Rows:
     """Every published plugin with its latest weekly installs and 13-week mean, most used first."""
     week = latest_week(tables)
     latest = {r["plugin"]: r["installs"] for r in tables["plugins"] if r["week"] == week}
-    mean13 = {
-        r["plugin"]: r["mean_installs"]
-        for r in tables["rolling_plugins"]
-        if r["week"] == week and r["window"] == 13
-    }
+    mean13 = {r["plugin"]: r["mean_installs"] for r in tables["rolling_plugins"]
+              if r["week"] == week and r["window"] == 13}  # fmt: skip
     names = {r["plugin"] for r in tables["plugins"]} - {"other"}
     index = [{"plugin": p, "latest": latest.get(p), "mean_13": mean13.get(p, 0.0)} for p in names]
     return sorted(index, key=lambda r: (-r["mean_13"], r["plugin"]))
@@ -138,37 +110,18 @@ def plugin_details(tables: Tables) -> dict[str, dict[str, Rows]]:
         lambda: {"trend": [], "versions": [], "commands": []}
     )
     for r in tables["plugins"]:
-        out[r["plugin"]]["trend"].append(
-            {
-                "week": r["week"],
-                "week_start": start[r["week"]],
-                "series": "weekly installs",
-                "value": r["installs"],
-            }
-        )
+        out[r["plugin"]]["trend"].append(_point(r, start, "weekly installs", r["installs"]))
     for r in tables["rolling_plugins"]:
         if r["window"] == 4:
             out[r["plugin"]]["trend"].append(
-                {
-                    "week": r["week"],
-                    "week_start": start[r["week"]],
-                    "series": "mean of 4 weeks",
-                    "value": r["mean_installs"],
-                }
+                _point(r, start, "mean of 4 weeks", r["mean_installs"])
             )
     for r in tables["plugin_versions"]:
-        out[r["plugin"]]["versions"].append(
-            {
-                "week": r["week"],
-                "week_start": start[r["week"]],
-                "value": r["version"],
-                "installs": r["installs"],
-            }
-        )
+        point = _point(r, start, "", r["version"])
+        out[r["plugin"]]["versions"].append({**point, "installs": r["installs"]})
     for r in tables["commands"]:
         if r["week"] == week:
-            out[r["plugin"]]["commands"].append(
-                {"label": r["command_id"], "users": r["users"], "calls": r["calls"]}
-            )
+            row = {"label": r["command_id"], "users": r["users"], "calls": r["calls"]}
+            out[r["plugin"]]["commands"].append(row)
     out.pop("other", None)
     return dict(out)
