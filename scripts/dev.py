@@ -187,13 +187,16 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
-    """Render the widgets, the status bar and the dashboard to docs/images/."""
+    """Render the widgets and the status bar, then the dashboard, to docs/images/."""
     ensure_system_packages(required=False)
     ensure_venv()
     with Display() as display_env:
         env = {**os.environ, **display_env}
-        return subprocess.call(
-            [str(PY), str(ROOT / "scripts" / "screenshots.py")], cwd=ROOT, env=env
+        widgets = [str(PY), str(ROOT / "scripts" / "screenshots.py")]
+        # The dashboard's picture is taken by its browser test, from a seeded demo site.
+        dashboard = [str(PY), "-m", "pytest", "-q", "server_stub/tests/test_dashboard.py"]
+        return subprocess.call(widgets, cwd=ROOT, env=env) or subprocess.call(
+            dashboard, cwd=ROOT, env=env
         )
 
 
