@@ -223,3 +223,40 @@ def test_cli_k_option_and_a_missing_database(
     assert main(["aggregate", "--db", db_url, "--out", str(out), "--k", "1"]) == 0
     assert "local tests only" in capsys.readouterr().out
     assert ("napari-secret-lab", 1) in rows(out, "SELECT plugin, installs FROM plugins")
+
+
+def test_pure_rules_fold_recount_and_buckets() -> None:
+    from napari_telemetry_server._aggregate_rules import (
+        Cell,
+        bucket_range,
+        count_folded,
+        finish,
+        plan_fold,
+    )
+
+    cells = [Cell(WEEK, "a", "", 9, 9), Cell(WEEK, "b", "", 3, 3), Cell(WEEK, "c", "", 3, 3),
+             Cell(WEEK, "other", "", 1, 1)]  # fmt: skip
+    plan = plan_fold(cells, k=5, deny=Denylist(frozenset({"A"})))
+    assert plan.kept == []  # "a" is denied: folded although large
+    rows = [(WEEK, "a", "", f"id{i}", 1) for i in range(9)]
+    rows += [(WEEK, "b", "", "id0", 1), (WEEK, "c", "", "id0", 1), (WEEK, "other", "", "x", 1)]
+    folded = count_folded(rows, plan.fold)
+    assert folded == [Cell(WEEK, "other", "", 10, 12)]  # id0 counted once
+    assert finish(plan, folded, k=11) == []
+    assert Denylist(frozenset({"napari-foo"})).denies("napari-foo.run")
+    assert not Denylist(frozenset({"napari-foo"})).denies("napari-foobar")
+    assert [bucket_range(v) for v in (0, 4.9, 5, 99.9, 100, 2e6)] == [
+        (0, 5), (0, 5), (5, 10), (30, 100), (100, 300), (1_000_000, None)]  # fmt: skip
+
+
+def test_rolling_means_are_lower_bounds_over_known_weeks() -> None:
+    from napari_telemetry_server._aggregate_weeks import rolling_means, shift
+
+    weeks = [shift(WEEK, -i) for i in range(6)]
+    series = {w: 10 for w in weeks if w != shift(WEEK, -1)}  # one week below k
+    means = {(w, n): (m, c) for w, n, m, c in rolling_means(series, weeks)}
+    assert means[(WEEK, 4)] == (7.5, 4)
+    assert means[(WEEK, 13)] == (8.33, 6)
+    assert means[(shift(WEEK, -5), 52)] == (10.0, 1)
+    assert shift("2026-W01", -1) == "2025-W52"
+    assert shift("2026-W52", 1) == "2026-W53"

@@ -41,13 +41,16 @@ class Denylist:
 
     values: frozenset[str] = frozenset()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", frozenset(v.strip().lower() for v in self.values))
+
     @classmethod
     def load(cls, path: Path | None) -> Denylist:
         """Read one value per line; ``#`` starts a comment; a missing file is an empty list."""
         if path is None or not path.exists():
             return cls()
         lines = (line.split("#", 1)[0].strip() for line in path.read_text("utf-8").splitlines())
-        return cls(frozenset(line.lower() for line in lines if line))
+        return cls(frozenset(line for line in lines if line))
 
     def denies(self, *values: object) -> bool:
         """Whether any of *values* is on the list, or is a command namespaced under one."""
