@@ -24,7 +24,7 @@ def viewer(make_napari_viewer: Any, small_index: Any) -> Any:
 
 def _zarr_image() -> Any:
     zarr = pytest.importorskip("zarr")
-    z = zarr.create_array(store={}, shape=(32, 32), chunks=(16, 16), dtype="uint16")
+    z = zarr.zeros((32, 32), chunks=(16, 16), dtype="uint16")  # zarr 2 and 3 alike
     z[:] = 7
     return z
 
