@@ -139,8 +139,14 @@ def _demo(args: argparse.Namespace) -> int:
     shape = DemoShape(weeks=args.weeks, first_week_users=max(args.users // 4, 10),
                       last_week_users=args.users)  # fmt: skip
     _say(f"seeding {args.weeks} weeks of synthetic data into {args.dir} ...")
-    result = run_demo(args.dir, shape, seed_value=args.seed,
-                      progress=lambda n: _say(f"  {n} batches stored"))  # fmt: skip
+    shown = [0]
+
+    def progress(stored: int) -> None:
+        if stored >= shown[0] + 20_000:
+            shown[0] = stored
+            _say(f"  {stored} batches stored")
+
+    result = run_demo(args.dir, shape, seed_value=args.seed, progress=progress)
     _say(f"stored {result.batches} batches; " + "; ".join(result.aggregated.lines()))
     _say(f"site: {result.site / 'index.html'}")
     if args.no_serve:
