@@ -260,3 +260,27 @@ def test_rolling_means_are_lower_bounds_over_known_weeks() -> None:
     assert means[(shift(WEEK, -5), 52)] == (10.0, 1)
     assert shift("2026-W01", -1) == "2025-W52"
     assert shift("2026-W52", 1) == "2026-W53"
+
+
+def test_every_plugin_cell_matches_a_brute_force_count(tmp_path: Path) -> None:
+    from napari_telemetry_server._demo import seed
+    from napari_telemetry_server._demo_data import DemoShape
+
+    raw, out = tmp_path / "raw.sqlite", tmp_path / "agg.sqlite"
+    seed(raw, DemoShape(weeks=3, first_week_users=60, last_week_users=120), last_week=WEEK)
+    aggregate(raw, out)
+    ids: dict[tuple[str, str], set[str]] = {}
+    for week, name, user in rows(raw, "SELECT week, name, user_id FROM plugin_records"):
+        ids.setdefault((week, name), set()).add(user)
+    published = rows(out, "SELECT week, plugin, installs FROM plugins")
+    shown = {(w, p) for w, p, _ in published}
+    for week, plugin, installs in published:
+        if plugin == "other":
+            rare = set().union(
+                *(u for (w, p), u in ids.items() if w == week and (w, p) not in shown)
+            )
+            assert installs == len(rare) >= 5
+        else:
+            assert installs == len(ids[(week, plugin)]) >= 5
+    assert {w for w, _ in ids} == {w for w, _ in shown}
+    assert any(p == "other" for _, p in shown)
