@@ -284,3 +284,40 @@ def test_every_plugin_cell_matches_a_brute_force_count(tmp_path: Path) -> None:
             assert installs == len(ids[(week, plugin)]) >= 5
     assert {w for w, _ in ids} == {w for w, _ in shown}
     assert any(p == "other" for _, p in shown)
+
+
+@pytest.mark.parametrize(
+    ("table", "raw_sql"),
+    [
+        ("plugin_versions", "SELECT week, name, version, user_id FROM plugin_records"),
+        ("commands", "SELECT week, plugin, command_id, user_id FROM command_records"),
+    ],
+)
+def test_two_dimensional_cells_match_a_brute_force_count(
+    tmp_path: Path, table: str, raw_sql: str
+) -> None:
+    from napari_telemetry_server._demo import seed
+    from napari_telemetry_server._demo_data import DemoShape
+
+    raw, out = tmp_path / "raw.sqlite", tmp_path / "agg.sqlite"
+    seed(raw, DemoShape(weeks=2, first_week_users=150, last_week_users=200), last_week=WEEK)
+    aggregate(raw, out)
+    ids: dict[tuple[str, str, str], set[str]] = {}
+    for week, a, b, user in rows(raw, raw_sql):
+        ids.setdefault((week, a, b), set()).add(user)
+    second, count = (
+        ("version", "installs") if table == "plugin_versions" else ("command_id", "users")
+    )
+    published = rows(out, f"SELECT week, plugin, {second}, {count} FROM {table}")
+    shown = {(w, a, b) for w, a, b, _ in published}
+    folded = 0
+    for week, a, b, users in published:
+        if b == "other":
+            folded += 1
+            rest = [
+                u for (w, x, y), u in ids.items() if (w, x) == (week, a) and (w, x, y) not in shown
+            ]
+            assert users == len(set().union(*rest)) >= 5
+        else:
+            assert users == len(ids[(week, a, b)]) >= 5
+    assert folded > 0
