@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -108,14 +110,14 @@ class Storage:
             conn.exec_driver_sql("SELECT 1")
 
     def _insert_rows(self, conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
-        # One multi-row INSERT per chunk: a single statement step, where executemany would hand
-        # the GIL back and forth once per row (a convoy against the event loop under load).
+        # One multi-row INSERT per chunk: one statement, where executemany steps once per row
+        # (and, from a worker thread, hands the GIL back and forth at every step).
         width = len(INSERT_COLUMNS[table.name])
         per_chunk = _MAX_PARAMETERS // width
         for start in range(0, len(rows), per_chunk):
             chunk = rows[start : start + per_chunk]
             sql = _multi_insert(table.name, len(chunk), self._marker)
-            conn.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
+            conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(chunk)))
 
     def _insert(self, table: Table) -> Any:
         return (sqlite.insert if self._sqlite else postgresql.insert)(table)
@@ -183,13 +185,19 @@ def _envelope_row(batch: Batch, today: date) -> dict[str, Any]:
     return row
 
 
+def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda record: (get(record),)
+
+
+_FIELD_GETTERS = {rtype: _getter(names) for rtype, names in RECORD_FIELDS.items()}
+
+
 def _record_rows(group: Iterable[Batch]) -> dict[str, list[tuple[Any, ...]]]:
     """Record rows as tuples in ``INSERT_COLUMNS`` order, by record type."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     for batch in group:
         head = (str(batch.batch_id), batch.user_id, batch.week)
         for record in batch.records:
-            fields = record.__dict__
-            row = head + tuple(fields[c] for c in RECORD_FIELDS[record.type])
-            rows.setdefault(record.type, []).append(row)
+            rows.setdefault(record.type, []).append(head + _FIELD_GETTERS[record.type](record))
     return rows
