@@ -106,7 +106,14 @@ def _ask(viewer: Any | None) -> None:
     dialog = consent.ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
     chosen = getattr(dialog, "choiceMade", None)
     if chosen is not None:  # after the UI recorded the choice: owe this launch's records now
-        chosen.connect(lambda _choice: catch_up(_recorder().level))
+        chosen.connect(_on_choice)
+
+
+def _on_choice(_choice: object) -> None:
+    try:  # a Qt slot: an exception here would reach napari's error dialog
+        catch_up(_recorder().level)
+    except Exception:
+        log.debug("catching up after the consent choice failed", exc_info=True)
 
 
 def _install() -> None:
