@@ -224,9 +224,7 @@ def serve() -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in started:
         server.__exit__()
-        resources = server.app.state.resources
-        if resources._storage is not None:
-            resources._storage.engine.dispose()
+        server.app.state.resources.close()
 
 
 @pytest.fixture

@@ -36,6 +36,11 @@ class Resources:
                     raise
             return self._storage
 
+    def close(self) -> None:
+        """Close the database connections (the storage reopens them if used again)."""
+        if self._storage is not None:
+            self._storage.engine.dispose()
+
 
 async def get_resources(request: Request) -> Resources:
     """The app's resources (a dependency; hot routes call ``resources_of`` directly)."""
@@ -43,6 +48,7 @@ async def get_resources(request: Request) -> Resources:
 
 
 def resources_of(request: Request) -> Resources:
+    """The resources of the app serving *request*."""
     resources: Resources = request.app.state.resources
     return resources
 

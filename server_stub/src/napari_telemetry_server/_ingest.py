@@ -33,9 +33,7 @@ Handler = Callable[..., Awaitable[JSONResponse]]
 def _handler(level: Level) -> Handler:
     model = BATCH_MODELS[level]
 
-    async def ingest(
-        request: Request,
-    ) -> JSONResponse:
+    async def ingest(request: Request) -> JSONResponse:
         resources = resources_of(request)
         raw = await read_json_body(request, resources.settings.max_body_bytes)
         try:
