@@ -97,3 +97,25 @@ def test_viewer_closed_while_an_upload_runs(
     sender.join(10)
     assert not sender.is_alive()
     assert "sent" in str(reports[0])
+
+
+def test_missing_npe2_registry_leaves_app_model_counting(
+    make_napari_viewer: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import npe2
+
+    viewer = make_napari_viewer()
+
+    def gone() -> Any:
+        raise AttributeError("PluginManager.instance was renamed")
+
+    monkeypatch.setattr(npe2.PluginManager, "instance", staticmethod(gone))
+    consent(Level.FULL)
+    with caplog.at_level(logging.DEBUG, logger="napari_telemetry"):
+        _runtime.start(viewer, interactive=False)
+    assert "command registry is unavailable" in caplog.text
+    assert [name for _, name in _runtime._rt.registries] == ["execute_command"]
+    from napari._app_model import get_app_model
+
+    get_app_model().commands.execute_command("napari.layer.toggle_visibility")
+    assert {r["command_id"] for r in pending()["command"]} == {"napari.layer.toggle_visibility"}

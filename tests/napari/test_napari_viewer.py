@@ -120,3 +120,18 @@ def test_npe2_sample_data_and_readers_count_as_commands(viewer: Any, tmp_path: P
     commands = {r["command_id"]: r["plugin"] for r in got["command"]}
     assert commands == {"napari.data.camera": "napari", "napari.get_reader": "napari"}
     assert "secret-name" not in json.dumps(got)  # never a file name
+
+
+def test_disabling_deletes_everything_and_stops_at_once(viewer: Any) -> None:
+    from napari._app_model import get_app_model
+
+    from napari_telemetry import _consent
+
+    consent(Level.FULL)
+    _runtime.start(viewer, interactive=False)
+    viewer.add_image(np.zeros((8, 8)))
+    assert pending()
+    _consent.disable()  # the settings dock's "Turn off"
+    viewer.add_image(np.zeros((8, 8)))
+    get_app_model().commands.execute_command("napari.layer.toggle_visibility")
+    assert pending() == {}
