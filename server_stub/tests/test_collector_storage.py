@@ -142,3 +142,21 @@ def test_database_url(given: str, expected: str) -> None:
 
 def test_database_url_of_a_path_is_absolute_sqlite(tmp_path: Any) -> None:
     assert database_url(tmp_path / "a" / "raw.sqlite") == f"sqlite:///{tmp_path}/a/raw.sqlite"
+
+
+def test_background_checkpoints(tmp_path: Any, make_batch: MakeBatch) -> None:
+    engine = make_engine(tmp_path / "raw.sqlite", background_checkpoints=True)
+    storage = Storage(engine)
+    try:
+        for _ in range(20):
+            storage.insert_batch(_batch(make_batch, "full", n=50))
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        wal = tmp_path / "raw.sqlite-wal"
+        before = (tmp_path / "raw.sqlite").stat().st_size
+        assert wal.stat().st_size > 0
+        storage.checkpoint()
+        assert (tmp_path / "raw.sqlite").stat().st_size > before  # pages moved into the file
+        assert storage.counts()["batches"] == 20
+    finally:
+        engine.dispose()

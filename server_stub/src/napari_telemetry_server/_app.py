@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
 from fastapi import FastAPI
 
 from ._deletion import router as deletion_router
@@ -21,20 +27,33 @@ DESCRIPTION = (
 )
 
 
+@asynccontextmanager
+async def _lifespan(resources: Resources, _: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(resources.checkpoints())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(settings: Settings | None = None, *, storage: Storage | None = None) -> FastAPI:
     """The collector app for *settings* (default: the cached ``get_settings()``, from env).
 
     *storage* replaces the database the settings name (tests pass one with a fake clock).
     """
     settings = settings or get_settings()
+    resources = Resources(settings, storage)
     app = FastAPI(
+        lifespan=partial(_lifespan, resources),
         title="napari-telemetry collector",
         version=__version__,
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
     )
-    app.state.resources = resources = Resources(settings, storage)
+    app.state.resources = resources
     app.add_middleware(RateLimitMiddleware, limiter=resources.limiter)
     for router in (ingest_router, deletion_router, schema_router, health_router):
         app.include_router(router)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ._limits import RateLimiter
 from ._plugin_index import PluginIndex
 from ._settings import Settings
 from ._storage import Storage, make_engine
 from ._writer import GroupWriter
+
+CHECKPOINT_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 class Resources:
@@ -28,13 +34,24 @@ class Resources:
     def storage(self) -> Storage:
         with self._opening:
             if self._storage is None:
-                engine = make_engine(self.settings.db)
+                engine = make_engine(self.settings.db, background_checkpoints=True)
                 try:
                     self._storage = Storage(engine)
                 except BaseException:
                     engine.dispose()
                     raise
             return self._storage
+
+    async def checkpoints(self, every: float = CHECKPOINT_SECONDS) -> None:
+        """Run SQLite checkpoints off the request path, forever (a task of the app's lifespan)."""
+        while True:
+            await asyncio.sleep(every)
+            if self._storage is None:
+                continue
+            try:
+                await run_in_threadpool(self._storage.checkpoint)
+            except Exception as e:  # only an optimisation: SQLite checkpoints at close anyway
+                log.debug("checkpoint skipped: %s", e)
 
     def close(self) -> None:
         """Close the database connections (the storage reopens them if used again)."""

@@ -21,8 +21,12 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def make_engine(url: str | Path) -> Engine:
-    """An engine for *url*; SQLite gets WAL, ``synchronous=NORMAL``, a busy timeout."""
+def make_engine(url: str | Path, *, background_checkpoints: bool = False) -> Engine:
+    """An engine for *url*; SQLite gets WAL, ``synchronous=NORMAL``, a busy timeout.
+
+    With *background_checkpoints*, commits never copy the WAL back into the database file (the
+    caller runs ``Storage.checkpoint()`` periodically, off the request path).
+    """
     full = database_url(url)
     if not full.startswith("sqlite"):
         return create_engine(full, pool_pre_ping=True, pool_size=8, max_overflow=8)
@@ -30,6 +34,8 @@ def make_engine(url: str | Path) -> Engine:
     if engine.url.database and engine.url.database != ":memory:":
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     event.listen(engine, "connect", _sqlite_connect)
+    if background_checkpoints:
+        event.listen(engine, "connect", _no_autocheckpoint)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
@@ -41,6 +47,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -104,6 +104,19 @@ class Storage:
         with self._guard(), self.engine.connect() as conn:
             return {t.name: conn.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
+    def checkpoint(self) -> None:
+        """Copy committed WAL pages into the SQLite file without blocking writers (no-op else)."""
+        if not self._sqlite:
+            return
+        with self._guard():
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.close()
+            finally:
+                raw.close()
+
     def check(self) -> None:
         """Raise StorageUnavailable unless the database answers a trivial query."""
         with self._guard(), self.engine.connect() as conn:
