@@ -113,3 +113,13 @@ def test_npe2_discovery_outside_napari_imports_but_starts_nothing() -> None:
 def test_never_starts_inside_a_test_run() -> None:
     assert _launch.in_napari_gui() is False
     _launch.on_import()  # a no-op here, and never raises
+
+
+def test_the_queued_start_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    from napari_telemetry._napari import _hooks
+
+    def broken() -> None:
+        raise RuntimeError("napari changed")
+
+    monkeypatch.setattr(_hooks, "current_viewer", broken)
+    _launch.launched()  # logged at debug, nothing raised into Qt

@@ -39,13 +39,14 @@ def on_import() -> None:
 
 
 def launched() -> None:
-    """Start telemetry for the viewer napari just opened (if it is still there)."""
-    from . import _hooks, _runtime
+    """Start telemetry for the viewer napari just opened (if it is still there); never raises."""
+    try:  # a queued Qt call: an exception here would reach napari's error dialog
+        from . import _hooks, _runtime
 
-    viewer = _hooks.current_viewer()
-    if viewer is None or not _runtime.start(viewer):
-        return
-    try:  # the status-bar indicator and Preferences page, as opening a widget would add them
+        viewer = _hooks.current_viewer()
+        if viewer is None or not _runtime.start(viewer):
+            return
+        # the status-bar indicator and Preferences page, as opening a widget would add them
         importlib.import_module("napari_telemetry._qt._mount").attach(viewer)
     except Exception:
-        log.debug("the telemetry indicator could not be attached", exc_info=True)
+        log.debug("napari-telemetry could not start at launch", exc_info=True)
