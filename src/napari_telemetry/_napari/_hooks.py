@@ -91,12 +91,3 @@ def layer_inserted(viewer: Any) -> Any | None:
     except AttributeError:
         log.debug("viewer.layers.events.inserted is unavailable", exc_info=True)
         return None
-
-
-def main_window(viewer: Any) -> Any | None:
-    """The viewer's Qt main window (a parent for dialogs) through non-underscore attributes."""
-    try:
-        return viewer.window.main_menu.window()
-    except Exception:
-        log.debug("the viewer's main window is unavailable", exc_info=True)
-        return None
