@@ -212,7 +212,7 @@ def _breakdown(records: int, n: int = 2_000, group: int = 16) -> None:
     batches = [FullBatch.model_validate_json(r) for r in raw]
     validate = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(Path(tmp) / "raw.sqlite")
+        engine = make_engine(Path(tmp) / "raw.sqlite", background_checkpoints=True)  # as served
         storage = Storage(engine)
         start = time.perf_counter()
         for i in range(0, n, group):
