@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from glob import glob
@@ -15,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
+from collector_testing import Clock, LiveServer, free_port
 
 from napari_telemetry_server import Settings, Storage, create_app, make_engine
-from napari_telemetry_server._serve import server_config
 from napari_telemetry_server._storage import metadata
 
 _SERVER_ENV = ("DB", "PLUGIN_INDEX", "LOG_DIR", "MAX_BODY_BYTES", "RATE_LIMIT", "RATE_WINDOW")
@@ -34,12 +30,6 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     for name in _SERVER_ENV:
         monkeypatch.delenv(f"NAPARI_TELEMETRY_SERVER_{name}", raising=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -90,16 +80,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     metadata.drop_all(engine)
     engine.dispose()
     yield url
-
-
-class Clock:
-    """A calendar day tests move by hand."""
-
-    def __init__(self, day: Any) -> None:
-        self.day = day
-
-    def __call__(self) -> Any:
-        return self.day
 
 
 @pytest.fixture
@@ -182,33 +162,6 @@ def settings(tmp_path: Path, plugin_index: Path) -> Settings:
 
 
 # ------------------------------------------------------------------ live server
-
-
-class LiveServer:
-    """uvicorn serving *app* on a free port of 127.0.0.1, in a thread."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._server = uvicorn.Server(server_config(app, host="127.0.0.1", port=0))
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("test server failed to start")
-            self._thread.join(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
-        self._sock.close()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from collector_testing import LiveServer
 
-from conftest import LiveServer
 from napari_telemetry_server import Settings
 
 pytestmark = pytest.mark.e2e

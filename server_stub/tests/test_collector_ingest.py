@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from collector_testing import LiveServer
 
-from conftest import LiveServer
 from napari_telemetry_server import Settings
 
 MakeBatch = Callable[..., dict[str, Any]]

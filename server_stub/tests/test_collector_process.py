@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+from collector_testing import free_port
 
-from conftest import free_port
 from napari_telemetry.schema import BATCH_MODELS, Level
 from napari_telemetry_server import Storage, make_engine
 from napari_telemetry_server._cli import main

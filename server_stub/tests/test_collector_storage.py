@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from collector_testing import Clock
 from sqlalchemy import select
 
-from conftest import Clock
 from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Batch, Level
 from napari_telemetry_server import Storage, make_engine
 from napari_telemetry_server._storage import (
