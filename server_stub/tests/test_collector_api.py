@@ -85,7 +85,16 @@ def test_openapi_documents_each_level_with_its_model(collector: LiveServer) -> N
 
 def test_healthz(collector: LiveServer) -> None:
     response = httpx.get(f"{collector.url}/healthz")
-    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_healthz_counts_requests_but_not_itself(collector: LiveServer) -> None:
+    before = httpx.get(f"{collector.url}/healthz").json()["requests"]
+    assert httpx.get(f"{collector.url}/healthz").json()["requests"] == before
+    httpx.get(f"{collector.url}/v1/schema/basic")
+    httpx.post(f"{collector.url}/v1/basic/batches", content=b"not json")
+    assert httpx.get(f"{collector.url}/healthz").json()["requests"] == before + 2
 
 
 def _plugin(name: str, version: str) -> dict[str, str]:
@@ -194,7 +203,7 @@ def test_ingest_and_deletion_on_each_backend(
         assert counts["session_records"] == counts["plugin_records"] == 3
         gone = {"user_ids": [batches[0]["user_id"]]}
         assert client.post("/v1/deletion", json=gone).status_code == 202
-        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/healthz").json()["status"] == "ok"
     assert _counts(server)["batches"] == 2
 
 

@@ -32,6 +32,7 @@ class RateLimiter:
         self._counts: dict[bytes, int] = {}
         self._salt = b""
         self._ends = -math.inf
+        self.received = 0  # requests seen since start, health checks excepted (see /healthz)
 
     def hit(self, source: str) -> int | None:
         """Count one request from *source*; seconds to wait when over the limit, else None."""
@@ -58,6 +59,8 @@ class RateLimitMiddleware:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] != "/healthz":
+            self.limiter.received += 1  # a count only: nothing about who sent it
         if scope["type"] == "http" and scope["method"] == "POST":
             client = scope.get("client")
             wait = self.limiter.hit(client[0] if client else "-")

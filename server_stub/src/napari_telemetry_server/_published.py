@@ -29,6 +29,10 @@ class Health(BaseModel):
     """Whether the collector can store batches now."""
 
     status: Literal["ok", "unavailable"] = Field(description="`ok` when storage answers.")
+    requests: int = Field(
+        description="Requests received since the collector started, health checks excepted "
+        "(a bare count: lets operators and tests see that silent clients stayed silent)."
+    )
 
 
 @health_router.get(
@@ -42,6 +46,8 @@ async def healthz(resources: ResourcesDep) -> JSONResponse:
         await run_in_threadpool(lambda: resources.storage().check())
     except StorageUnavailable:
         return JSONResponse(
-            {"status": "unavailable"}, status_code=503, headers={"Retry-After": "60"}
+            {"status": "unavailable", "requests": resources.limiter.received},
+            status_code=503,
+            headers={"Retry-After": "60"},
         )
-    return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "ok", "requests": resources.limiter.received})
