@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from napari_telemetry.schema import BasicBatch, Batch, FullBatch, MiddleBatch
+from napari_telemetry.schema import BATCH_MODELS, BasicBatch, Batch, FullBatch, Level, MiddleBatch
 
 from ._aggregate_weeks import shift
 
@@ -219,7 +219,7 @@ def make_batch(
     install_age: str = "month",
 ) -> Batch:
     """One validated wire batch (for hand-made scenarios in tests and docs)."""
-    model = {"basic": BasicBatch, "middle": MiddleBatch, "full": FullBatch}[level]
+    model = BATCH_MODELS[Level(level)]
     return model.model_validate({
         "level": level, "batch_id": uuid.uuid4(), "user_id": user_id, "week": week,
         "first_report": first_report, "install_age": install_age, "client_version": "0.1.0",
