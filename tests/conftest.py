@@ -1,4 +1,4 @@
-"""Shared fixtures: every test runs with its own telemetry folder and no way to reach the internet."""
+"""Shared fixtures: each test gets its own telemetry folder and no way to reach the internet."""
 
 from __future__ import annotations
 
