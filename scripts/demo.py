@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     with background(dashboard, env, demo / "dashboard.log"):
         url = f"http://127.0.0.1:{dash_port}/"
         wait_http(url)
-        log(f"dashboard: {url}   (Ctrl-C stops everything)")
-        with contextlib.suppress(KeyboardInterrupt):
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C from the first moment it is said
+            log(f"dashboard: {url}   (Ctrl-C stops everything)")
             while True:
                 time.sleep(3600)
     return 0

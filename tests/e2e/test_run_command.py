@@ -1,0 +1,51 @@
+"""The README's run command (`scripts/dev.py run` → `scripts/demo.py`), headless, end to end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from e2e_support import require
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
+
+
+def test_run_command_serves_a_dashboard_with_the_session_just_run(tmp_path: Path) -> None:
+    require(bool(os.environ.get("DISPLAY")), "no DISPLAY (run under Xvfb: scripts/dev.py test)")
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "CI"}}
+    env["NAPARI_TELEMETRY_DEMO_HEADLESS"] = "1"
+    demo = [sys.executable, str(ROOT / "scripts" / "demo.py"), "--dir", str(tmp_path / "demo")]
+    proc = subprocess.Popen(demo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    seen: list[str] = []
+    try:
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            seen.append(line)
+            if line.startswith("[demo] dashboard: "):
+                url = line.split()[2]
+                break
+        else:
+            pytest.fail("the run command ended without a dashboard:\n" + "\n".join(seen))
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url, timeout=10) as response:
+            page = response.read().decode()
+        assert response.status == 200
+        assert "napari" in page
+        with urllib.request.urlopen(url + "aggregates.json", timeout=10) as response:
+            published = response.read().decode()
+        for shown in ("napari-svg", "napari.canvas.toggle_scale_bar", "zarr.Array"):
+            assert shown in published, shown
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C stops everything it started
+        code = proc.wait(timeout=30)
+        proc.stdout.close()
+    assert code == 0, "\n".join(seen)
+    assert "3 batch(es) sent" in "\n".join(seen)
