@@ -1,0 +1,87 @@
+"""The docs stay true: every command they show parses with the real command lines, links resolve."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from napari_telemetry._cli import _parser as client_parser
+from napari_telemetry_server._cli import build_parser as server_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted([ROOT / "README.md", ROOT / "server_stub" / "README.md", *ROOT.glob("docs/*.md")])
+PARSERS: dict[str, Callable[[], object]] = {
+    "napari-telemetry": client_parser,
+    "napari_telemetry": client_parser,
+    "napari-telemetry-server": server_parser,
+    "napari_telemetry_server": server_parser,
+}
+_FENCE = re.compile(r"^```(\w*)\s*$")
+_INLINE = re.compile(r"`((?:napari-telemetry|python3? -m napari_telemetry)[^`]*)`")
+_TEMPLATE = re.compile(r"^([A-Z][A-Z_]*|.*(…|\.\.\.).*|<.*>|\[.*\]|.*\|.*)$")
+
+
+def _shell_lines(text: str) -> Iterator[str]:
+    """Lines of shell code blocks (continuations joined), and inline `napari-telemetry …` spans."""
+    kind: str | None = None
+    pending = ""
+    for line in text.splitlines():
+        fence = _FENCE.match(line.strip())
+        if fence:
+            kind = None if kind is not None else fence.group(1)
+            continue
+        if kind in {"console", "bash", "sh", "shell", ""}:
+            pending += line.rstrip("\\").strip() + " "
+            if not line.endswith("\\"):
+                yield pending.strip().removeprefix("$ ")
+                pending = ""
+    yield from (m.group(1) for m in _INLINE.finditer(text))
+
+
+def documented_commands() -> Iterator[tuple[str, str, list[str]]]:
+    for doc in DOCS:
+        for line in _shell_lines(doc.read_text()):
+            words = shlex.split(line.split(" #")[0], posix=True) if line else []
+            while words and re.match(r"^[A-Z_]+=", words[0]):  # VAR=value prefixes
+                words.pop(0)
+            if words[:2] in (["python", "-m"], ["python3", "-m"]):
+                words = words[2:]
+            if not words:
+                continue
+            program, args = Path(words[0]).name, words[1:]
+            if not args or args[0] == "=":  # the name alone in prose, or a TOML key
+                continue
+            if program in PARSERS and not any(_TEMPLATE.match(w) for w in args):
+                yield doc.name, program, words[1:]
+
+
+COMMANDS = sorted(set((d, p, tuple(a)) for d, p, a in documented_commands()))
+
+
+def test_the_docs_show_commands_of_both_programs() -> None:
+    programs = {p.replace("_", "-") for _, p, _ in COMMANDS}
+    assert programs == {"napari-telemetry", "napari-telemetry-server"}
+    assert len(COMMANDS) > 20
+
+
+@pytest.mark.parametrize(("doc", "program", "args"), COMMANDS, ids=lambda v: str(v))
+def test_documented_command_parses(doc: str, program: str, args: tuple[str, ...]) -> None:
+    parser = PARSERS[program]()
+    try:
+        parser.parse_args(list(args))  # type: ignore[attr-defined]
+    except SystemExit as e:
+        pytest.fail(f"{doc}: `{program} {' '.join(args)}` does not parse (exit {e.code})")
+
+
+def test_relative_links_resolve() -> None:
+    broken = [
+        f"{doc.relative_to(ROOT)} → {target}"
+        for doc in DOCS
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", doc.read_text())
+        if not (doc.parent / target).exists()
+    ]
+    assert broken == []
