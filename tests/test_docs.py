@@ -1,4 +1,4 @@
-"""The docs stay true: every command they show parses with the real command lines, links resolve."""
+"""The docs stay true: every command they show parses with the real CLIs; links resolve."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def documented_commands() -> Iterator[tuple[str, str, list[str]]]:
                 yield doc.name, program, words[1:]
 
 
-COMMANDS = sorted(set((d, p, tuple(a)) for d, p, a in documented_commands()))
+COMMANDS = sorted({(d, p, tuple(a)) for d, p, a in documented_commands()})
 
 
 def test_the_docs_show_commands_of_both_programs() -> None:
