@@ -181,7 +181,9 @@ def cmd_test(args: argparse.Namespace) -> int:
         if strict:
             # In CI nothing may be skipped for want of a service: missing pieces fail.
             env.update(NAPARI_TELEMETRY_REQUIRE_PG="1", NAPARI_TELEMETRY_REQUIRE_ALL="1")
-        pytest = [PY, "-m", "pytest", *args.pytest_args]
+        # Coverage of both packages, with the floor set in pyproject.toml ([tool.coverage.report]).
+        coverage = [] if args.pytest_args else ["--cov", "--cov-report=term:skip-covered"]
+        pytest = [PY, "-m", "pytest", *coverage, *args.pytest_args]
         log("$ " + " ".join(map(str, pytest)))
         return subprocess.call([str(c) for c in pytest], cwd=ROOT, env=env)
 
