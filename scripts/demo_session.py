@@ -37,14 +37,16 @@ def main() -> int:
     viewer = napari.Viewer(title="napari-telemetry demo")
     pump(1.0)
     cells = np.random.default_rng(0).random((64, 64), dtype=np.float32)
-    viewer.add_image(cells, name="cells")
-    viewer.add_image(da.zeros((8, 256, 256), dtype=np.uint16, chunks=(1, 256, 256)), name="stack")
+    # Names a user would not want to leave the machine: the end-to-end test greps for them.
+    viewer.add_image(cells, name="patient-0042-biopsy")
+    stack = da.zeros((8, 256, 256), dtype=np.uint16, chunks=(1, 256, 256))
+    viewer.add_image(stack, name="confidential-stack")
     viewer.add_image(zarr.zeros(shape=(4, 128, 128), chunks=(1, 128, 128), dtype="uint8"))
     app = Application.get_app("napari")  # napari's app-model, as its menus use it
     assert app is not None
     app.commands.execute_command("napari.canvas.toggle_scale_bar").result()
     with tempfile.TemporaryDirectory() as folder:
-        svg = str(Path(folder) / "cells.svg")
+        svg = str(Path(folder) / "patient-0042-export.svg")
         app.commands.execute_command("napari-svg.svg_writer", svg, [(cells, {}, "image")]).result()
     pump(2.0)
     viewer.close()

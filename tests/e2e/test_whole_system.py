@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -130,6 +131,8 @@ def test_whole_system(
     for shown in ("napari-svg", "napari.canvas.toggle_scale_bar", "dask.Array", "zarr.Array"):
         assert shown in page_text, shown
 
+    assert_nothing_private(tmp_path, collector)
+
     ids = [line.split()[-1] for line in cli(env, "ids").splitlines() if "W" in line]
     assert any(
         rows(db, f"SELECT 1 FROM batches WHERE user_id = '{i}'") for i in ids if len(i) == 32
@@ -157,6 +160,21 @@ def test_do_not_track_session_makes_no_request(
     assert "DO_NOT_TRACK" in cli(env, "status")
     assert collector.requests() == before
     assert rows(collector.db, "SELECT COUNT(*) FROM batches") == [(0,)]
+
+
+def assert_nothing_private(tmp_path: Path, collector: Collector) -> None:
+    """No layer or file name, path, host name or IP address in any file either side wrote."""
+    secrets = ["patient-0042", "confidential-stack", str(tmp_path)]
+    if len(socket.gethostname()) >= 6:  # a short name ("vm") is found in any minified script
+        secrets.append(socket.gethostname())
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".jsonl" or p.parent.name in {"basic", "full"} for p in written)
+    for path in written:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"{secret!r} in {path.name}"
+        if collector.db.parent in path.parents:
+            assert b"127.0.0.1" not in data, f"an IP address in the collector's {path.name}"
 
 
 def dashboard_text(index: Path) -> str:
