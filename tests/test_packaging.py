@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from e2e.e2e_support import Collector
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGED_MANIFEST = ROOT / "src" / "napari_telemetry" / "_manifest" / "napari.yaml"
@@ -102,3 +103,30 @@ def test_wheels_install_into_a_fresh_venv_and_work(tmp_path: Path) -> None:
     found = _discover(bindir / "python")
     assert found["name"] == "napari-telemetry"
     assert str(env_dir) in str(found["path"])
+    index = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
+    with Collector(tmp_path / "collector", index, bindir) as collector:
+        env["NAPARI_TELEMETRY_URL"] = collector.url
+        _cli_flow(bindir / "napari-telemetry", env)
+
+
+def _cli_flow(tool: Path, env: dict[str, str]) -> None:
+    """Issue 2's check, as a new user types it after `pip install` (nothing napari involved)."""
+
+    def run(*args: str) -> str:
+        out = subprocess.run([str(tool), *args], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, f"{args}: {out.stdout}{out.stderr}"
+        assert "Traceback" not in out.stderr
+        return out.stdout
+
+    assert "full" in run("enable", "--level", "full", "--days", "30")
+    assert "until" in run("status")
+    assert json.loads(run("preview", "--json")) == []
+    run("send", "--now")
+    ids = run("ids")
+    assert len([w for w in ids.split() if len(w) == 32]) >= 9
+    assert "secret" in run("forget").lower()
+    run("disable")
+    assert "none" in run("status").lower()
+    env_dnt = {**env, "DO_NOT_TRACK": "1"}
+    dnt = subprocess.run([str(tool), "status"], capture_output=True, text=True, env=env_dnt)
+    assert "DO_NOT_TRACK" in dnt.stdout

@@ -32,12 +32,12 @@ def require(condition: bool, reason: str) -> None:
 class Collector:
     """`napari-telemetry-server serve` as a process on a free port with a fresh SQLite file."""
 
-    def __init__(self, folder: Path, plugin_index: Path) -> None:
+    def __init__(self, folder: Path, plugin_index: Path, bindir: Path = BIN) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.db = folder / "raw.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._cmd = [str(BIN / "napari-telemetry-server"), "serve", "--host", "127.0.0.1"]
+        self._cmd = [str(bindir / "napari-telemetry-server"), "serve", "--host", "127.0.0.1"]
         self._cmd += ["--port", str(self.port), "--db", str(self.db)]
         self._cmd += ["--log-dir", str(folder / "logs"), "--plugin-index", str(plugin_index)]
         self._log = folder / "stdout.log"
