@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from e2e.e2e_support import Collector
 
 ROOT = Path(__file__).resolve().parent.parent
