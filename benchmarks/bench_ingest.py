@@ -94,7 +94,7 @@ async def _connection(
 
 
 async def _load(port: int, seconds: float, connections: int, records: int) -> dict[str, Any]:
-    bodies = [_body(records) for _ in range(int(seconds * 4000))]
+    bodies = [_body(records) for _ in range(int(seconds * 8000))]
     out: dict[str, Any] = {"latencies": [], "status": {}}
     start, cpu = time.perf_counter(), time.process_time()
     deadline = start + seconds
