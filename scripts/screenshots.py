@@ -23,11 +23,16 @@ NAMES = ("consent.png", "settings.png", "preview.png", "statusbar.png")
 
 
 def isolate(folder: Path) -> None:
-    """Point every file the plugin and napari write at *folder*, uploads at a dead port."""
+    """Point every file the plugin and napari write at *folder*; let nothing leave the machine.
+
+    The collector addresses stay the real defaults (that is what a user sees), but debug mode
+    sends nothing, and the public plugin index is "fetched" from a dead loopback port.
+    """
     os.environ["NAPARI_TELEMETRY_DIR"] = str(folder / "telemetry")
-    os.environ["NAPARI_TELEMETRY_URL"] = "http://127.0.0.1:9/{level}"
+    os.environ["NAPARI_TELEMETRY_DEBUG"] = "1"
+    os.environ["NAPARI_TELEMETRY_INDEX_URL"] = "http://127.0.0.1:9/extended_summary.json"
     os.environ["NAPARI_CONFIG"] = str(folder / "napari" / "settings.yaml")
-    for name in ("DO_NOT_TRACK", "NAPARI_TELEMETRY", "NAPARI_TELEMETRY_DEBUG"):
+    for name in ("DO_NOT_TRACK", "NAPARI_TELEMETRY", "NAPARI_TELEMETRY_URL"):
         os.environ.pop(name, None)
 
 
