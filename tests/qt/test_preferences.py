@@ -21,6 +21,20 @@ pytestmark = pytest.mark.napari
 MANIFEST = Path(__file__).resolve().parents[2] / "napari.yaml"
 
 
+def _has_plugin_settings() -> bool:
+    try:
+        import napari.settings
+    except ImportError:
+        return False
+    return hasattr(napari.settings, "get_plugin_settings")
+
+
+# Plugin Preferences (manifest `configurations`) arrived in napari 0.9; older napari ignores them.
+needs_plugin_settings = pytest.mark.skipif(
+    not _has_plugin_settings(), reason="napari < 0.9 has no plugin Preferences"
+)
+
+
 def test_manifest_declares_the_level_for_preferences() -> None:
     from npe2 import PluginManifest
 
@@ -52,6 +66,7 @@ def telemetry_settings(plugin_settings: None, npe2pm: Any) -> Any:
     return get_plugin_settings("napari-telemetry")
 
 
+@needs_plugin_settings
 def test_preferences_start_from_the_consent_record(
     telemetry_settings: Any, real_controller: TelemetryController
 ) -> None:
@@ -61,6 +76,7 @@ def test_preferences_start_from_the_consent_record(
     assert telemetry_settings.telemetry.level == "middle"
 
 
+@needs_plugin_settings
 def test_dock_and_preferences_follow_each_other(
     qtbot: QtBot, telemetry_settings: Any, real_controller: TelemetryController
 ) -> None:
@@ -83,5 +99,5 @@ def test_without_plugin_settings_nothing_happens(
     def missing(name: str) -> None:
         raise KeyError(name)
 
-    monkeypatch.setattr(napari.settings, "get_plugin_settings", missing)
+    monkeypatch.setattr(napari.settings, "get_plugin_settings", missing, raising=False)
     assert sync_preferences(real_controller) is False
