@@ -14,9 +14,10 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from demo_session import pump  # the same Qt pump as the scripted demo (scripts/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("consent.png", "settings.png", "preview.png", "statusbar.png")
@@ -34,16 +35,6 @@ def isolate(folder: Path) -> None:
     os.environ["NAPARI_CONFIG"] = str(folder / "napari" / "settings.yaml")
     for name in ("DO_NOT_TRACK", "NAPARI_TELEMETRY", "NAPARI_TELEMETRY_URL"):
         os.environ.pop(name, None)
-
-
-def pump(seconds: float) -> None:
-    """Let Qt run timers, thread-worker results and repaints for a while."""
-    from qtpy.QtWidgets import QApplication
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        QApplication.processEvents()
-        time.sleep(0.02)
 
 
 def seed() -> None:
