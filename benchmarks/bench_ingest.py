@@ -7,6 +7,10 @@ worker) and a no-op FastAPI app under the same uvicorn settings, each in its own
 drives each from a load generator in a third process: keep-alive HTTP/1.1 connections on
 loopback, every request a new gzip batch of 50 ``full`` records. Prints batches/s, p50/p99
 latency and the collector/no-op ratio (the issue's target: >= 0.8, p99 < 100 ms).
+
+Two more servers bound what any collector that validates at request time can reach: both read,
+inflate and validate the batch with the shared wire model and store nothing, one as a FastAPI
+endpoint, one as a bare ASGI app with no framework at all.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 PATH = "/v1/full/batches"
+NOOP, COLLECTOR = "no-op FastAPI", "collector (SQLite)"
 
 
 def _free_port() -> int:
@@ -58,14 +64,48 @@ def _body(records: int) -> bytes:
 # ------------------------------------------------------------------ the no-op baseline
 
 
-def noop_server(port: int) -> None:
+def _validate(body: bytes) -> str:
+    from napari_telemetry.schema import FullBatch
+
+    return str(FullBatch.model_validate_json(gzip.decompress(body)).batch_id)
+
+
+def _fastapi_app(validate: bool) -> FastAPI:
     app = FastAPI()
 
     @app.post(PATH, status_code=201)
     async def ingest(request: Request) -> JSONResponse:
-        await request.body()
-        return JSONResponse({"batch_id": "-", "stored": True}, status_code=201)
+        body = await request.body()
+        batch_id = _validate(body) if validate else "-"
+        return JSONResponse({"batch_id": batch_id, "stored": True}, status_code=201)
 
+    return app
+
+
+async def _bare_validate_app(scope: Any, receive: Any, send: Any) -> None:
+    """Validation and nothing else: no framework, no routing, no storage."""
+    if scope["type"] != "http":
+        return
+    parts, more = [], True
+    while more:
+        message = await receive()
+        parts.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    answer = json.dumps({"batch_id": _validate(b"".join(parts)), "stored": True}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer))]
+    await send({"type": "http.response.start", "status": 201, "headers": headers})
+    await send({"type": "http.response.body", "body": answer})
+
+
+BASELINES: dict[str, Callable[[], Any]] = {
+    "no-op FastAPI": lambda: _fastapi_app(validate=False),
+    "validate only, FastAPI": lambda: _fastapi_app(validate=True),
+    "validate only, bare ASGI": lambda: _bare_validate_app,
+}
+
+
+def baseline_server(name: str, port: int) -> None:
+    app = BASELINES[name]()
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 
@@ -136,13 +176,15 @@ def _measure(port: int, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _servers(tmp: Path) -> tuple[dict[str, int], list[subprocess.Popen[bytes]]]:
-    ports = {"no-op FastAPI": _free_port(), "collector (SQLite)": _free_port()}
-    noop, real = ports.values()
-    collector = [sys.executable, "-m", "napari_telemetry_server", "serve", "--port", str(real),
-                 "--db", str(tmp / "raw.sqlite"), "--log-dir", str(tmp / "logs"),
-                 "--rate-limit", "1000000000"]  # fmt: skip
-    started = [_start([sys.executable, __file__, "--noop", str(noop)], noop)]
-    started.append(_start(collector, real))
+    ports = {name: _free_port() for name in [*BASELINES, COLLECTOR]}
+    started = []
+    for name in BASELINES:
+        cmd = [sys.executable, __file__, "--baseline", name, "--port", str(ports[name])]
+        started.append(_start(cmd, ports[name]))
+    collector = [sys.executable, "-m", "napari_telemetry_server", "serve",
+                 "--port", str(ports[COLLECTOR]), "--db", str(tmp / "raw.sqlite"),
+                 "--log-dir", str(tmp / "logs"), "--rate-limit", "1000000000"]  # fmt: skip
+    started.append(_start(collector, ports[COLLECTOR]))
     return ports, started
 
 
@@ -153,12 +195,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--records", type=int, default=50)
     parser.add_argument("--load", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--noop", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", choices=BASELINES, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
         load(args.load, args.seconds, args.connections, args.records)
-    elif args.noop:
-        noop_server(args.noop)
+    elif args.baseline:
+        baseline_server(args.baseline, args.port)
     else:
         _report(_run(args), args)
         _breakdown(args.records)
@@ -187,14 +230,17 @@ def _report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) 
     print(f"{args.records}-record gzip batches, {args.connections} connections, loopback, "
           f"{args.rounds} x {args.seconds:.0f} s per server (medians), {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-    print("| server | batches/s | p50 ms | p99 ms | runs (batches/s) |")
-    print("|---|---:|---:|---:|---|")
+    print("| server | batches/s | / no-op | p50 ms | p99 ms | runs (batches/s) |")
+    print("|---|---:|---:|---:|---:|---|")
+    noop = _median(results[NOOP], "rate")
     for name, runs in results.items():
         rates = ", ".join(f"{r['rate']:.0f}" for r in runs)
-        print(f"| {name} | {_median(runs, 'rate'):.0f} | {_median(runs, 'p50_ms'):.1f} | "
+        rate = _median(runs, "rate")
+        print(f"| {name} | {rate:.0f} | {rate / noop:.2f} | {_median(runs, 'p50_ms'):.1f} | "
               f"{_median(runs, 'p99_ms'):.1f} | {rates} |")  # fmt: skip
-    noop, real = (_median(runs, "rate") for runs in results.values())
-    print(f"\nratio collector / no-op: {real / noop:.2f}")
+    print(f"\nratio collector / no-op: {_median(results[COLLECTOR], 'rate') / noop:.2f}")
+    load_cpu = {name: round(_median(runs, "load_cpu"), 2) for name, runs in results.items()}
+    print(f"load generator CPU (cores): {load_cpu}")
     answers = {name: [r["status"] for r in runs] for name, runs in results.items()}
     print(f"answers: {answers}")
 
