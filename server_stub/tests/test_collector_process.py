@@ -213,3 +213,16 @@ def test_module_help_lists_the_commands() -> None:
     ).stdout  # fmt: skip
     for verb in ("serve", "purge", "forget"):
         assert verb in out
+    assert "``" not in out  # reStructuredText markup does not belong in a terminal
+
+
+def test_version_is_the_distribution_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.split() == [
+        "napari-telemetry-server",
+        version("napari-telemetry-server"),
+    ]

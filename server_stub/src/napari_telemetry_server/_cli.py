@@ -11,6 +11,12 @@ from typing import Any
 
 from ._settings import Settings
 from ._storage import RAW_RETENTION_DAYS, Storage, StorageUnavailable, make_engine
+from ._version import __version__
+
+DESCRIPTION = (
+    "The napari-telemetry collector: serve the per-level endpoints, purge old raw data, forget "
+    "weekly ids, and build the public side (aggregate, publish, dashboard)."
+)
 
 _IDS = "32-hex weekly ids (from the user's `napari-telemetry ids`)"
 
@@ -48,7 +54,8 @@ def _forget(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with the public side's verbs registered too."""
-    parser = argparse.ArgumentParser(prog="napari-telemetry-server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="napari-telemetry-server", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db: dict[str, Any] = {
         "help": "SQLite file or postgresql:// URL (env NAPARI_TELEMETRY_SERVER_DB)"
