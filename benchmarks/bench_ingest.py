@@ -8,6 +8,10 @@ drives each from a load generator in a third process: keep-alive HTTP/1.1 connec
 loopback, every request a new gzip batch of 50 ``full`` records. Prints batches/s, p50/p99
 latency and the collector/no-op ratio (the issue's target: >= 0.8, p99 < 100 ms).
 
+With ``--processes N --db postgresql://...`` every server runs as N processes on N ports and the
+load generator spreads its connections over them (several ``serve`` processes on one PostgreSQL,
+as the operator guide describes for outgrowing one process; SQLite has one writer).
+
 Two more servers bound what any collector that validates at request time can reach: both read,
 inflate and validate the batch with the shared wire model and store nothing, one as a FastAPI
 endpoint, one as a bare ASGI app with no framework at all.
@@ -36,7 +40,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 PATH = "/v1/full/batches"
-NOOP, COLLECTOR = "no-op FastAPI", "collector (SQLite)"
+NOOP, COLLECTOR = "no-op FastAPI", "collector"
 
 
 def _free_port() -> int:
@@ -133,12 +137,16 @@ async def _connection(
     writer.close()
 
 
-async def _load(port: int, seconds: float, connections: int, records: int) -> dict[str, Any]:
+async def _load(
+    ports: list[int], seconds: float, connections: int, records: int
+) -> dict[str, Any]:
     bodies = [_body(records) for _ in range(int(seconds * 8000))]
     out: dict[str, Any] = {"latencies": [], "status": {}}
     start, cpu = time.perf_counter(), time.process_time()
     deadline = start + seconds
-    await asyncio.gather(*(_connection(port, bodies, deadline, out) for _ in range(connections)))
+    await asyncio.gather(
+        *(_connection(ports[i % len(ports)], bodies, deadline, out) for i in range(connections))
+    )
     elapsed = time.perf_counter() - start
     load_cpu = (time.process_time() - cpu) / elapsed
     lat = sorted(out["latencies"])
@@ -147,8 +155,8 @@ async def _load(port: int, seconds: float, connections: int, records: int) -> di
             "load_cpu": load_cpu}  # fmt: skip
 
 
-def load(port: int, seconds: float, connections: int, records: int) -> None:
-    print(json.dumps(asyncio.run(_load(port, seconds, connections, records))))
+def load(ports: list[int], seconds: float, connections: int, records: int) -> None:
+    print(json.dumps(asyncio.run(_load(ports, seconds, connections, records))))
 
 
 # ------------------------------------------------------------------ orchestration
@@ -166,8 +174,9 @@ def _start(cmd: list[str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"server did not start: {cmd}")
 
 
-def _measure(port: int, args: argparse.Namespace) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--load", str(port), "--seconds", str(args.seconds),
+def _measure(ports: list[int], args: argparse.Namespace) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--load", ",".join(map(str, ports)),
+           "--seconds", str(args.seconds),
            "--connections", str(args.connections), "--records", str(args.records)]  # fmt: skip
     result: dict[str, Any] = json.loads(
         subprocess.run(cmd, capture_output=True, check=True).stdout
@@ -175,16 +184,22 @@ def _measure(port: int, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _servers(tmp: Path) -> tuple[dict[str, int], list[subprocess.Popen[bytes]]]:
-    ports = {name: _free_port() for name in [*BASELINES, COLLECTOR]}
+def _servers(
+    tmp: Path, args: argparse.Namespace
+) -> tuple[dict[str, list[int]], list[subprocess.Popen[bytes]]]:
+    n = args.processes
+    ports = {name: [_free_port() for _ in range(n)] for name in [*BASELINES, COLLECTOR]}
     started = []
     for name in BASELINES:
-        cmd = [sys.executable, __file__, "--baseline", name, "--port", str(ports[name])]
-        started.append(_start(cmd, ports[name]))
-    collector = [sys.executable, "-m", "napari_telemetry_server", "serve",
-                 "--port", str(ports[COLLECTOR]), "--db", str(tmp / "raw.sqlite"),
-                 "--log-dir", str(tmp / "logs"), "--rate-limit", "1000000000"]  # fmt: skip
-    started.append(_start(collector, ports[COLLECTOR]))
+        for port in ports[name]:
+            cmd = [sys.executable, __file__, "--baseline", name, "--port", str(port)]
+            started.append(_start(cmd, port))
+    for i, port in enumerate(ports[COLLECTOR]):
+        collector = [sys.executable, "-m", "napari_telemetry_server", "serve",
+                     "--port", str(port), "--db", args.db or str(tmp / "raw.sqlite"),
+                     "--log-dir", str(tmp / f"logs-{i}"),
+                     "--rate-limit", "1000000000"]  # fmt: skip
+        started.append(_start(collector, port))
     return ports, started
 
 
@@ -194,12 +209,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs per server")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--records", type=int, default=50)
-    parser.add_argument("--load", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--processes", type=int, default=1, help="processes per server")
+    parser.add_argument("--db", help="the collector's database (default: SQLite in a temp dir)")
+    parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--baseline", choices=BASELINES, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.processes > 1 and not (args.db or "").startswith("postgres"):
+        parser.error("several processes need --db postgresql://... (SQLite has one writer)")
     if args.load:
-        load(args.load, args.seconds, args.connections, args.records)
+        load([int(p) for p in args.load.split(",")], args.seconds, args.connections, args.records)
     elif args.baseline:
         baseline_server(args.baseline, args.port)
     else:
@@ -210,7 +229,7 @@ def main() -> None:
 def _run(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
     results: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        ports, started = _servers(Path(tmp))
+        ports, started = _servers(Path(tmp), args)
         try:
             for _ in range(args.rounds):  # alternate, so both see the same machine load
                 for name, port in ports.items():
@@ -227,6 +246,8 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 
 
 def _report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) -> None:
+    backend = "PostgreSQL" if (args.db or "").startswith("postgres") else "SQLite"
+    print(f"collector on {backend}, {args.processes} process(es) per server")
     print(f"{args.records}-record gzip batches, {args.connections} connections, loopback, "
           f"{args.rounds} x {args.seconds:.0f} s per server (medians), {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip

@@ -17,6 +17,7 @@ from napari_telemetry_server._storage import (
     RAW_RETENTION_DAYS,
     TOMBSTONE_DAYS,
     batches,
+    metadata,
     database_url,
     record_tables,
 )
@@ -160,3 +161,28 @@ def test_background_checkpoints(tmp_path: Any, make_batch: MakeBatch) -> None:
         assert storage.counts()["batches"] == 20
     finally:
         engine.dispose()
+
+
+def test_several_processes_may_create_the_tables_at_once(db_url: str) -> None:
+    """Several ``serve`` processes (or hosts) starting on one fresh database all come up."""
+    errors: list[BaseException] = []
+    for _ in range(3):  # a race: try it more than once on a fresh database
+        engines = [make_engine(db_url) for _ in range(6)]
+        metadata.drop_all(engines[0])
+        barrier = threading.Barrier(len(engines))
+
+        def start(engine: Any) -> None:
+            barrier.wait()
+            try:
+                Storage(engine).check()
+            except BaseException as e:  # noqa: BLE001 - reported below, with its type
+                errors.append(e)
+
+        threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for engine in engines:
+            engine.dispose()
+    assert errors == []

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -23,6 +23,7 @@ from ._tables import INSERT_COLUMNS, RECORD_FIELDS, batches, metadata, record_ta
 
 RAW_RETENTION_DAYS = 60
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
+_SCHEMA_LOCK = 0x6E61_7061  # PostgreSQL advisory lock id for creating the tables ("napa")
 _MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
 
 
@@ -44,7 +45,7 @@ class Storage:
         self._path = Path(db) if db and db != ":memory:" else None
         self._identity = self._file_identity() if self._path and self._path.exists() else None
         with self._guard():
-            metadata.create_all(engine)
+            self._create_tables()
         if self._path:
             self._identity = self._file_identity()
 
@@ -176,7 +177,16 @@ class Storage:
         if identity != self._identity:  # replaced (e.g. restored): drop handles to the old one
             self.engine.dispose()
             self._identity = identity
-            metadata.create_all(self.engine)
+            self._create_tables()
+
+    def _create_tables(self) -> None:
+        # Several processes or hosts may start on one fresh database at once: one creates the
+        # tables, the others wait for its transaction and then find them (SQLite: the write
+        # lock of BEGIN IMMEDIATE; PostgreSQL: an advisory lock held until the commit).
+        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+            if not self._sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            metadata.create_all(conn)
 
     def _file_identity(self) -> tuple[int, int]:
         assert self._path is not None
