@@ -17,8 +17,8 @@ from napari_telemetry_server._storage import (
     RAW_RETENTION_DAYS,
     TOMBSTONE_DAYS,
     batches,
-    metadata,
     database_url,
+    metadata,
     record_tables,
 )
 
@@ -166,19 +166,19 @@ def test_background_checkpoints(tmp_path: Any, make_batch: MakeBatch) -> None:
 def test_several_processes_may_create_the_tables_at_once(db_url: str) -> None:
     """Several ``serve`` processes (or hosts) starting on one fresh database all come up."""
     errors: list[BaseException] = []
+
+    def start(engine: Any, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        try:
+            Storage(engine).check()
+        except BaseException as error:
+            errors.append(error)
+
     for _ in range(3):  # a race: try it more than once on a fresh database
         engines = [make_engine(db_url) for _ in range(6)]
         metadata.drop_all(engines[0])
         barrier = threading.Barrier(len(engines))
-
-        def start(engine: Any) -> None:
-            barrier.wait()
-            try:
-                Storage(engine).check()
-            except BaseException as e:  # noqa: BLE001 - reported below, with its type
-                errors.append(e)
-
-        threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+        threads = [threading.Thread(target=start, args=(e, barrier)) for e in engines]
         for t in threads:
             t.start()
         for t in threads:
