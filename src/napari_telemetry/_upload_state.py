@@ -38,8 +38,8 @@ class LevelState:
         """Back off exponentially from an hour to a week, honouring Retry-After."""
         self.failures += 1
         delay = HOUR * 2 ** min(self.failures - 1, 8)
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
+        if retry_after is not None:  # capped first: a huge value overflows timedelta
+            delay = max(delay, timedelta(seconds=min(retry_after, WEEK.total_seconds())))
         self.next = now + min(delay, WEEK)
 
     def succeeded(self) -> None:

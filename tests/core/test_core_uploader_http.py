@@ -162,3 +162,26 @@ def test_parse_retry_after_forms() -> None:
 def test_get_follows_redirects_and_reads_the_body(collector: Collector) -> None:
     response = RequestsTransport().get(f"{collector.url}/index.json", {}, timeout=5)
     assert (response.status, response.body) == (200, b'{"plugins": []}')
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [
+        ("99999999999999", timedelta(weeks=1)),  # overflowed timedelta: send_now raised
+        ("1" + "0" * 400, timedelta(weeks=1)),  # float("1000…") is inf
+        ("\u00b2", timedelta(hours=1)),  # "²" (byte 0xb2) passes str.isdigit(), not float()
+    ],
+)
+def test_odd_retry_after_keeps_the_backoff_bounded(
+    collector: Collector, retry_after: str, wait: timedelta
+) -> None:
+    _record_past_day()
+    header = {"Retry-After": retry_after}
+    collector.plan = [(503, header, b""), (202, header, b"{}")]
+    report = _real().send_now()
+    assert (report.sent, report.kept) == (1, 1), str(report)
+    states = _upload_state.load()
+    assert states[Level.BASIC].next == NOW + wait
+    assert states[Level.BASIC].failures == 1
+    assert states[Level.MIDDLE].next is None
+    assert [b["level"] for b in preview()] == ["basic"]  # the accepted batch is not sent again
