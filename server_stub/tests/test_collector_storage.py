@@ -186,3 +186,43 @@ def test_several_processes_may_create_the_tables_at_once(db_url: str) -> None:
         for engine in engines:
             engine.dispose()
     assert errors == []
+
+
+@pytest.mark.postgres
+def test_deletion_waits_for_an_ingest_in_flight(
+    pg_url: str, make_batch: MakeBatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch checked against the tombstones before a deletion commits must not outlive it."""
+    engine = make_engine(pg_url)
+    metadata.drop_all(engine)
+    storage = Storage(engine)
+    batch = _batch(make_batch, "middle", n=3)
+    checked, resume = threading.Event(), threading.Event()
+    tombstoned = Storage._tombstoned
+
+    def paused(conn: Any, user_ids: set[str], today: Any) -> set[str]:
+        dead = tombstoned(conn, user_ids, today)
+        checked.set()  # the id is not tombstoned yet; the batch goes in once resumed
+        resume.wait(60)
+        return dead
+
+    monkeypatch.setattr(Storage, "_tombstoned", staticmethod(paused))
+    ingest = threading.Thread(target=storage.insert_batch, args=(batch,))
+    ingest.start()
+    try:
+        assert checked.wait(60)
+        deletion = threading.Thread(target=storage.forget, args=([batch.user_id],))
+        deletion.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        with engine.connect() as conn:
+            while deletion.is_alive() and not conn.exec_driver_sql(waiting).scalar():
+                deletion.join(0.01)
+    finally:
+        resume.set()
+        ingest.join()
+    deletion.join()
+    try:
+        counts = storage.counts()
+        assert (counts["batches"], counts["plugin_records"], counts["tombstones"]) == (0, 0, 1)
+    finally:
+        engine.dispose()

@@ -57,6 +57,7 @@ class Storage:
         """Store several batches in one transaction (group commit); new-or-not for each."""
         today = self.today()
         with self._write() as conn:
+            self._lock_tombstones(conn, "SHARE")
             dead = self._tombstoned(conn, {b.user_id for b in group}, today)
             fresh: dict[str, Batch] = {}
             for batch in group:
@@ -77,6 +78,7 @@ class Storage:
         ids = sorted(set(user_ids))
         until = self.today() + timedelta(days=TOMBSTONE_DAYS)
         with self._write() as conn:
+            self._lock_tombstones(conn, "SHARE ROW EXCLUSIVE")
             for table in record_tables.values():
                 conn.execute(table.delete().where(table.c.user_id.in_(ids)))
             deleted = conn.execute(batches.delete().where(batches.c.user_id.in_(ids))).rowcount
@@ -96,6 +98,7 @@ class Storage:
             for table in record_tables.values():
                 conn.execute(table.delete().where(table.c.batch_id.in_(old)))
             deleted = conn.execute(batches.delete().where(batches.c.received_on < cutoff)).rowcount
+        with self._write() as conn:  # apart: it waits for ingests in flight (_lock_tombstones)
             conn.execute(tombstones.delete().where(tombstones.c.until < today))
         return int(deleted)
 
@@ -144,6 +147,13 @@ class Storage:
             chunk = rows[start : start + per_chunk]
             sql = _multi_insert(table.name, len(chunk), self._marker)
             conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(chunk)))
+
+    def _lock_tombstones(self, conn: Connection, mode: str) -> None:
+        # PostgreSQL: an ingest checks the tombstones, then inserts; a deletion committing in
+        # between would miss the batch and leave it stored. Ingests share this lock, a deletion
+        # waits for those in flight (SQLite: the write lock of BEGIN IMMEDIATE already does it).
+        if not self._sqlite:
+            conn.exec_driver_sql(f"LOCK TABLE {tombstones.name} IN {mode} MODE")
 
     def _insert(self, table: Table) -> Any:
         return (sqlite.insert if self._sqlite else postgresql.insert)(table)
