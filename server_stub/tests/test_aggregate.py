@@ -208,6 +208,22 @@ def test_partially_corrupt_raw_database_reports_what_it_skipped(tmp_path: Path) 
     assert rows(tmp_path / "agg.sqlite", "SELECT installs FROM plugins WHERE plugin='napari-svg'")
 
 
+@pytest.mark.parametrize("week", ["2025-W53", "0000-W01", "0001-W01"])
+def test_a_week_that_does_not_exist_is_a_malformed_row(
+    storage: Storage, db_url: str, tmp_path: Path, week: str
+) -> None:
+    """The wire pattern admits week 53 of a 52-week year: one such batch must not stop a run."""
+    seed_scenario(storage)
+    for _ in range(5):
+        user = uid()
+        storage.insert_batch(make_batch("basic", user, week, [session()]))
+        storage.insert_batch(make_batch("middle", user, week, [plugin("napari-svg")]))
+    report = aggregate(db_url, tmp_path / "agg.sqlite")
+    assert report.published == [WEEK]
+    assert report.skipped_rows == {"batches": 5, "session_records": 5, "plugin_records": 5}
+    assert week not in {w for (w,) in rows(tmp_path / "agg.sqlite", "SELECT week FROM weeks")}
+
+
 def test_cli_k_option_and_a_missing_database(
     storage: Storage, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 OTHER = "other"
@@ -125,8 +126,17 @@ def finish(plan: FoldPlan, folded: Iterable[Cell], *, k: int) -> list[Cell]:
 
 
 def valid_week(week: object) -> bool:
-    """Whether *week* is an ISO week string such as ``2026-W48``."""
-    return isinstance(week, str) and WEEK_RE.match(week) is not None
+    """Whether *week* is an ISO week string such as ``2026-W48`` that exists (from 1970 on).
+
+    The wire pattern also admits ``2025-W53`` (2025 has 52 weeks) and year 0000: one such batch
+    must be a malformed row, not an error that stops every aggregation run.
+    """
+    if not isinstance(week, str) or WEEK_RE.match(week) is None:
+        return False
+    try:
+        return date.fromisocalendar(int(week[:4]), int(week[6:]), 1).year >= 1970
+    except ValueError:
+        return False
 
 
 BUCKETS = (5, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
