@@ -6,11 +6,12 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
+
+import filelock
 
 from . import _paths, _switches
 from .schema import SENDING_LEVELS, InstallAge, Level
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("napari_telemetry")
 _SECRET_BYTES = 32
+_LOCK_TIMEOUT = 2.0
 _DOMAIN = b"napari-telemetry/v1|"
 PRIVACY_EMAIL = "privacy@napari.org"
 
@@ -42,16 +44,18 @@ def _read_secret() -> bytes:
 
 
 def _create_secret() -> bytes:
-    """Create the secret once; a process that loses the race reads the winner's."""
+    """Create the secret once; a process that loses the race reads the winner's.
+
+    Written whole under a lock, never created empty and filled afterwards: another process
+    would read the empty file as a broken secret, and a full disk would leave it broken.
+    """
     path = _paths.secret_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = secrets.token_bytes(_SECRET_BYTES)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_secret()
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    with filelock.FileLock(path.with_name("secret.lock"), timeout=_LOCK_TIMEOUT):
+        if path.exists():
+            return _read_secret()
+        data = secrets.token_bytes(_SECRET_BYTES)
+        _paths.write_atomic(path, data, 0o600)
     return data
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
+import os
 import stat
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +40,59 @@ def test_user_id_is_hmac_of_week_with_private_secret() -> None:
 def test_secret_shared_by_environments(monkeypatch: pytest.MonkeyPatch) -> None:
     uid = _identity.user_id("2026-W48")
     monkeypatch.setattr("sys.prefix", "/another/env")
+    assert _identity.user_id("2026-W48") == uid
+
+
+_RACER = """
+import sys, time
+from pathlib import Path
+from napari_telemetry import _identity
+go = Path(sys.argv[1])
+Path(sys.argv[2]).touch()
+while not go.exists():
+    time.sleep(0.001)
+try:
+    print(_identity.user_id("2026-W48"))
+except Exception as e:
+    print(f"{type(e).__name__}: {e}")
+"""
+
+
+def test_processes_creating_the_secret_at_once_share_it(telemetry_dir: Path) -> None:
+    # Each process makes the first id of a fresh folder at the same moment: before the secret
+    # was written whole, a loser could read the winner's still-empty file ("holds 0 bytes").
+    go, ready = telemetry_dir.parent / "go", telemetry_dir.parent / "ready"
+    ready.mkdir()
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACER, str(go), str(ready / str(i))],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(12)
+    ]
+    while len(list(ready.iterdir())) < len(racers) and all(p.poll() is None for p in racers):
+        time.sleep(0.01)
+    go.touch()
+    answers = {p.communicate(timeout=60)[0].strip() for p in racers}
+    assert answers == {_identity.user_id("2026-W48")}
+
+
+def test_a_full_disk_while_creating_the_secret_leaves_no_broken_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = os.fdopen
+
+    def full(fd: int, *args: object, **kwargs: object) -> object:
+        os.close(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", full)
+    with pytest.raises(OSError):
+        _identity.user_id("2026-W48")
+    monkeypatch.setattr(os, "fdopen", real)
+    uid = _identity.user_id("2026-W48")  # once there is space again: a secret, not an error
+    assert len(_paths.secret_file().read_bytes()) == 32
     assert _identity.user_id("2026-W48") == uid
 
 
