@@ -181,7 +181,11 @@ class Uploader:
             return "keep", None
         status = response.status
         if 200 <= status < 300:
-            _keep_copy(envelope)
+            try:
+                _keep_copy(envelope)
+            except OSError as e:  # the batch is done all the same: it must not be sent again
+                why = e.strerror or type(e).__name__
+                report.notes.append(f"{envelope['level']}: sent, but no copy was kept ({why})")
             report.sent += 1
             return "sent", None
         if 400 <= status < 500 and status not in (408, 429):

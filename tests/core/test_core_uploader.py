@@ -279,3 +279,15 @@ def test_future_dated_file_is_sent_with_now() -> None:
         path.rename(path.with_name(f"{date.today() + timedelta(days=5)}.jsonl"))
     assert _uploader(_answer(200)).send_now().sent == 0
     assert _uploader(_answer(200)).send_now(force=True).sent == 1
+
+
+def test_a_batch_accepted_is_never_sent_again_when_its_copy_cannot_be_kept() -> None:
+    _record_past_day(Level.BASIC)
+    _paths.sent_dir().mkdir(parents=True)
+    _paths.sent_dir("basic").write_bytes(b"")  # the copy cannot be written (full disk, perms)
+    transport = _answer(202)
+    report = _uploader(transport).send_now()
+    assert report.sent == 1, str(report)
+    assert preview() == []
+    assert _uploader(transport, NOW + timedelta(days=1)).send_now().sent == 0
+    assert len(transport.requests) == 1  # before: posted again every round, for ever
