@@ -7,7 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import exc as sa_exc
 
 from ._settings import Settings
 from ._storage import RAW_RETENTION_DAYS, Storage, StorageUnavailable, make_engine
@@ -37,8 +40,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _raw_storage(args: argparse.Namespace) -> Storage:
+    # A mistyped path must not become a new empty database that "purged" or "deleted" nothing.
+    db = _settings(args).db
+    if "://" not in db and not Path(db).expanduser().exists():
+        raise ValueError(f"raw database {db!r} does not exist")
+    return Storage(make_engine(db))
+
+
 def _purge(args: argparse.Namespace) -> int:
-    deleted = Storage(make_engine(_settings(args).db)).purge(date.today())
+    deleted = _raw_storage(args).purge(date.today())
     _say(f"purged {deleted} raw batches older than {RAW_RETENTION_DAYS} days")
     return 0
 
@@ -47,7 +58,7 @@ def _forget(args: argparse.Namespace) -> int:
     from ._deletion import DeletionRequest
 
     ids = DeletionRequest(user_ids=args.ids).user_ids
-    deleted = Storage(make_engine(_settings(args).db)).forget(ids)
+    deleted = _raw_storage(args).forget(ids)
     _say(f"deleted {deleted} raw batches of {len(ids)} ids; their later batches are dropped")
     return 0
 
@@ -91,7 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (StorageUnavailable, ValueError) as e:
+    except (StorageUnavailable, ValueError, sa_exc.SQLAlchemyError) as e:
         logging.getLogger(__name__).debug("command failed", exc_info=True)
-        sys.stderr.write(f"napari-telemetry-server: error: {e}\n")
+        reason = str(e)
+        if isinstance(e, sa_exc.SQLAlchemyError):  # corrupt or foreign file: the driver's words
+            reason = (str(getattr(e, "orig", None) or e).splitlines() or [repr(e)])[0]
+        sys.stderr.write(f"napari-telemetry-server: error: {reason}\n")
         return 2

@@ -1,0 +1,67 @@
+"""The CLI verbs on a missing, empty or corrupt database: one line on stderr, exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from napari_telemetry_server._cli import main
+
+_ID = "c" * 32
+
+
+def _corrupt(path: Path) -> Path:
+    path.write_bytes(b"this is not a database\n" * 300)
+    return path
+
+
+def _fails(argv: list[str], capsys: pytest.CaptureFixture[str], message: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("napari-telemetry-server: error: ")
+    assert err.count("\n") == 1
+    assert message in err
+
+
+@pytest.mark.parametrize("verb", [["purge"], ["forget", _ID], ["aggregate"]])
+def test_raw_verbs_on_a_corrupt_database(
+    verb: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _corrupt(tmp_path / "raw.sqlite")
+    out = ["--out", str(tmp_path / "agg.sqlite")] if verb == ["aggregate"] else []
+    _fails([*verb, "--db", str(db), *out], capsys, "file is not a database")
+
+
+@pytest.mark.parametrize("verb", [["purge"], ["forget", _ID]])
+def test_raw_verbs_refuse_a_missing_database(
+    verb: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --db must not create an empty database and report a purge or a deletion."""
+    db = tmp_path / "typo" / "raw.sqlte"
+    _fails([*verb, "--db", str(db)], capsys, "does not exist")
+    assert not db.parent.exists()
+
+
+def test_aggregate_into_a_corrupt_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = tmp_path / "raw.sqlite"
+    assert main(["purge", "--db", str(raw)]) == 2  # missing
+    raw.touch()  # an empty file is an empty SQLite database
+    out = _corrupt(tmp_path / "agg.sqlite")
+    capsys.readouterr()
+    _fails(["aggregate", "--db", str(raw), "--out", str(out)], capsys, "file is not a database")
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not a database\n" * 300])
+@pytest.mark.parametrize("verb", ["publish", "certify"])
+def test_public_verbs_on_an_empty_or_corrupt_aggregate_file(
+    verb: str, content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aggregates = tmp_path / "agg.sqlite"
+    aggregates.write_bytes(content)
+    args = {
+        "publish": ["--out", str(tmp_path / "site")],
+        "certify": ["--plugin", "napari-svg", "--period", "2026-Q4"],
+    }[verb]
+    key = ["--key", str(tmp_path / "key.pem")]
+    _fails([verb, "--aggregates", str(aggregates), *args, *key], capsys, "")
