@@ -162,6 +162,60 @@ def test_dashboard_refuses_a_folder_without_a_site(
     assert "holds no published site" in capsys.readouterr().err
 
 
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Iterator[Any]:
+    """``dashboard`` on a small site with one 16 MB file; closing it joins every request."""
+    import threading
+
+    from napari_telemetry_server._publish_serve import make_server
+
+    (tmp_path / "index.html").write_text("<p>site</p>")
+    (tmp_path / "big.bin").write_bytes(bytes(16_000_000))
+    server = make_server(tmp_path, "127.0.0.1", 0)
+    server.daemon_threads = False  # so that server_close() waits for the request threads
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("path", ["/%00", "/csv/%00.csv", "/../../etc/passwd"])
+def test_dashboard_answers_odd_paths_with_404(
+    dashboard: Any, capfd: pytest.CaptureFixture[str], path: str
+) -> None:
+    import http.client
+
+    for method in ("GET", "HEAD"):
+        conn = http.client.HTTPConnection("127.0.0.1", dashboard.server_address[1], timeout=10)
+        conn.request(method, path)
+        answer = conn.getresponse()
+        answer.read()
+        conn.close()
+        assert answer.status == 404
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_dashboard_never_writes_the_address_of_a_client_that_hangs_up(
+    dashboard: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+    import struct
+
+    client = socket.create_connection(("127.0.0.1", dashboard.server_address[1]))
+    client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert client.recv(100).startswith(b"HTTP/1.0 200")
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()  # a reset in the middle of the file
+    dashboard.shutdown()
+    dashboard.server_close()  # waits for the request's thread
+    captured = capfd.readouterr()
+    assert "127.0.0.1" not in captured.out + captured.err
+
+
 def test_a_hostile_plugin_name_never_becomes_a_path(tmp_path: Path) -> None:
     from sqlalchemy import insert
 
