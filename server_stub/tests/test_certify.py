@@ -127,3 +127,46 @@ def test_published_site_carries_the_public_key(
     )
     assert (site / "public_key.pem").read_bytes() == public_pem(load_or_create_key(key)[0])
     assert b"PRIVATE" not in b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2].encode(),  # truncated
+        lambda text: bytes(range(256)),  # not text at all
+        lambda text: b"[" * 100_000 + b"]" * 100_000,  # nested past the recursion limit
+        lambda text: b'{"statement": {"k": 1' + b"0" * 5000 + b'}, "signature": "AA=="}',
+        lambda text: text.replace('"signature": "', '"signature": "A').encode(),
+    ],
+    ids=["truncated", "binary", "nested", "huge-number", "signature"],
+)
+def test_verify_says_invalid_for_any_damaged_file(
+    tmp_path: Path, aggregates: Path, capsys: pytest.CaptureFixture[str], damage: Any
+) -> None:
+    """`verify` exits 1 printing INVALID for whatever it is given, never 2 or a traceback."""
+    from datetime import date
+
+    key, _ = load_or_create_key(tmp_path / "k.pem")
+    public = tmp_path / "public_key.pem"
+    public.write_bytes(public_pem(key))
+    doc = sign(statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5)), key)
+    cert = tmp_path / "cert.json"
+    cert.write_bytes(damage(json.dumps(doc, indent=2)))
+    assert main(["verify", str(cert), "--public-key", str(public)]) == 1
+    assert capsys.readouterr().err.startswith("INVALID: ")
+
+
+def test_verify_accepts_a_certificate_saved_with_a_byte_order_mark(
+    tmp_path: Path, aggregates: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Windows editors save UTF-8 with a BOM: the certificate is still the signed one."""
+    from datetime import date
+
+    key, _ = load_or_create_key(tmp_path / "k.pem")
+    public = tmp_path / "public_key.pem"
+    public.write_bytes(public_pem(key))
+    doc = sign(statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5)), key)
+    cert = tmp_path / "cert.json"
+    cert.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, indent=2).encode())
+    assert main(["verify", str(cert), "--public-key", str(public)]) == 0
+    assert "valid: napari-big" in capsys.readouterr().out

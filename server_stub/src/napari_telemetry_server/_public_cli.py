@@ -113,7 +113,7 @@ def _certify(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ._certify import InvalidCertificate, load_or_create_key, load_public_key, verify
+    from ._certify import load_or_create_key, load_public_key, verify
 
     if args.public_key:
         key = load_public_key(_read(args.public_key))
@@ -122,9 +122,10 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         raise ValueError("give --public-key (the public_key.pem published with the site)")
     try:
-        document = json.loads(args.file.read_text("utf-8"))
+        document = json.loads(args.file.read_bytes())  # bytes: a BOM or UTF-16 is fine too
         stmt = verify(document, key)
-    except (OSError, json.JSONDecodeError, InvalidCertificate) as e:
+    # ValueError: InvalidCertificate, JSON errors, not UTF-8, a number past the digit limit.
+    except (OSError, ValueError, RecursionError) as e:
         sys.stderr.write(f"INVALID: {e}\n")
         return 1
     low, high = stmt["range"]["low"], stmt["range"]["high"]
