@@ -102,13 +102,17 @@ def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
     )
 
 
+MAX_CONSENT_DAYS = 3650  # a temporary agreement of at most ten years (and no date overflow)
+
+
 def record_consent(level: Level, *, days: int | None = None, today: date | None = None) -> None:
     """Store the user's choice for this environment ("not now" is ``Level.NONE``).
 
-    Raises ValueError for *days* below 1 and OSError when the record cannot be written.
+    Raises ValueError for *days* outside 1..MAX_CONSENT_DAYS and OSError when the record cannot
+    be written.
     """
-    if days is not None and days < 1:
-        raise ValueError(f"days must be at least 1, got {days!r}")
+    if days is not None and not 1 <= days <= MAX_CONSENT_DAYS:
+        raise ValueError(f"days must be from 1 to {MAX_CONSENT_DAYS}, got {days!r}")
     save(ConsentRecord.new(Level(level), days, today or date.today()))
     if level is not Level.NONE:
         from . import _identity

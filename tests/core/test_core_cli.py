@@ -73,6 +73,7 @@ def test_enable_refused_by_locked_policy(
         (["enable"], "--level"),
         (["enable", "--level", "max"], "invalid choice"),
         (["enable", "--level", "full", "--days", "-3"], "at least 1 day"),
+        (["enable", "--level", "full", "--days", "1000000000"], "at most 3650"),
         (["enable", "--level", "full", "--days", "soon"], "whole number"),
         (["frobnicate"], "invalid choice"),
         (["catalogue", "--json", "--markdown"], "not allowed with"),

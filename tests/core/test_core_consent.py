@@ -140,9 +140,10 @@ def test_clock_going_backwards_keeps_consent() -> None:
     assert effective_level(today=TODAY - timedelta(days=400)).level is Level.BASIC
 
 
-def test_days_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="days must be at least 1, got 0"):
-        record_consent(Level.FULL, days=0)
+@pytest.mark.parametrize("days", [0, 3651, 10**9])
+def test_days_must_be_from_one_to_ten_years(days: int) -> None:
+    with pytest.raises(ValueError, match=f"days must be from 1 to 3650, got {days}"):
+        record_consent(Level.FULL, days=days)
 
 
 def test_changed_schema_asks_again_with_the_changes(interactive: None) -> None:

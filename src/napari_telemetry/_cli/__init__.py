@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from napari_telemetry._consent import MAX_CONSENT_DAYS
 from napari_telemetry._version import __version__
 
 from ._commands import COMMANDS, UserError, preview_json
@@ -23,8 +24,10 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected a whole number of days, got {value!r}"
         ) from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 day, got {value!r}")
+    if not 1 <= number <= MAX_CONSENT_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"expected at least 1 day and at most {MAX_CONSENT_DAYS}, got {value!r}"
+        )
     return number
 
 
