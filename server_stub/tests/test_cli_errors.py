@@ -65,3 +65,17 @@ def test_public_verbs_on_an_empty_or_corrupt_aggregate_file(
     }[verb]
     key = ["--key", str(tmp_path / "key.pem")]
     _fails([verb, "--aggregates", str(aggregates), *args, *key], capsys, "")
+
+
+def test_an_output_folder_that_cannot_be_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw, aggregates = tmp_path / "raw.sqlite", tmp_path / "agg.sqlite"
+    raw.touch()
+    assert main(["aggregate", "--db", str(raw), "--out", str(aggregates)]) == 0
+    blocker = tmp_path / "a-file"
+    blocker.touch()
+    capsys.readouterr()
+    _fails(["publish", "--aggregates", str(aggregates), "--out", str(blocker / "site"),
+            "--key", str(tmp_path / "key.pem")], capsys, "a-file")  # fmt: skip
+    _fails(["demo", "--dir", str(blocker / "demo"), "--no-serve"], capsys, "a-file")

@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (StorageUnavailable, ValueError, sa_exc.SQLAlchemyError) as e:
+    except (StorageUnavailable, ValueError, OSError, sa_exc.SQLAlchemyError) as e:
         logging.getLogger(__name__).debug("command failed", exc_info=True)
         reason = str(e)
         if isinstance(e, sa_exc.SQLAlchemyError):  # corrupt or foreign file: the driver's words
