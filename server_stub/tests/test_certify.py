@@ -129,6 +129,19 @@ def test_published_site_carries_the_public_key(
     assert b"PRIVATE" not in b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
 
 
+def _verify_file(tmp_path: Path, aggregates: Path, content: Any) -> int:
+    """Sign a real certificate, write *content(its JSON text)* as the file, run `verify`."""
+    from datetime import date
+
+    key, _ = load_or_create_key(tmp_path / "k.pem")
+    public = tmp_path / "public_key.pem"
+    public.write_bytes(public_pem(key))
+    doc = sign(statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5)), key)
+    cert = tmp_path / "cert.json"
+    cert.write_bytes(content(json.dumps(doc, indent=2)))
+    return main(["verify", str(cert), "--public-key", str(public)])
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -144,15 +157,7 @@ def test_verify_says_invalid_for_any_damaged_file(
     tmp_path: Path, aggregates: Path, capsys: pytest.CaptureFixture[str], damage: Any
 ) -> None:
     """`verify` exits 1 printing INVALID for whatever it is given, never 2 or a traceback."""
-    from datetime import date
-
-    key, _ = load_or_create_key(tmp_path / "k.pem")
-    public = tmp_path / "public_key.pem"
-    public.write_bytes(public_pem(key))
-    doc = sign(statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5)), key)
-    cert = tmp_path / "cert.json"
-    cert.write_bytes(damage(json.dumps(doc, indent=2)))
-    assert main(["verify", str(cert), "--public-key", str(public)]) == 1
+    assert _verify_file(tmp_path, aggregates, damage) == 1
     assert capsys.readouterr().err.startswith("INVALID: ")
 
 
@@ -160,13 +165,5 @@ def test_verify_accepts_a_certificate_saved_with_a_byte_order_mark(
     tmp_path: Path, aggregates: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Windows editors save UTF-8 with a BOM: the certificate is still the signed one."""
-    from datetime import date
-
-    key, _ = load_or_create_key(tmp_path / "k.pem")
-    public = tmp_path / "public_key.pem"
-    public.write_bytes(public_pem(key))
-    doc = sign(statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5)), key)
-    cert = tmp_path / "cert.json"
-    cert.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, indent=2).encode())
-    assert main(["verify", str(cert), "--public-key", str(public)]) == 0
+    assert _verify_file(tmp_path, aggregates, lambda text: b"\xef\xbb\xbf" + text.encode()) == 0
     assert "valid: napari-big" in capsys.readouterr().out
