@@ -6,6 +6,7 @@ import functools
 import itertools
 import operator
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -182,9 +183,14 @@ class Storage:
         try:
             self._check_file()
             yield
-        except (sa_exc.OperationalError, sa_exc.InterfaceError) as e:
+        except sa_exc.DBAPIError as e:
+            if not _unavailable(e):
+                raise
             self.engine.dispose()
-            raise StorageUnavailable(f"database unavailable: {type(e.orig).__name__}") from e
+            reason = type(e.orig).__name__
+            if type(e.orig) is sqlite3.DatabaseError:  # SQLite's own words name no path or host
+                reason = f"{reason}: {e.orig}"
+            raise StorageUnavailable(f"database unavailable: {reason}") from e
 
     def _check_file(self) -> None:
         # SQLite keeps writing to a deleted or chmod-ed file through open handles; look first.
@@ -214,6 +220,15 @@ class Storage:
         assert self._path is not None
         st = os.stat(self._path)
         return st.st_dev, st.st_ino
+
+
+def _unavailable(error: sa_exc.DBAPIError) -> bool:
+    """Whether *error* means the database cannot be used now (not a bug in a statement)."""
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return True  # gone, read-only, locked, server down
+    # SQLite's "file is not a database" and "database disk image is malformed" (a file the
+    # operator must restore) are the bare DatabaseError, not one of its subclasses.
+    return type(error.orig) is sqlite3.DatabaseError
 
 
 @functools.lru_cache(maxsize=256)
