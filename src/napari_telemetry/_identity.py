@@ -124,7 +124,7 @@ def mark_reported(level: Level) -> None:
     """Remember that the collector accepted a batch of *level*."""
     state = _state()
     reported = state.get("reported")
-    names = set(reported) if isinstance(reported, list) else set()
+    names = {n for n in reported if isinstance(n, str)} if isinstance(reported, list) else set()
     if level.value not in names:
         _save_state({**state, "reported": sorted(names | {level.value})})
 

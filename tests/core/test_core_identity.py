@@ -147,6 +147,15 @@ def test_first_report_per_level() -> None:
     assert _identity.first_report(Level.FULL)
 
 
+@pytest.mark.parametrize("reported", [[1, "basic"], [{"level": "basic"}, "basic"], "basic"])
+def test_mark_reported_survives_a_damaged_list(reported: object) -> None:
+    _paths.write_json(_paths.identity_file(), {"version": 1, "reported": reported})
+    _identity.mark_reported(Level.MIDDLE)
+    assert not _identity.first_report(Level.MIDDLE)
+    kept = json.loads(_paths.identity_file().read_text())["reported"]
+    assert kept == (["basic", "middle"] if isinstance(reported, list) else ["middle"])
+
+
 def test_note_enabled_keeps_first_day() -> None:
     _identity.note_enabled(date(2026, 1, 1))
     _identity.note_enabled(date(2026, 5, 1))
