@@ -231,3 +231,27 @@ def test_a_hostile_plugin_name_never_becomes_a_path(tmp_path: Path) -> None:
     publish(tmp_path / "agg.sqlite", tmp_path / "site" / "inner")
     assert list((tmp_path / "site" / "inner" / "badges").iterdir()) == []
     assert not list(tmp_path.rglob("escape*"))
+
+
+def test_publish_reads_one_state_of_the_aggregates(tmp_path: Path) -> None:
+    """While the aggregates are read, an `aggregate` run cannot commit a new state in between."""
+    from sqlalchemy import create_engine, insert
+    from sqlalchemy.exc import OperationalError
+
+    from napari_telemetry_server import _aggregate_db as db
+
+    path = tmp_path / "agg.sqlite"
+    reader = db.open_aggregates(path)
+    writer = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0.2})
+    row = {"key": "generated", "value": "later"}
+    try:
+        with reader.connect() as conn:
+            conn.execute(select(db.weeks)).all()  # the first table of a publish is read
+            with pytest.raises(OperationalError, match="locked"), writer.begin() as other:
+                other.execute(insert(db.meta), [row])
+            assert conn.execute(select(db.meta)).all() == []
+        with writer.begin() as other:  # once the read is over, the writer goes ahead
+            other.execute(insert(db.meta), [row])
+    finally:
+        reader.dispose()
+        writer.dispose()

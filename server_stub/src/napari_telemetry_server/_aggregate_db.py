@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Float,
     Integer,
@@ -102,9 +103,16 @@ def open_aggregates(path: Path, *, create: bool = True) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions are begun below, reads included
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=DELETE")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # pysqlite runs each SELECT on its own: a publish reading table after table while an
+        # aggregate commits could mix two states. A transaction makes the reads one snapshot.
+        conn.exec_driver_sql("BEGIN")
 
     if create:
         metadata.create_all(engine)
