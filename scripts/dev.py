@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -75,32 +76,56 @@ def run(cmd: list[str | Path], **kwargs: object) -> None:
 
 def ensure_system_packages(required: bool) -> None:
     """Install the Debian packages the tests need when they are missing and we may."""
-    if not sys.platform.startswith("linux") or not shutil.which("apt-get"):
+    if not _apt_available():
         if required:
             log("not a Debian-like Linux: install Xvfb, Mesa, Chromium and PostgreSQL yourself")
         return
     missing = [p for p, probe in APT_PROBES.items() if not Path(probe).exists()]
-    if not missing:
-        return
-    sudo: list[str] = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else [])
-    if os.geteuid() != 0 and not sudo:
+    if missing and not apt_install(APT_PACKAGES):
         log(
             f"missing system packages {missing}; install: apt-get install {' '.join(APT_PACKAGES)}"
         )
-        return
+
+
+def _apt_available() -> bool:
+    return sys.platform.startswith("linux") and shutil.which("apt-get") is not None
+
+
+def apt_install(packages: list[str]) -> bool:
+    """``apt-get install`` *packages* as root or with password-less sudo; False if we may not."""
+    sudo: list[str] = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else [])
+    if not _apt_available() or (os.geteuid() != 0 and not sudo):
+        return False
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run([*sudo, "apt-get", "update", "-q"], env=env)
     run(
-        [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *APT_PACKAGES],
+        [*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
         env=env,
     )
+    return True
+
+
+def ensure_venv_support() -> None:
+    """Debian and Ubuntu ship ``venv``'s pip bootstrap apart, in python3.X-venv."""
+    if importlib.util.find_spec("ensurepip") is not None:
+        return
+    package = f"python{sys.version_info[0]}.{sys.version_info[1]}-venv"
+    if not apt_install([package]):
+        log(f"this Python cannot create a virtual environment with pip; install {package}")
+        sys.exit(1)
+
+
+def _venv_has_pip() -> bool:
+    check = [str(PY), "-m", "pip", "--version"]
+    return subprocess.call(check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
 
 
 def ensure_venv() -> None:
     """Create .venv and install both distributions (editable) with test and lint extras."""
-    if not PY.exists():
+    if not PY.exists() or not _venv_has_pip():  # none yet, or left half-made by a failed run
+        ensure_venv_support()
         log(f"creating virtual environment {VENV}")
-        run([sys.executable, "-m", "venv", VENV])
+        run([sys.executable, "-m", "venv", "--clear", VENV])
         run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
     stamp = VENV / ".napari-telemetry-stamp"
     digest = _requirements_digest()
