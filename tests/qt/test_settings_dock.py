@@ -184,3 +184,36 @@ def test_unwritable_data_folder_is_a_message_not_a_crash(
     assert dock._banner.isError()
     assert "change the telemetry level" in dock._banner.text()
     assert _consent.effective_level().level is Level.NONE
+
+
+def _turned_off_elsewhere() -> None:
+    """What ``napari-telemetry disable`` in a terminal does to this napari: only the file."""
+    from napari_telemetry._consent_record import ConsentRecord, save
+
+    save(ConsentRecord.new(Level.NONE, None, date.today()))
+
+
+def test_reshown_dock_shows_a_level_changed_in_another_process(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    _consent.record_consent(Level.FULL)
+    dock = _dock(qtbot, real_controller)
+    dock.show()
+    assert dock.level() is Level.FULL
+    dock.hide()  # closing a napari dock hides it; the Window menu shows the same widget again
+    _turned_off_elsewhere()
+    dock.show()
+    qtbot.waitUntil(lambda: dock.level() is Level.NONE)
+    assert "off" in dock._level.text()
+
+
+def test_ask_again_toggle_does_not_undo_a_disable_made_in_another_process(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    _consent.record_consent(Level.FULL)
+    dock = _dock(qtbot, real_controller)
+    dock.show()
+    _turned_off_elsewhere()
+    dock._temporary.setChecked(True)  # the user only wanted an end date, not telemetry back on
+    assert _consent.effective_level().agreed_level is Level.NONE
+    assert dock.level() is Level.NONE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from qtpy.QtCore import Signal
+from qtpy.QtGui import QShowEvent
 from qtpy.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -120,6 +121,11 @@ class SettingsDock(QWidget):
         self._forget_btn.clicked.connect(self._controller.forget)
         self._disable_btn.clicked.connect(self._controller.disable)
 
+    def showEvent(self, event: QShowEvent | None) -> None:
+        """Re-read the level: the CLI or another napari may have changed it while hidden."""
+        super().showEvent(event)
+        self._controller.refresh()
+
     def level(self) -> Level:
         """The level the switch shows."""
         choice = self._level_combo.currentEnum()
@@ -139,8 +145,13 @@ class SettingsDock(QWidget):
     def _on_temporary_changed(self, checked: bool) -> None:
         self._days.setEnabled(checked)
         decision = self._controller.decision()
+        if decision is None or decision.agreed_level is Level.NONE:
+            return  # the days apply to the level chosen next
+        days = self._chosen_days()
+        self._controller.refresh()  # the CLI or another napari may have turned it off meanwhile
+        decision = self._controller.decision()
         if decision is not None and decision.agreed_level is not Level.NONE:
-            self._controller.set_level(decision.agreed_level, self._chosen_days())
+            self._controller.set_level(decision.agreed_level, days)
 
     def _chosen_days(self) -> int | None:
         return self._days.value() if self._temporary.isChecked() else None
