@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QWidget
 
 from napari_telemetry import _consent, _paths, _store
 from napari_telemetry._qt import SettingsDock
@@ -217,3 +218,26 @@ def test_ask_again_toggle_does_not_undo_a_disable_made_in_another_process(
     dock._temporary.setChecked(True)  # the user only wanted an end date, not telemetry back on
     assert _consent.effective_level().agreed_level is Level.NONE
     assert dock.level() is Level.NONE
+
+
+def _deleted(widget: QWidget) -> bool:
+    try:
+        widget.objectName()
+    except RuntimeError:  # wrapped C/C++ object has been deleted
+        return True
+    return False
+
+
+def test_a_closed_dock_no_longer_reloads_its_ids(
+    qtbot: QtBot,
+    fake_controller: TelemetryController,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dock = SettingsDock(fake_controller)  # napari deletes a plugin dock closed with its "x"
+    ids = dock._ids
+    dock.deleteLater()
+    qtbot.waitUntil(lambda: _deleted(ids))
+    started: list[str] = []
+    monkeypatch.setattr(fake_controller, "run_in_thread", lambda what, *a: started.append(what))
+    fake_controller.refresh()
+    assert started == []  # no worker per closed dock, no callback on a deleted table

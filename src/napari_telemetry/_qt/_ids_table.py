@@ -46,7 +46,11 @@ class IdsTable(QWidget):
         )
 
     def _connect_signals(self) -> None:
-        self._controller.decisionChanged.connect(lambda _: self.reload())
+        # a bound method, not a lambda: Qt drops the connection when this table is deleted
+        self._controller.decisionChanged.connect(self._on_decision_changed)
+
+    def _on_decision_changed(self, _decision: object) -> None:
+        self.reload()
 
     def _on_ids_loaded(self, ids: Any) -> None:
         pairs = list(ids)
