@@ -129,6 +129,25 @@ def test_lowering_the_level_drops_buffer_and_pending_above() -> None:
     assert len(_lines("basic")) == 1
 
 
+@pytest.mark.parametrize(
+    ("argv", "level"), [(["disable"], Level.NONE), (["enable", "--level", "basic"], Level.BASIC)]
+)
+def test_a_consent_changed_by_another_process_is_followed(argv: list[str], level: Level) -> None:
+    _consent.record_consent(Level.FULL)
+    recorder = get_recorder()
+    recorder.count("layer", LAYER)
+    recorder.flush(timeout=2)
+    told = threading.Event()
+    recorder.changed = told.set
+    cli = [sys.executable, "-m", "napari_telemetry", *argv]
+    subprocess.run(cli, check=True, capture_output=True, timeout=60)  # a terminal, meanwhile
+    recorder.count("layer", LAYER)  # counted before this process looked again
+    recorder.flush(timeout=2)
+    assert recorder.level is level
+    assert told.is_set()  # the views hear of it (the status bar stops saying "on")
+    assert not list(_paths.pending_dir("full").glob("*.jsonl"))
+
+
 def test_new_consent_never_sends_old_data() -> None:
     _consent.record_consent(Level.FULL)
     recorder = get_recorder()

@@ -92,6 +92,9 @@ class FakeCore:
             changed_fields=self.changed_fields,
         )
 
+    def live_level(self) -> Level:
+        return self.agreed
+
     def record_consent(self, level: Level, days: int | None) -> None:
         self._call("record_consent")
         self.agreed, self.days = level, days

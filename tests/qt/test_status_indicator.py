@@ -83,3 +83,20 @@ def test_no_status_bar_means_no_indicator_not_an_error(
         window=SimpleNamespace(main_menu=SimpleNamespace(window=lambda: SimpleNamespace()))
     )
     assert install_status_indicator(odd, fake_controller) is None
+
+
+def test_a_disable_in_a_terminal_turns_the_indicator_off(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    import subprocess
+    import sys
+
+    from napari_telemetry import _consent, _store
+
+    _consent.record_consent(Level.FULL)
+    indicator = _indicator(qtbot, real_controller)
+    assert indicator.text() == "Telemetry: full"
+    cli = [sys.executable, "-m", "napari_telemetry", "disable"]
+    subprocess.run(cli, check=True, capture_output=True, timeout=60)
+    _store.get_recorder().flush(timeout=2)  # its next round (every 5 s) reads the consent again
+    qtbot.waitUntil(lambda: indicator.text() == "Telemetry off")

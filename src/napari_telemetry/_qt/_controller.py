@@ -38,6 +38,7 @@ class TelemetryController(QObject):
         super().__init__(parent)
         self._core: Core = core if core is not None else RealCore()
         self._decision: DecisionLike | None = None
+        self._live: Level | None = None  # the recorder's level at the last refresh
         self._guard("watch new records", self._core.on_change, self._on_records_changed)
 
     @property
@@ -56,6 +57,7 @@ class TelemetryController(QObject):
         decision = self._guard("read the telemetry level", self._core.decision)
         if decision is not None:
             self._decision = decision
+            self._live = self._live_level()
             self.decisionChanged.emit(decision)
 
     def set_level(self, level: Level, days: int | None = None) -> bool:
@@ -139,6 +141,15 @@ class TelemetryController(QObject):
     @ensure_main_thread
     def _on_records_changed(self) -> None:
         self.recordsChanged.emit()
+        # The consent changed outside this napari (a terminal, another napari): the process-wide
+        # controller tells the views (a replaced one, as tests leave behind, speaks for nobody).
+        current = _CONTROLLER is self and self._decision is not None
+        if current and self._live_level() is not self._live:
+            self.refresh()
+
+    def _live_level(self) -> Level | None:
+        live = self._guard("read the live level", self._core.live_level)
+        return live if isinstance(live, Level) else None
 
     def _on_sent(self, report: object) -> None:
         self.messageOccurred.emit(f"Sent: {report}")

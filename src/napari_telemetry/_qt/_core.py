@@ -43,6 +43,7 @@ class Core(Protocol):
     """Everything the views need from the core; each call may raise (the controller reports it)."""
 
     def decision(self) -> DecisionLike: ...
+    def live_level(self) -> Level: ...  # what this process records at now (memory only)
     def record_consent(self, level: Level, days: int | None) -> None: ...
     def disable(self) -> None: ...
     def preview(self, level: Level | None) -> list[dict[str, Any]]: ...
@@ -71,6 +72,11 @@ class RealCore:
         from napari_telemetry import _consent
 
         return _consent.effective_level()
+
+    def live_level(self) -> Level:
+        from napari_telemetry import _store
+
+        return _store.get_recorder().level
 
     def record_consent(self, level: Level, days: int | None) -> None:
         from napari_telemetry import _consent  # applies the new level to the recorder at once

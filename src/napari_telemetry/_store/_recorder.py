@@ -40,6 +40,7 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._pending: int | None = None
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
+        self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
 
     def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
         """Count *n* records of *rtype* with *key*; dropped above the level. Never raises."""
@@ -57,7 +58,9 @@ class Recorder:
             from napari_telemetry import _consent
 
             token = _consent.current_token()
+        seen = _consent_signature()
         with self._lock:
+            self._consent_seen = seen
             if token is not None and token != self._token:
                 self._buf.clear()
                 self._token = token
@@ -116,10 +119,31 @@ class Recorder:
             self._wake.clear()
             with self._done:
                 target = self._asked
+            self._follow_consent()
             self._write()
             with self._done:
                 self._finished = max(self._finished, target)
                 self._done.notify_all()
+
+    def _follow_consent(self) -> None:
+        """Follow a consent changed outside this process (the CLI, another napari)."""
+        if _recorder is not self:  # a recorder replaced (tests reset it) speaks for nobody
+            return
+        try:
+            seen = _consent_signature()
+            if seen == self._consent_seen:
+                return
+            from napari_telemetry import _consent
+
+            level, token = _consent.effective_level().level, _consent.current_token()
+            if level is self.level and (token or "") == self._token:
+                self._consent_seen = seen
+                return
+            self.set_level(level, token)
+        except Exception:  # the next round looks again; recording goes on as it was
+            log.debug("telemetry could not re-read the consent", exc_info=True)
+            return
+        self._notify()
 
     def _write(self) -> None:
         with self._lock:
@@ -142,6 +166,9 @@ class Recorder:
             why = e.strerror or type(e).__name__  # never the path: no paths in logs
             log.warning("telemetry is off for this session: cannot write its data (%s)", why)
             return
+        self._notify()
+
+    def _notify(self) -> None:
         if self.changed is not None:
             try:
                 self.changed()
@@ -193,6 +220,17 @@ def _create() -> Recorder:
 def _at_exit() -> None:
     if _recorder is not None:
         _recorder.flush(timeout=0.5)
+
+
+def _consent_signature() -> tuple[int, ...] | None:
+    """What identifies this environment's consent file as written (None: there is none)."""
+    from napari_telemetry import _paths
+
+    try:
+        st = _paths.consent_file().stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def level_changed(level: Level) -> None:
