@@ -148,6 +148,23 @@ def test_a_consent_changed_by_another_process_is_followed(argv: list[str], level
     assert not list(_paths.pending_dir("full").glob("*.jsonl"))
 
 
+def test_a_consent_file_damaged_meanwhile_stops_recording_and_loses_nothing() -> None:
+    _consent.record_consent(Level.FULL)
+    recorder = get_recorder()
+    recorder.count("layer", LAYER)
+    recorder.flush(timeout=2)
+    good = _paths.consent_file().read_bytes()
+    _paths.consent_file().write_bytes(b'{"level": "full", "truncated')  # another program
+    recorder.count("layer", LAYER)
+    recorder.flush(timeout=2)  # never raises: the round reads the consent, then writes
+    assert recorder.level is Level.NONE  # an unreadable consent means off
+    assert len(_lines("full")) == 1  # the line written before is still there...
+    _paths.consent_file().write_bytes(good)  # ...and once the file is restored
+    recorder.flush(timeout=2)
+    assert recorder.level is Level.FULL
+    assert [r["type"] for r in preview(Level.FULL)[0]["records"]] == ["layer"]  # it is sendable
+
+
 def test_new_consent_never_sends_old_data() -> None:
     _consent.record_consent(Level.FULL)
     recorder = get_recorder()

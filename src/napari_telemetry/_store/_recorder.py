@@ -52,8 +52,13 @@ class Recorder:
         except Exception:  # an unhashable key or a strange n: drop it, never hurt the caller
             log.debug("telemetry record dropped", exc_info=True)
 
-    def set_level(self, level: Level, token: str | None = None) -> None:
-        """Change the level live; a new consent *token* drops what was buffered under the old."""
+    def set_level(
+        self, level: Level, token: str | None = None, *, drop_pending: bool = True
+    ) -> None:
+        """Change the level live; a new consent *token* drops what was buffered under the old.
+
+        Lowering it also deletes pending data above *level*, unless *drop_pending* is False.
+        """
         if token is None and not self._token:
             from napari_telemetry import _consent
 
@@ -67,7 +72,7 @@ class Recorder:
             lowered = level.rank < self._rank
             self._rank = level.rank if self._token else 0
             self._buf = self._empty(self._buf)
-        if lowered:
+        if lowered and drop_pending:
             drop_pending_above(level)
         if self._rank:
             self._start()
@@ -139,7 +144,10 @@ class Recorder:
             if level is self.level and (token or "") == self._token:
                 self._consent_seen = seen
                 return
-            self.set_level(level, token)
+            # Stop recording what is no longer agreed, but leave the files alone: the process
+            # that changed the consent already deleted what it withdrew, and a consent file
+            # that is merely unreadable (so "off" here) must not cost the data waiting on disk.
+            self.set_level(level, token, drop_pending=False)
         except Exception:  # the next round looks again; recording goes on as it was
             log.debug("telemetry could not re-read the consent", exc_info=True)
             return
