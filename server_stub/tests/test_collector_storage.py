@@ -12,7 +12,7 @@ from collector_testing import Clock
 from sqlalchemy import select
 
 from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Batch, Level
-from napari_telemetry_server import Storage, make_engine
+from napari_telemetry_server import Storage, StorageUnavailable, make_engine
 from napari_telemetry_server._storage import (
     RAW_RETENTION_DAYS,
     TOMBSTONE_DAYS,
@@ -226,3 +226,20 @@ def test_deletion_waits_for_an_ingest_in_flight(
         assert (counts["batches"], counts["plugin_records"], counts["tombstones"]) == (0, 0, 1)
     finally:
         engine.dispose()
+
+
+def test_a_file_put_back_on_the_same_inode_gets_its_tables(
+    tmp_path: Any, make_batch: MakeBatch
+) -> None:
+    """After a failure the file is checked again even when its inode did not change."""
+    db = tmp_path / "raw.sqlite"
+    storage = Storage(make_engine(db))
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"raw.sqlite{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"not a database\n" * 100)
+    with pytest.raises(StorageUnavailable, match="file is not a database"):
+        storage.check()
+    with db.open("r+b") as f:  # emptied in place: the same inode, as a reused one would be
+        f.truncate(0)
+    assert storage.insert_batch(_batch(make_batch, "basic")) is True
+    storage.engine.dispose()

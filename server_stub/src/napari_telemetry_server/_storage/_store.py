@@ -45,6 +45,7 @@ class Storage:
         db = engine.url.database if self._sqlite else None
         self._path = Path(db) if db and db != ":memory:" else None
         self._identity = self._file_identity() if self._path and self._path.exists() else None
+        self._stale = False  # the last use failed: reopen and check the tables first
         with self._guard():
             self._create_tables()
         if self._path:
@@ -187,6 +188,7 @@ class Storage:
             if not _unavailable(e):
                 raise
             self.engine.dispose()
+            self._stale = True
             reason = type(e.orig).__name__
             if type(e.orig) is sqlite3.DatabaseError:  # SQLite's own words name no path or host
                 reason = f"{reason}: {e.orig}"
@@ -202,10 +204,13 @@ class Storage:
             raise StorageUnavailable("database file is missing") from e
         if not os.access(self._path, os.W_OK):
             raise StorageUnavailable("database file is read-only")
-        if identity != self._identity:  # replaced (e.g. restored): drop handles to the old one
+        # Replaced (e.g. restored), or unusable last time: a new file may reuse the inode of the
+        # one it replaces, so a failure alone is reason enough to reopen and check the tables.
+        if identity != self._identity or self._stale:
             self.engine.dispose()
             self._identity = identity
             self._create_tables()
+            self._stale = False
 
     def _create_tables(self) -> None:
         # Several processes or hosts may start on one fresh database at once: one creates the
