@@ -85,3 +85,40 @@ def test_relative_links_resolve() -> None:
         if not (doc.parent / target).exists()
     ]
     assert broken == []
+
+
+_REPO_DIRS = ("src", "tests", "docs", "scripts", "server_stub", "benchmarks", ".ci")
+_REPO_FILES = ("napari.yaml", "pyproject.toml", "tox.ini", "conftest.py", "LICENSE", "README.md")
+_PACKAGES = (ROOT / "src" / "napari_telemetry", ROOT / "server_stub/src/napari_telemetry_server")
+_NOT_A_PATH = re.compile(r"[<>{}*…|]|^\w+://")
+
+
+def _named_paths(text: str) -> Iterator[str]:
+    """Words of inline code and code blocks that look like a file or folder of this repository."""
+    spans = re.findall(r"`([^`\n]+)`", text) + re.findall(r"```\w*\n(.*?)```", text, re.S)
+    for span in spans:
+        for word in span.split():
+            word = word.strip("\"'()[],:;").split("::")[0]
+            if word and not _NOT_A_PATH.search(word) and ("/" in word or word.endswith(".py")):
+                yield word
+
+
+def _exists(word: str) -> bool | None:
+    """Whether the repository path *word* exists; None when it names no path of ours."""
+    top = word.split("/")[0]
+    if top in _REPO_DIRS or word in _REPO_FILES:
+        return (ROOT / word).exists()
+    if top.startswith("_") and top[1:2].isalpha():  # a private module, relative to a package
+        module = re.sub(r"\.[A-Za-z_]\w*$", "", word.removesuffix(".py"))  # `_qt/_core.Core`
+        names = [word, f"{module}.py", module]
+        return any((package / name).exists() for package in _PACKAGES for name in names)
+    if "/" not in word:  # a bare file name: some file of the repository has it
+        return any(ROOT.glob(f"[!.]*/**/{word}")) or (ROOT / word).exists()
+    return None
+
+
+def test_every_repository_path_named_in_the_docs_exists() -> None:
+    named = [(doc, word) for doc in DOCS for word in _named_paths(doc.read_text())]
+    missing = [f"{doc.relative_to(ROOT)}: {word}" for doc, word in named if _exists(word) is False]
+    assert len([w for _, w in named if _exists(w)]) > 20  # the rule still finds the paths
+    assert missing == []
