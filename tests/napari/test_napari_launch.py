@@ -86,6 +86,30 @@ def test_first_launch_asks_for_consent_and_records_nothing() -> None:
     assert got["pending"] == []
 
 
+# napari-plugin-manager's dialog runs npe2's discovery again right after `pip install`, in the
+# napari that is already open; here the package is kept out of the first Viewer()'s discovery
+# (as if not yet installed) and discovered afterwards.
+INSTALLED_WHILE_RUNNING = LAUNCH.replace(
+    "viewer = napari.Viewer(show=False)\n",
+    "sys.modules['napari_telemetry'] = None\n"
+    "viewer = napari.Viewer(show=False)\n"
+    "del sys.modules['napari_telemetry']\n"
+    "import npe2\n"
+    "npe2.PluginManager.instance().discover()\n",
+)
+
+
+@pytest.mark.napari
+@pytest.mark.gui
+@pytest.mark.slow
+def test_installed_while_napari_runs_starts_at_the_next_launch() -> None:
+    got = _run(INSTALLED_WHILE_RUNNING)
+    assert got["imported_by_discovery"]
+    assert got["asked"] is False  # no consent prompt popping up over the plugin dialog
+    assert got["hooks"] == []
+    assert got["pending"] == []
+
+
 def test_plain_import_touches_neither_napari_nor_qt() -> None:
     code = (
         "import sys, json, napari_telemetry, napari_telemetry.schema\n"

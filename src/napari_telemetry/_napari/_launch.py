@@ -25,9 +25,19 @@ def in_napari_gui() -> bool:
 
 
 def on_import() -> None:
-    """Post :func:`launched` to the Qt event loop when this is napari's GUI; never raises."""
+    """Post :func:`launched` to the Qt event loop when this is napari's GUI; never raises.
+
+    Only the first Viewer()'s discovery is a launch. A discovery in a napari already open is
+    napari-plugin-manager's, right after installing the plugin: napari then asks for a restart,
+    and so does telemetry (a consent prompt popping up over the plugin dialog would be taken
+    as "not now" when that napari closes). Opening one of its widgets starts it meanwhile.
+    """
     try:
         if not in_napari_gui():
+            return
+        from . import _hooks
+
+        if _hooks.current_viewer() is not None:
             return
         from qtpy.QtCore import QTimer
 
