@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._deadline import Deadline, watch_pools
 
 if TYPE_CHECKING:
     import requests
@@ -31,11 +34,13 @@ class TransportError(Exception):
 class Transport(Protocol):
     """Posts (or gets) one body; raises TransportError when no HTTP answer came back."""
 
-    def post(
-        self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
-    ) -> Response: ...
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Response:
+        """POST *body*; the whole request ends within *timeout* seconds."""
+        ...
 
-    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response: ...
+    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
+        """GET *url*; the whole request ends within *timeout* seconds."""
+        ...
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -55,27 +60,37 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 class RequestsTransport:
-    """The real transport: one ``requests`` session, no retries (the uploader owns backoff)."""
+    """The real transport: ``requests`` without retries (the uploader owns backoff).
+
+    *timeout* is a whole-request deadline (connection, TLS, sending, headers and body), not a
+    per-read one: a server that drips bytes is cut off when it passes (see ``_deadline``). Each
+    request gets its own session, so every connection is opened, and watched, by that request.
+    """
 
     def __init__(self) -> None:
         import requests  # imported here so that napari's start-up never pays for it
-        from requests.adapters import HTTPAdapter
-        from urllib3.util.retry import Retry
+        import urllib3
 
         self._requests = requests
-        self._session: requests.Session = requests.Session()
-        self._session.trust_env = True  # honour HTTPS_PROXY/NO_PROXY and CA settings
-        adapter = HTTPAdapter(max_retries=Retry(total=0, raise_on_status=False))
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._errors = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Response:
-        """POST *body*; TransportError for anything that is not an HTTP answer."""
+        """POST *body*; TransportError for anything that is not a whole HTTP answer in time."""
         return self._send("POST", url, body, headers, timeout, MAX_ANSWER)
 
     def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
         """GET *url* (at most MAX_DOWNLOAD bytes); TransportError as for post."""
         return self._send("GET", url, None, headers, timeout, MAX_DOWNLOAD)
+
+    def _session(self) -> requests.Session:
+        from urllib3.util.retry import Retry
+
+        session = self._requests.Session()
+        session.trust_env = True  # honour HTTPS_PROXY/NO_PROXY and CA settings
+        adapter = _adapter_class()(max_retries=Retry(total=0, raise_on_status=False))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def _send(
         self,
@@ -86,23 +101,49 @@ class RequestsTransport:
         timeout: float,
         limit: int,
     ) -> Response:
-        try:
-            r = self._session.request(
-                method,
-                url,
-                data=body,
-                headers=dict(headers),
-                timeout=(timeout, timeout),
-                allow_redirects=method == "GET",
-                stream=True,
-            )
-            with r:
-                content = r.raw.read(limit, decode_content=True) or b""
-        except self._requests.RequestException as e:
-            raise TransportError(f"{type(e).__name__} while contacting the server") from e
-        except OSError as e:
-            raise TransportError(f"{type(e).__name__} while contacting the server") from e
+        with Deadline(timeout) as deadline, self._session() as session:
+            try:
+                r = session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=dict(headers),
+                    timeout=(timeout, timeout),
+                    allow_redirects=method == "GET",
+                    stream=True,
+                )
+                with r:
+                    content = r.raw.read(limit, decode_content=True) or b""
+            except self._errors as e:
+                if deadline.expired or isinstance(e, self._requests.Timeout):
+                    raise _late(timeout) from e
+                raise TransportError(f"{type(e).__name__} while contacting the server") from e
+            if deadline.expired:  # what arrived may be cut short: it is not an answer
+                raise _late(timeout)
         return Response(r.status_code, parse_retry_after(r.headers.get("Retry-After")), content)
+
+
+def _late(timeout: float) -> TransportError:
+    return TransportError(f"no complete answer within the {timeout:g} s deadline")
+
+
+@functools.cache
+def _adapter_class() -> type[Any]:
+    from requests.adapters import HTTPAdapter
+
+    class WatchedAdapter(HTTPAdapter):
+        """An adapter whose connections (direct or through a proxy) obey the Deadline."""
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            watch_pools(self.poolmanager)
+
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            known = proxy in self.proxy_manager
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            return manager if known else watch_pools(manager)
+
+    return WatchedAdapter
 
 
 @dataclass

@@ -24,7 +24,8 @@ from ._version import __version__
 from .schema import Level
 
 log = logging.getLogger("napari_telemetry")
-TIMEOUT = 10.0
+TIMEOUT = 10.0  # the whole-request deadline of one batch
+ROUND_DEADLINE = 30.0  # a round (and so the upload lock) ends after this; the rest waits
 FIRST_CHECK = 30.0
 CHECK_EVERY = 600.0
 SENT_KEEP_DAYS = 60
@@ -110,13 +111,23 @@ class Uploader:
         decision = _consent.effective_level()
         if decision.level is Level.NONE:
             report.notes.append(f"telemetry is off: {decision.reason}")
+        until = time.monotonic() + ROUND_DEADLINE
         for level in decision.level.streams():
-            self._level(level, states[level], now, force, report)
+            if _left(until) is None:
+                report.notes.append(f"{level.value}: no time left in this round; sent later")
+                continue
+            self._level(level, states[level], now, force, report, until)
         _upload_state.save(states)
         _purge_sent()
 
     def _level(
-        self, level: Level, state: LevelState, now: datetime, force: bool, report: SendReport
+        self,
+        level: Level,
+        state: LevelState,
+        now: datetime,
+        force: bool,
+        report: SendReport,
+        until: float,
     ) -> None:
         url = _switches.batches_url(level)
         blocked = state.blocked_until(now)
@@ -131,7 +142,7 @@ class Uploader:
             return
         state.last = now
         for day in batches:
-            if not self._send_day(level, day, url, state, now, report):
+            if not self._send_day(level, day, url, state, now, report, until):
                 break
 
     def _send_day(
@@ -142,6 +153,7 @@ class Uploader:
         state: LevelState,
         now: datetime,
         report: SendReport,
+        until: float,
     ) -> bool:
         """Send one sealed file's envelopes; False when the level must wait (backoff)."""
         built = build(day, _consent.token_valid)
@@ -153,9 +165,10 @@ class Uploader:
                     "NAPARI_TELEMETRY_DEBUG: would send to %s: %s", url, json.dumps(envelope)
                 )
                 continue
-            outcome, retry_after = self._post(url, envelope, report)
-            if outcome == "keep":
-                state.failed(now, retry_after)
+            outcome, retry_after = self._post(url, envelope, report, until)
+            if outcome in ("keep", "later"):
+                if outcome == "keep":
+                    state.failed(now, retry_after)
                 report.kept += 1
                 return False
             if outcome == "sent":
@@ -165,9 +178,16 @@ class Uploader:
         return True
 
     def _post(
-        self, url: str, envelope: dict[str, Any], report: SendReport
+        self, url: str, envelope: dict[str, Any], report: SendReport, until: float
     ) -> tuple[str, float | None]:
-        """POST one envelope: ("sent" | "dropped" | "keep", Retry-After seconds)."""
+        """POST one envelope: ("sent" | "dropped" | "keep" | "later", Retry-After seconds).
+
+        "later": the round had no time left for it (kept, no backoff).
+        """
+        timeout = _left(until)
+        if timeout is None:
+            report.notes.append(f"{envelope['level']}: no time left in this round; sent later")
+            return "later", None
         body = gzip.compress(json.dumps(envelope, separators=(",", ":")).encode())
         headers = {
             "Content-Type": "application/json",
@@ -175,7 +195,7 @@ class Uploader:
             "User-Agent": f"napari-telemetry/{__version__}",
         }
         try:
-            response = (self._transport or get_transport()).post(url, body, headers, TIMEOUT)
+            response = (self._transport or get_transport()).post(url, body, headers, timeout)
         except TransportError as e:
             report.notes.append(f"{envelope['level']}: {e}; kept for later")
             return "keep", None
@@ -198,6 +218,12 @@ class Uploader:
             return "dropped", None
         report.notes.append(f"{envelope['level']}: HTTP {status}; kept for later")
         return "keep", response.retry_after
+
+
+def _left(until: float) -> float | None:
+    """The deadline of the next request: TIMEOUT, or what is left of the round (None: nothing)."""
+    left = until - time.monotonic()
+    return min(TIMEOUT, left) if left > 0.05 else None
 
 
 def _keep_copy(envelope: dict[str, Any]) -> None:
