@@ -16,7 +16,7 @@ import filelock
 
 from . import _consent, _identity, _paths, _switches, _upload_state
 from ._store import _pending, _stats
-from ._store._batches import build
+from ._store._batches import build, wire_bytes
 from ._store._files import DayFile
 from ._transport import Transport, TransportError, get_transport
 from ._upload_state import LevelState
@@ -188,7 +188,7 @@ class Uploader:
         if timeout is None:
             report.notes.append(f"{envelope['level']}: no time left in this round; sent later")
             return "later", None
-        body = gzip.compress(json.dumps(envelope, separators=(",", ":")).encode())
+        body = gzip.compress(wire_bytes(envelope))
         headers = {
             "Content-Type": "application/json",
             "Content-Encoding": "gzip",

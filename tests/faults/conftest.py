@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +25,7 @@ def fresh_core() -> Iterator[None]:
     if _recorder._recorder is not None:
         _recorder._recorder.flush(timeout=2)
     _recorder._recorder = None
+
+
+# The real collector process and the plugin-index server of the end-to-end tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -13,7 +14,14 @@ from pydantic import ValidationError
 
 from napari_telemetry import _identity
 from napari_telemetry._version import __version__
-from napari_telemetry.schema import BATCH_MODELS, MAX_RECORDS, RECORD_TYPES, Level, RecordBase
+from napari_telemetry.schema import (
+    BATCH_MODELS,
+    MAX_BATCH_BYTES,
+    MAX_RECORDS,
+    RECORD_TYPES,
+    Level,
+    RecordBase,
+)
 
 from ._files import DayFile
 
@@ -89,13 +97,38 @@ def _envelopes(day: DayFile, level: Level, records: list[RecordBase]) -> list[di
         "install_age": _identity.install_age(day.day),
         "client_version": __version__,
     }
-    chunks = [records[i : i + MAX_RECORDS] for i in range(0, len(records), MAX_RECORDS)]
+    model = BATCH_MODELS[level]
+    probe = model.model_validate({**common, "batch_id": day.batch_id, "records": records[:1]})
+    empty = len(wire_bytes(probe.model_dump(mode="json"))) - _size(records[0])
     return [
-        BATCH_MODELS[level]
-        .model_validate({**common, "batch_id": _chunk_id(day.batch_id, i), "records": chunk})
-        .model_dump(mode="json")
-        for i, chunk in enumerate(chunks)
+        model.model_validate(
+            {**common, "batch_id": _chunk_id(day.batch_id, i), "records": chunk}
+        ).model_dump(mode="json")
+        for i, chunk in enumerate(_pack(records, empty))
     ]
+
+
+def wire_bytes(value: object) -> bytes:
+    """*value* as the uploader sends it: compact JSON (before gzip)."""
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _pack(records: list[RecordBase], empty: int) -> list[list[RecordBase]]:
+    """Records in order, cut into chunks of at most MAX_RECORDS that fit MAX_BATCH_BYTES."""
+    chunks: list[list[RecordBase]] = [[]]
+    size = empty
+    for record in records:
+        extra = _size(record) + 1  # and a comma
+        if chunks[-1] and (len(chunks[-1]) == MAX_RECORDS or size + extra > MAX_BATCH_BYTES):
+            chunks.append([])
+            size = empty
+        chunks[-1].append(record)
+        size += extra
+    return chunks
+
+
+def _size(record: RecordBase) -> int:
+    return len(wire_bytes(record.model_dump(mode="json")))
 
 
 def _chunk_id(batch_id: str, index: int) -> str:

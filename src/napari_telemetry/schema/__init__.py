@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._base import RecordBase, WireModel
 from ._batch import (
     BATCH_MODELS,
+    MAX_BATCH_BYTES,
     MAX_RECORDS,
     RECORD_LEVEL,
     RECORD_TYPES,
@@ -26,6 +27,7 @@ from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
 
 __all__ = [
     "BATCH_MODELS",
+    "MAX_BATCH_BYTES",
     "MAX_RECORDS",
     "RECORD_LEVEL",
     "RECORD_TYPES",

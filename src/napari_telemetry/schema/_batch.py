@@ -13,6 +13,7 @@ from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
 
 SCHEMA_VERSION = 1
 MAX_RECORDS = 5_000
+MAX_BATCH_BYTES = 1 << 20  # the largest body (compact JSON, inflated) a collector must take
 
 FullRecord = Annotated[Union[CommandRecord, LayerRecord], Field(discriminator="type")]  # noqa: UP007
 RECORD_TYPES: dict[Level, tuple[type[WireModel], ...]] = {
