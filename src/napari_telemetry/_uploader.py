@@ -40,13 +40,18 @@ class SendReport:
     kept: int = 0
     debug: bool = False
     notes: list[str] = field(default_factory=list)
+    shown: int = 0  # batches logged instead of sent (NAPARI_TELEMETRY_DEBUG)
 
     def __str__(self) -> str:
-        if not (self.sent or self.dropped or self.kept or self.notes):
-            return "Nothing was due: a day is sent once it is over (`send --now` sends today's)."
-        head = f"{self.sent} batch(es) sent, {self.dropped} refused, {self.kept} kept for later"
         if self.debug:
-            head = "NAPARI_TELEMETRY_DEBUG is set: nothing was sent, " + head
+            head = "NAPARI_TELEMETRY_DEBUG is set: nothing was sent; "
+            head += f"{self.shown} batch(es) would have been sent (logged, as JSON)"
+        elif not (self.sent or self.dropped or self.kept or self.notes):
+            return "Nothing was due: a day is sent once it is over (`send --now` sends today's)."
+        else:
+            head = (
+                f"{self.sent} batch(es) sent, {self.dropped} refused, {self.kept} kept for later"
+            )
         return "\n".join([head, *self.notes])
 
 
@@ -117,7 +122,8 @@ class Uploader:
                 report.notes.append(f"{level.value}: no time left in this round; sent later")
                 continue
             self._level(level, states[level], now, force, report, until)
-        _upload_state.save(states)
+        if not report.debug:  # a look at what would be sent uses up no hourly slot
+            _upload_state.save(states)
         _purge_sent()
 
     def _level(
@@ -136,6 +142,9 @@ class Uploader:
             return
         if blocked is not None and not force:
             report.notes.append(f"{level.value}: next attempt after {blocked:%Y-%m-%d %H:%M} UTC")
+            return
+        if report.debug:
+            self._show(level, url, force, report)
             return
         batches = _pending.seal(level, include_today=force, today=date.today())
         if not batches:
@@ -160,11 +169,6 @@ class Uploader:
         with _pending.locked():
             _stats.bump(stale_consent=built.stale, invalid_records=built.invalid)
         for envelope in built.envelopes:
-            if report.debug:
-                log.warning(
-                    "NAPARI_TELEMETRY_DEBUG: would send to %s: %s", url, json.dumps(envelope)
-                )
-                continue
             outcome, retry_after = self._post(url, envelope, report, until)
             if outcome in ("keep", "later"):
                 if outcome == "keep":
@@ -173,9 +177,17 @@ class Uploader:
                 return False
             if outcome == "sent":
                 state.succeeded()
-        if not report.debug:
-            _pending.remove(day)
+        _pending.remove(day)
         return True
+
+    def _show(self, level: Level, url: str, force: bool, report: SendReport) -> None:
+        """Log the batches a round would send now, changing nothing on disk."""
+        for day in _pending.due(level, include_today=force, today=date.today()):
+            for envelope in build(day, _consent.token_valid).envelopes:
+                log.warning(
+                    "NAPARI_TELEMETRY_DEBUG: would send to %s: %s", url, json.dumps(envelope)
+                )
+                report.shown += 1
 
     def _post(
         self, url: str, envelope: dict[str, Any], report: SendReport, until: float

@@ -203,3 +203,23 @@ def test_python_dash_m(telemetry_dir: Path) -> None:
     )
     assert done.returncode == 0
     assert done.stdout == (ROOT / "docs" / "data-catalogue.md").read_text(encoding="utf-8")
+
+
+def test_send_in_debug_mode_prints_what_would_go_and_the_next_send_is_not_delayed(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _consent.record_consent(Level.FULL)
+    get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
+    get_recorder().count("plugin", ("napari-svg", "0.2.1"))
+    get_recorder().flush(timeout=2)
+    monkeypatch.setenv("NAPARI_TELEMETRY_DEBUG", "1")
+    code, out, _ = run(capsys, "send", "--now")
+    assert code == 0
+    assert "nothing was sent; 2 batch(es) would have been sent" in out
+    assert "Nothing was due" not in out
+    assert caplog.text.count("would send to http://127.0.0.1:9/") == 2
+    monkeypatch.delenv("NAPARI_TELEMETRY_DEBUG")
+    _, out, _ = run(capsys, "status")
+    assert "next attempt after" not in out

@@ -185,6 +185,28 @@ def test_debug_logs_and_sends_nothing(
     assert len(preview()) == 1
 
 
+def test_debug_says_what_it_would_send_and_uses_up_no_slot(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _record_past_day(Level.MIDDLE)
+    _consent.record_consent(Level.MIDDLE)  # a later consent: nothing of the first is due
+    get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
+    get_recorder().flush(timeout=2)  # today's, shown with --now only
+    pending = sorted(p.name for p in _paths.pending_dir().glob("*/*.jsonl"))
+    monkeypatch.setenv("NAPARI_TELEMETRY_DEBUG", "1")
+    transport = _answer(200)
+    with caplog.at_level(logging.WARNING, "napari_telemetry"):
+        report = _uploader(transport).send_now(force=True)
+    assert report.shown == 1
+    assert "1 batch(es) would have been sent" in str(report)
+    assert "Nothing was due" not in str(report)
+    assert caplog.text.count("would send") == 1
+    assert sorted(p.name for p in _paths.pending_dir().glob("*/*.jsonl")) == pending  # unsealed
+    assert not _paths.uploader_state_file().exists()
+    monkeypatch.delenv("NAPARI_TELEMETRY_DEBUG")
+    assert _uploader(transport).send_now(force=True).sent == 1  # no hourly wait was started
+
+
 def test_bad_url_sends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     _record_past_day(Level.BASIC)
     monkeypatch.setenv("NAPARI_TELEMETRY_URL", "ftp://example/{level}")

@@ -81,6 +81,13 @@ def seal(level: Level, *, include_today: bool, today: date) -> list[DayFile]:
     return sealed
 
 
+def due(level: Level, *, include_today: bool, today: date) -> list[DayFile]:
+    """The files :func:`seal` would hand out now, read without changing anything."""
+    with _files.lock():
+        days = [_files.read(path) for path in _files.files(level)]
+    return [d for d in days if "~" in d.path.name or include_today or d.day < today]
+
+
 def remove(day: DayFile) -> None:
     """Delete one pending file (after it was sent or refused)."""
     with _files.lock():
