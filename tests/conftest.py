@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 _SWITCHES = (
     "DO_NOT_TRACK",
@@ -25,3 +29,16 @@ def telemetry_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in _SWITCHES:
         monkeypatch.delenv(name, raising=False)
     return folder
+
+
+@pytest.fixture(scope="session")
+def built_dists(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Wheels and sdists of both distributions, built from this checkout once per test run."""
+    dist_dir = tmp_path_factory.mktemp("dist")
+    for project in (ROOT, ROOT / "server_stub"):
+        subprocess.run(
+            [sys.executable, "-m", "build", "--outdir", str(dist_dir), str(project)],
+            check=True,
+            capture_output=True,
+        )
+    return sorted(dist_dir.iterdir())

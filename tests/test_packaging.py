@@ -56,19 +56,11 @@ def test_editable_install_is_discovered() -> None:
     assert "Telemetry settings" in found["widgets"]  # type: ignore[operator]
 
 
-def _build(dist_dir: Path) -> list[Path]:
-    for project in (ROOT, ROOT / "server_stub"):
-        subprocess.run(
-            [sys.executable, "-m", "build", "--outdir", str(dist_dir), str(project)],
-            check=True,
-            capture_output=True,
-        )
-    return sorted(dist_dir.iterdir())
-
-
 @pytest.mark.slow
-def test_wheels_install_into_a_fresh_venv_and_work(tmp_path: Path) -> None:
-    dists = _build(tmp_path / "dist")
+def test_wheels_install_into_a_fresh_venv_and_work(
+    tmp_path: Path, built_dists: list[Path]
+) -> None:
+    dists = built_dists
     names = [d.name for d in dists]
     assert sum(n.endswith(".whl") for n in names) == 2, names
     assert sum(n.endswith(".tar.gz") for n in names) == 2, names
