@@ -30,17 +30,31 @@ class SecretError(Exception):
     """The secret file exists but cannot be used; nothing is sent until it is replaced."""
 
 
-def _read_secret() -> bytes:
-    path = _paths.secret_file()
+def _load_secret() -> bytes | None:
+    """The secret, or None when there is none yet; reads only. SecretError when it is unusable."""
     try:
-        data = path.read_bytes()
+        data = _paths.secret_file().read_bytes()
     except FileNotFoundError:
-        return _create_secret()
+        return None
     except OSError as e:
         raise SecretError(f"the secret file cannot be read ({type(e).__name__})") from e
     if len(data) != _SECRET_BYTES:
         raise SecretError(f"the secret file holds {len(data)} bytes, expected {_SECRET_BYTES}")
     return data
+
+
+def _read_secret() -> bytes:
+    """The secret, made on first use; OSError when it has to be made and cannot be written."""
+    return _load_secret() or _create_secret()
+
+
+def secret_problem() -> str | None:
+    """Why the secret cannot be used, or None (also when there is none yet). Reads only."""
+    try:
+        _load_secret()
+    except SecretError as e:
+        return str(e)
+    return None
 
 
 def _create_secret() -> bytes:
@@ -52,8 +66,9 @@ def _create_secret() -> bytes:
     path = _paths.secret_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(path.with_name("secret.lock"), timeout=_LOCK_TIMEOUT):
-        if path.exists():
-            return _read_secret()
+        existing = _load_secret()
+        if existing is not None:
+            return existing
         data = secrets.token_bytes(_SECRET_BYTES)
         _paths.write_atomic(path, data, 0o600)
     return data
@@ -66,7 +81,10 @@ def iso_week(day: date) -> str:
 
 
 def user_id(week: str) -> str:
-    """This computer's id for *week* (32 hex digits). Raises SecretError if the secret is bad."""
+    """This computer's id for *week* (32 hex digits).
+
+    Raises SecretError if the secret is bad, OSError if there is none yet and it cannot be made.
+    """
     mac = hmac.new(_read_secret(), _DOMAIN + week.encode(), hashlib.sha256)
     return mac.hexdigest()[:32]
 
@@ -153,6 +171,8 @@ def forget(transport: Transport | None = None) -> ForgetResult:
         ids = recent_ids()
     except SecretError as e:
         ids, reached, message = [], False, f"no ids to delete: {e}"
+    except OSError:  # there is no secret and none can be made: no id was ever used here
+        ids, reached, message = [], False, "no ids to delete: none was ever made on this computer"
     else:
         reached, message = _request_deletion([i for _, i in ids], transport)
     replaced = _replace_secret()

@@ -95,6 +95,12 @@ def cmd_ids(args: argparse.Namespace) -> int:
         ids = _identity.recent_ids()
     except _identity.SecretError as e:
         raise UserError(f"{e}; run `napari-telemetry forget` to make a new one") from e
+    except OSError as e:  # no secret yet, and the data folder cannot take one
+        out(
+            "You have no weekly ids yet: none was ever made on this computer, so none was sent.",
+            f"(None can be made now: {e.strerror or type(e).__name__}.)",
+        )
+        return 0
     out(
         "Your anonymous weekly ids (newest first). The collector cannot link them;",
         "quote them to ask for deletion by e-mail, or run `napari-telemetry forget`.",

@@ -27,10 +27,9 @@ def status_lines() -> list[str]:
     lines.append(f"Pending records: {get_recorder().pending_count()}")
     if _switches.debug():
         lines.append("NAPARI_TELEMETRY_DEBUG is set: batches are logged, never sent.")
-    try:
-        _identity.user_id("2026-W01")
-    except _identity.SecretError as e:
-        lines.append(f"Problem: {e}; nothing is sent until `napari-telemetry forget`.")
+    problem = _identity.secret_problem()
+    if problem:
+        lines.append(f"Problem: {problem}; nothing is sent until `napari-telemetry forget`.")
     counts = _stats.read()
     lines += [f"{what}: {counts[name]}" for name, what in _stats.NAMES.items() if counts[name]]
     return lines

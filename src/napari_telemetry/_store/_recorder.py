@@ -157,7 +157,7 @@ class Recorder:
         with self._lock:
             buf, self._buf = self._buf, self._empty()
             token = self._token
-        if not buf or not token:
+        if not any(buf.values()) or not token:  # an idle recorder touches no file
             return
         entries: dict[Key, int] = {}
         for rtype, key, n in ((t, k, n) for t, b in buf.items() for k, n in b.items()):

@@ -1,0 +1,53 @@
+"""Real disks that fail: a small tmpfs (fills up), remounted read-only. Needs root (CI has it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from e2e_support import require
+
+__all__ = ["fill", "read_only", "tmpfs"]
+
+
+@contextmanager
+def tmpfs(path: Path, size: str = "4m") -> Iterator[Path]:
+    """A tmpfs of *size* mounted at *path* for the duration (skipped unless root)."""
+    require(os.geteuid() == 0, "mounting a tmpfs needs root")
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "--lazy", str(path)], check=True)
+
+
+@contextmanager
+def read_only(mount: Path) -> Iterator[None]:
+    """Remount the tmpfs at *mount* read-only for the duration (even root cannot write then)."""
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)
+
+
+def fill(mount: Path) -> None:
+    """Fill the tmpfs at *mount* to the last byte."""
+    with (mount / "ballast").open("wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    with (mount / "ballast").open("ab") as f:  # the last few bytes too
+        try:
+            while True:
+                f.write(b"\0")
+                f.flush()
+        except OSError:
+            pass
