@@ -1,9 +1,11 @@
-"""Usage certificates: Ed25519-signed, refused below 10 ids, tampering detected."""
+"""Usage certificates: a signed 95 % lower bound from a frozen window release, strictly checked."""
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,37 +13,46 @@ import pytest
 from sqlalchemy import insert
 
 from napari_telemetry_server import _aggregate_db as db
-from napari_telemetry_server._aggregate_weeks import quarter_weeks, week_start, week_start_unix
+from napari_telemetry_server._aggregate_weeks import quarter_weeks
 from napari_telemetry_server._certify import (
     InvalidCertificate,
+    key_id,
     load_or_create_key,
+    parse,
     public_pem,
     sign,
     statement,
     verify,
 )
 from napari_telemetry_server._cli import main
+from napari_telemetry_server._release_config import ReleaseSettings
+from napari_telemetry_server._release_dp import lower_margin
+from napari_telemetry_server._release_plan import describe, window_mechanism
 
-PERIOD = "2026-Q4"
+PERIOD = "2026-Q3"
+ISSUED = date(2026, 10, 8)
 
 
 @pytest.fixture
 def aggregates(tmp_path: Path) -> Path:
-    """An aggregate database: napari-big at 40-52 installs, napari-small at 6, one gap week."""
+    """A released quarter: napari-big at 1300 install-weeks over 13 weeks, napari-small at 15."""
+    settings = ReleaseSettings()
+    mechanism = window_mechanism(settings)
+    assert mechanism is not None
+    weeks = quarter_weeks(PERIOD)
     path = tmp_path / "aggregates.sqlite"
     engine = db.open_aggregates(path)
-    weeks = quarter_weeks(PERIOD)[:6]
     with engine.begin() as conn:
-        conn.execute(insert(db.meta), [{"key": "k", "value": "5"}])
-        conn.execute(insert(db.weeks), [
-            {"week": w, "week_start": week_start(w).isoformat(), "week_start_unix":
-             week_start_unix(w), "status": "published", "active_installs": 100,
-             "new_installs": 9} for w in weeks
+        conn.execute(insert(db.releases).values(
+            period=PERIOD, kind="window", first_week=weeks[0], last_week=weeks[-1],
+            released_on=ISSUED.isoformat(),
+            document=json.dumps(describe(mechanism, settings, "window")),
+        ))  # fmt: skip
+        conn.execute(insert(db.plugin_windows), [
+            {"period": PERIOD, "plugin": p, "install_weeks": n, "weeks": 13,
+             "mean_installs": round(n / 13, 2)}
+            for p, n in (("napari-big", 1300), ("napari-small", 15))
         ])  # fmt: skip
-        big = [{"week": w, "plugin": "napari-big", "installs": 40 + 2 * i}
-               for i, w in enumerate(weeks[:-1])]  # fmt: skip
-        small = [{"week": w, "plugin": "napari-small", "installs": 6} for w in weeks]
-        conn.execute(insert(db.plugins), big + small)
     engine.dispose()
     return path
 
@@ -54,65 +65,147 @@ def test_quarter_weeks() -> None:
         quarter_weeks("2026-13")
 
 
-def test_statement_is_a_range_of_the_mean(aggregates: Path) -> None:
-    from datetime import date
-
-    stmt = statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5))
-    # 40+42+44+46+48 = 220 and a week below k, as 0 (low) or k - 1 = 4 (high): 36.7 to 37.3.
-    assert stmt["range"] == {"low": 36, "high": 38}
-    assert stmt["k"] == 5
-    assert stmt["minimum_ids"] == 10
-    assert stmt["period"]["weeks_with_data"] == 6
+def test_statement_is_a_lower_bound_of_the_released_number(aggregates: Path) -> None:
+    stmt = statement(aggregates, "napari-big", PERIOD, today=ISSUED)
+    margin = lower_margin(stmt["noise_scale"], 0.95)
+    assert 0 < margin < 40
+    assert stmt["at_least"] == int((1300 - margin) // 13) < 100
+    assert stmt["released_install_weeks"] == 1300
+    assert stmt["weeks"] == 13
+    assert stmt["confidence"] == 0.95
+    assert (stmt["first_week"], stmt["last_week"]) == ("2026-W27", "2026-W39")
+    assert stmt["epsilon"] > 0
+    assert stmt["rho"] == pytest.approx(0.1)
     assert "lower bound" in stmt["method"]
+    assert "differential privacy" in stmt["method"]
+    assert "range" not in stmt
+    assert "k" not in stmt
 
 
-def test_refused_below_ten_ids(aggregates: Path) -> None:
-    from datetime import date
-
-    with pytest.raises(ValueError, match="fewer than 10"):
-        statement(aggregates, "napari-small", PERIOD, today=date(2027, 1, 5))
-    with pytest.raises(ValueError, match="no aggregated week"):
-        statement(aggregates, "napari-big", "2025-Q1", today=date(2027, 1, 5))
+def test_refused_without_a_release_or_a_positive_lower_bound(aggregates: Path) -> None:
+    with pytest.raises(ValueError, match="below 1 weekly install"):
+        statement(aggregates, "napari-small", PERIOD, today=ISSUED)
+    with pytest.raises(ValueError, match="was not released"):
+        statement(aggregates, "napari-unknown", PERIOD, today=ISSUED)
+    with pytest.raises(ValueError, match="has not been released"):
+        statement(aggregates, "napari-big", "2026-Q4", today=ISSUED)
 
 
 def test_signature_round_trip_and_tampering(tmp_path: Path, aggregates: Path) -> None:
-    from datetime import date
-
     key, created = load_or_create_key(tmp_path / "k.pem")
     assert created
     assert stat.S_IMODE((tmp_path / "k.pem").stat().st_mode) == 0o600
     assert load_or_create_key(tmp_path / "k.pem")[1] is False
-    doc = sign(statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5)), key)
+    doc = sign(statement(aggregates, "napari-big", PERIOD, today=ISSUED), key)
     assert verify(json.loads(json.dumps(doc)), key.public_key())["plugin"] == "napari-big"
     forged: dict[str, Any] = json.loads(json.dumps(doc))
-    forged["statement"]["range"]["low"] = 3600
+    forged["statement"]["at_least"] = 3600
     with pytest.raises(InvalidCertificate, match="does not match"):
         verify(forged, key.public_key())
     other, _ = load_or_create_key(tmp_path / "other.pem")
-    with pytest.raises(InvalidCertificate):
+    with pytest.raises(InvalidCertificate, match="not with this key"):
         verify(doc, other.public_key())
     with pytest.raises(InvalidCertificate, match="malformed"):
         verify({"statement": "x"}, key.public_key())
 
 
-def test_cli_certify_then_verify(
+def _signed(tmp_path: Path, aggregates: Path) -> tuple[dict[str, Any], Any]:
+    key, _ = load_or_create_key(tmp_path / "k.pem")
+    return sign(statement(aggregates, "napari-big", PERIOD, today=ISSUED), key), key
+
+
+def _unused_bits_set(signature: str) -> str:
+    """The same 64 bytes in a non-canonical spelling: a padding bit of the last digit set."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    body = signature.rstrip("=")
+    last = alphabet[alphabet.index(body[-1]) ^ 1]
+    assert base64.b64decode(body[:-1] + last + "==") == base64.b64decode(signature)
+    return body[:-1] + last + "=="
+
+
+def _resigned(doc: dict[str, Any], key: Any) -> dict[str, Any]:
+    """Sign *doc*'s statement again as it is (so only the checks before the signature bite)."""
+    return {**doc, "signature": sign(doc["statement"], key)["signature"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d, k: {**d, "extra": 1}, "extra"),
+        (lambda d, k: _resigned({**d, "statement": {**d["statement"], "note": "hi"}}, k),
+         "note"),
+        (lambda d, k: _resigned({**d, "statement": {**d["statement"], "at_least": "99"}}, k),
+         "at_least"),
+        (lambda d, k: {**d, "key_id": "0" * 16}, "not with this key"),
+        (lambda d, k: {**d, "key_id": "../../etc"}, "key_id"),
+        (lambda d, k: {**d, "signature": _unused_bits_set(d["signature"])}, "canonical"),
+        (lambda d, k: {**d, "signature": d["signature"][:-2] + "\n" + d["signature"][-2:]},
+         "base64"),
+        (lambda d, k: {**d, "signature": base64.b64encode(b"x" * 64).decode()}, "does not match"),
+    ],
+    ids=["extra-field", "extra-statement-field", "string-number", "key-id", "key-id-shape",
+         "padding", "newline", "signature"],
+)  # fmt: skip
+def test_verify_rejects_every_deviation(
+    tmp_path: Path, aggregates: Path, change: Any, message: str
+) -> None:
+    doc, key = _signed(tmp_path, aggregates)
+    with pytest.raises(InvalidCertificate, match=message):
+        verify(json.loads(json.dumps(change(doc, key))), key.public_key())
+
+
+def test_duplicate_json_keys_are_refused(tmp_path: Path, aggregates: Path) -> None:
+    doc, _key = _signed(tmp_path, aggregates)
+    text = json.dumps(doc)
+    doubled = text.replace('"plugin": "napari-big"',
+                           '"plugin": "napari-big", "plugin": "napari-other"')  # fmt: skip
+    with pytest.raises(InvalidCertificate, match="duplicate JSON key 'plugin'"):
+        parse(doubled.encode())
+    assert parse(text.encode()) == doc
+
+
+def test_cli_certify_then_verify_across_a_key_rotation(
     tmp_path: Path, aggregates: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key, cert = tmp_path / "signing.pem", tmp_path / "cert.json"
     common = ["--aggregates", str(aggregates), "--key", str(key)]
     args = ["certify", "--plugin", "napari-big", "--period", PERIOD, "--out", str(cert), *common]
     assert main(args) == 0
-    assert "created a new signing key" in capsys.readouterr().out
-    public = tmp_path / "public_key.pem"
-    public.write_bytes(public_pem(load_or_create_key(key)[0]))
-    assert main(["verify", str(cert), "--public-key", str(public)]) == 0
-    assert "valid: napari-big had 36 to 38" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "created a new signing key" in out
+    assert "at least" in out
+    old_id = key_id(load_or_create_key(key)[0].public_key())
+    key.rename(tmp_path / "retired.pem")  # rotation: a new key signs from now on
+    cert2 = tmp_path / "cert2.json"
+    assert main([*args[:-4], "--out", str(cert2), *common]) == 0
+    site = tmp_path / "site"
+    assert main(["publish", "--out", str(site), "--aggregates", str(aggregates), "--key",
+                 str(key)]) == 0  # fmt: skip
+    assert (site / "keys" / f"{old_id}.pem").exists()  # the old key is still published
+    for signed in (cert, cert2):
+        assert main(["verify", str(signed), "--keys", str(site / "keys")]) == 0
+        assert "valid: napari-big had at least" in capsys.readouterr().out
+    assert main(["verify", str(cert), "--public-key", str(site / "public_key.pem")]) == 1
+    assert "not with this key" in capsys.readouterr().err
     cert.write_text(cert.read_text().replace('"napari-big"', '"napari-fake"'))
-    assert main(["verify", str(cert), "--public-key", str(public)]) == 1
+    assert main(["verify", str(cert), "--keys", str(site / "keys")]) == 1
     assert "INVALID" in capsys.readouterr().err
     refused = ["certify", "--plugin", "napari-small", "--period", PERIOD, *common]
     assert main(refused) == 2
     assert "refused" in capsys.readouterr().err
+
+
+def test_key_command_prints_the_fingerprint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = tmp_path / "signing.pem"
+    assert main(["key", "--key", str(key)]) == 2
+    assert "no signing key" in capsys.readouterr().err
+    public = load_or_create_key(key)[0].public_key()
+    assert main(["key", "--key", str(key)]) == 0
+    out = capsys.readouterr().out
+    assert f"key id: {key_id(public)}" in out
+    assert "SHA-256 fingerprint: " in out
 
 
 def test_published_site_carries_the_public_key(
@@ -131,12 +224,10 @@ def test_published_site_carries_the_public_key(
 
 def _verify_file(tmp_path: Path, aggregates: Path, content: Any) -> int:
     """Sign a real certificate, write *content(its JSON text)* as the file, run `verify`."""
-    from datetime import date
-
     key, _ = load_or_create_key(tmp_path / "k.pem")
     public = tmp_path / "public_key.pem"
     public.write_bytes(public_pem(key))
-    doc = sign(statement(aggregates, "napari-big", PERIOD, today=date(2027, 1, 5)), key)
+    doc = sign(statement(aggregates, "napari-big", PERIOD, today=ISSUED), key)
     cert = tmp_path / "cert.json"
     cert.write_bytes(content(json.dumps(doc, indent=2)))
     return main(["verify", str(cert), "--public-key", str(public)])

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from napari_telemetry_server._cli import main
+from napari_telemetry_server._storage import Storage, make_engine
 
 _ID = "c" * 32
 
@@ -71,7 +72,10 @@ def test_an_output_folder_that_cannot_be_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     raw, aggregates = tmp_path / "raw.sqlite", tmp_path / "agg.sqlite"
-    raw.touch()
+    raw.touch()  # an empty file is no collector database: nothing is released from it
+    _fails(["aggregate", "--db", str(raw), "--out", str(aggregates)], capsys,
+           "not a collector database")  # fmt: skip
+    Storage(make_engine(raw)).engine.dispose()
     assert main(["aggregate", "--db", str(raw), "--out", str(aggregates)]) == 0
     blocker = tmp_path / "a-file"
     blocker.touch()

@@ -1,4 +1,4 @@
-"""The static site: built from the aggregate database only, thresholds and denylist applied."""
+"""The static site: built from released numbers only, with their privacy accounting."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from napari_telemetry_server._aggregate import aggregate
+from napari_telemetry_server._certify import load_or_create_key, public_pem
 from napari_telemetry_server._cli import main
 from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape, make_batch
@@ -23,7 +25,8 @@ from napari_telemetry_server._publish import badge, publish
 from napari_telemetry_server._publish_data import size_label
 from napari_telemetry_server._storage import Storage, batches, make_engine
 
-LAST, QUIET = "2026-W48", "2026-W40"
+LAST, NOW = "2026-W48", "2026-W49"
+TODAY = date(2026, 12, 3)
 SECRET = "napari-secret-lab"
 SESSION = {
     "type": "session", "napari_version": "0.6.4", "python_version": "3.12.4",
@@ -32,33 +35,48 @@ SESSION = {
 
 
 def build_raw(raw: Path) -> list[str]:
-    """Six synthetic weeks, one quiet week of 3 installs, one user with a unique plugin."""
-    seed(raw, DemoShape(weeks=6, first_week_users=40, last_week_users=90), seed=3, last_week=LAST)
+    """14 synthetic weeks up to LAST, one user with a unique plugin, the current week NOW."""
+    seed(raw, DemoShape(weeks=14, first_week_users=300, last_week_users=400), seed=3,
+         last_week=LAST)  # fmt: skip
     engine = make_engine(raw)
     storage = Storage(engine)
-    with engine.connect() as conn:
-        ids = list(conn.execute(select(batches.c.user_id)).scalars())
-    for _ in range(3):
-        user = uuid.uuid4().hex
-        storage.insert_batch(make_batch("basic", user, QUIET, [SESSION]))
-        ids.append(user)
     lonely = uuid.uuid4().hex
     storage.insert_batch(make_batch("basic", lonely, LAST, [SESSION]))
     mine = [{"type": "plugin", "name": SECRET, "version": "2.0.0"}]
     storage.insert_batch(make_batch("middle", lonely, LAST, mine))
     used = [{"type": "command", "command_id": f"{SECRET}.run", "plugin": SECRET, "count": 9}]
     storage.insert_batch(make_batch("full", lonely, LAST, used))
+    for _ in range(80):  # the current week: never released
+        now = [{"type": "plugin", "name": "napari-only-this-week", "version": "1.0.0"}]
+        user = uuid.uuid4().hex
+        storage.insert_batch(make_batch("basic", user, NOW, [SESSION]))
+        storage.insert_batch(make_batch("middle", user, NOW, now))
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(batches.c.user_id)).scalars())
     engine.dispose()
-    return [*ids, lonely]
+    return ids
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("publish")
     ids = build_raw(root / "raw.sqlite")
-    aggregate(root / "raw.sqlite", root / "aggregates.sqlite")
-    report = publish(root / "aggregates.sqlite", root / "site", public_key=b"PUBLIC KEY PEM\n")
-    return {"root": root, "ids": ids, "site": root / "site", "report": report}
+    release_weekly(root / "raw.sqlite", root / "aggregates.sqlite", "2026-W35", LAST)
+    key, _ = load_or_create_key(root / "signing_key.pem")
+    report = publish(root / "aggregates.sqlite", root / "site", public_key=public_pem(key))
+    return {"root": root, "ids": ids, "site": root / "site", "report": report, "key": key}
+
+
+def release_weekly(raw: Path, out: Path, first: str, last: str) -> None:
+    """Run `aggregate` as a collector's daily job would: on each week's release day."""
+    from datetime import timedelta
+
+    from napari_telemetry_server._aggregate_weeks import shift, week_end, week_start
+
+    week = first
+    while week_start(week) <= week_start(last):
+        aggregate(raw, out, today=week_end(week) + timedelta(days=3))
+        week = shift(week, 1)
 
 
 def site_text(site: Path) -> dict[str, str]:
@@ -72,13 +90,51 @@ def test_every_file_of_the_site_is_written(built: dict[str, Any]) -> None:
                  "assets/app.js"):  # fmt: skip
         assert (site / name).is_file(), name
     tables = {p.stem for p in (site / "csv").glob("*.csv")}
-    assert tables == {"weeks", "environment", "plugins", "plugin_versions", "commands", "layers",
-                      "rolling_installs", "rolling_plugins"}  # fmt: skip
+    assert tables == {"releases", "weeks", "environment", "plugins", "plugin_versions",
+                      "commands", "layers", "plugin_windows", "rolling_installs",
+                      "rolling_plugins"}  # fmt: skip
     doc = json.loads((site / "aggregates.json").read_text())
-    assert doc["k"] == 5
-    assert set(doc["tables"]) == tables
+    assert doc["format"] == 2
+    assert set(doc["tables"]) == tables - {"releases"}
     with (site / "csv" / "plugins.csv").open() as fh:
         assert len(list(csv.DictReader(fh))) == len(doc["tables"]["plugins"]) > 10
+
+
+def test_aggregates_json_carries_each_release_with_its_budget(built: dict[str, Any]) -> None:
+    doc = json.loads((built["site"] / "aggregates.json").read_text())
+    kinds = {r["period"]: r["kind"] for r in doc["releases"]}
+    assert kinds[LAST] == "week"
+    assert kinds["2026-Q3"] == "window"
+    assert "2026-Q4" not in kinds  # its last week has not ended
+    for release in doc["releases"]:
+        assert release["unit"] == "one weekly id in one week"
+        assert {"mechanism", "rho", "epsilon", "delta", "tables", "settings", "opendp"} <= set(
+            release
+        )
+        for table in release["tables"].values():
+            assert table["accuracy95"] > 0
+            assert table["values_per_id"] >= 1
+    window = next(r for r in doc["releases"] if r["kind"] == "window")
+    assert window["settings"]["window"] == "quarter"
+    assert (window["first_week"], window["last_week"]) == ("2026-W35", "2026-W39")
+
+
+def test_the_current_week_appears_in_no_published_file(built: dict[str, Any]) -> None:
+    for name, text in site_text(built["site"]).items():
+        assert NOW not in text, name
+        assert "napari-only-this-week" not in text, name
+
+
+def test_a_csv_of_an_empty_table_still_has_its_header(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.sqlite"
+    Storage(make_engine(raw)).engine.dispose()
+    aggregate(raw, tmp_path / "agg.sqlite", today=TODAY)
+    publish(tmp_path / "agg.sqlite", tmp_path / "site")
+    with (tmp_path / "site" / "csv" / "plugins.csv").open() as fh:
+        assert fh.read().strip() == "week,plugin,installs"
+    html = (tmp_path / "site" / "index.html").read_text()
+    assert "public_key.pem" not in html  # no key: no link to a missing file
+    assert not (tmp_path / "site" / "public_key.pem").exists()
 
 
 def test_badges_are_shields_endpoint_json(built: dict[str, Any]) -> None:
@@ -86,8 +142,8 @@ def test_badges_are_shields_endpoint_json(built: dict[str, Any]) -> None:
     assert svg["schemaVersion"] == 1
     assert svg["label"] == "napari weekly installs"
     assert re.fullmatch(r"[0-9,]+\+", svg["message"])
-    assert badge(3.0, 5)["message"] == "< 5"
-    assert badge(120.0, 5)["message"] == "100+"
+    assert badge(3.0)["message"] == "few"
+    assert badge(120.0)["message"] == "100+"
 
 
 def test_a_unique_plugin_of_one_user_appears_nowhere(built: dict[str, Any]) -> None:
@@ -103,23 +159,13 @@ def test_raw_ids_appear_in_no_published_file(built: dict[str, Any]) -> None:
         assert not ids.intersection(hexes.findall(text)), name
 
 
-def test_a_week_below_k_publishes_only_that_fact(built: dict[str, Any]) -> None:
-    doc = json.loads((built["site"] / "aggregates.json").read_text())
-    weeks = {r["week"]: r for r in doc["tables"]["weeks"]}
-    assert weeks[QUIET]["status"] == "below_threshold"
-    assert weeks[QUIET]["active_installs"] is None
-    assert weeks[QUIET]["new_installs"] is None
-    for name, rows in doc["tables"].items():
-        if name not in ("weeks", "rolling_installs", "rolling_plugins"):
-            assert not [r for r in rows if r["week"] == QUIET], name
-
-
-def test_page_loads_nothing_from_the_internet(built: dict[str, Any]) -> None:
+def test_page_loads_nothing_from_the_internet_and_explains_itself(built: dict[str, Any]) -> None:
     html = (built["site"] / "index.html").read_text()
-    assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html)
-    assert "lower bound" in html
-    assert "weekly id" in html
-    assert "k = 5" in html
+    assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html.replace(
+        'href="https://github.com/napari/napari-telemetry/blob/main/docs/', ""))  # fmt: skip
+    for words in ("differential privacy", "weekly id", "data catalogue", "privacy notes",
+                  "95 %", "ε =", "napari-telemetry disable", "plugins.plugin"):  # fmt: skip
+        assert words in html, words
 
 
 def test_republishing_with_a_denylist_removes_a_value_everywhere(
@@ -142,6 +188,49 @@ def test_republishing_with_a_denylist_removes_a_value_everywhere(
         assert conn.execute(sql).fetchone()[0] > 0
 
 
+def test_a_republication_after_late_batches_is_byte_identical(
+    built: dict[str, Any], tmp_path: Path
+) -> None:
+    """Publish, let one more install upload for a released week, aggregate, publish again."""
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(built["root"], root)
+    engine = make_engine(root / "raw.sqlite")
+    storage = Storage(engine)
+    user = uuid.uuid4().hex
+    storage.insert_batch(make_batch("basic", user, LAST, [SESSION]))
+    storage.insert_batch(make_batch("middle", user, LAST, [
+        {"type": "plugin", "name": "napari-svg", "version": "0.2.1"}]))  # fmt: skip
+    engine.dispose()
+    later = date(2026, 12, 5)
+    assert aggregate(root / "raw.sqlite", root / "aggregates.sqlite", today=later).released == []
+    publish(root / "aggregates.sqlite", root / "site",
+            public_key=public_pem(built["key"]))  # fmt: skip
+    before, after = site_text(built["site"]), site_text(root / "site")
+    assert before.keys() == after.keys()
+
+    def run_date(text: str) -> str:  # the only thing that differs: the date of the last run
+        text = re.sub(r'"updated_on": "[0-9-]+"', '"updated_on": ""', text)
+        return re.sub(r"Updated [0-9-]+\.", "Updated .", text)
+
+    for name, text in before.items():
+        assert run_date(after[name]) == run_date(text), name
+    assert later.isoformat() in after["aggregates.json"]
+
+
+def test_publish_refuses_a_public_key_that_is_not_one(
+    built: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "key.pem"
+    bad.write_text("not a key")
+    agg, site = built["root"] / "aggregates.sqlite", tmp_path / "site"
+    args = ["publish", "--out", str(site), "--aggregates", str(agg), "--public-key", str(bad)]
+    assert main(args) == 2
+    assert capsys.readouterr().err
+    assert not site.exists()
+
+
 def test_publish_without_an_aggregate_database_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -151,8 +240,8 @@ def test_publish_without_an_aggregate_database_is_a_clear_error(
 
 
 def test_size_labels() -> None:
-    assert [size_label(v) for v in ("-1", "9", "20", "31")] == [
-        "unknown", "≤ 512 B", "≤ 1 MiB", "≤ 2 GiB"]  # fmt: skip
+    assert [size_label(v) for v in ("-1", "9", "20", "31", "other")] == [
+        "unknown", "≤ 512 B", "≤ 1 MiB", "≤ 2 GiB", "larger"]  # fmt: skip
 
 
 def test_dashboard_refuses_a_folder_without_a_site(
@@ -224,8 +313,7 @@ def test_a_hostile_plugin_name_never_becomes_a_path(tmp_path: Path) -> None:
     engine = db.open_aggregates(tmp_path / "agg.sqlite")
     with engine.begin() as conn:
         conn.execute(insert(db.weeks), [{"week": LAST, "week_start": "2026-11-23",
-                     "week_start_unix": 0, "status": "published", "active_installs": 9,
-                     "new_installs": None}])  # fmt: skip
+                     "week_start_unix": 0, "active_installs": 9, "new_installs": 0}])  # fmt: skip
         conn.execute(insert(db.plugins), [{"week": LAST, "plugin": "../../escape", "installs": 9}])
     engine.dispose()
     publish(tmp_path / "agg.sqlite", tmp_path / "site" / "inner")

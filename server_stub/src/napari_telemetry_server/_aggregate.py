@@ -1,194 +1,204 @@
-"""``aggregate``: raw batches in, thresholded weekly tables out (a separate SQLite file).
+"""``aggregate``: finished weeks of raw data in, differentially private releases out.
 
-Idempotent per ISO week: every week found in the raw database is replaced as a whole; weeks the
-raw database no longer holds (past retention) stay as they were. Nothing identifying is written.
+A week is released once, after it has ended plus the grace period for late uploads, while its
+raw data is still complete (no batch of it can have been purged yet); its numbers are frozen in
+the aggregate database and never recomputed, whatever arrives later. A quarter's plugin
+install-weeks are released once its last week has been. The current week is never released.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, select
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import Engine, inspect, select
 
 from . import _aggregate_db as db
-from ._aggregate_read import SPECS, Reader, Spec
-from ._aggregate_rules import (
-    DEFAULT_K,
-    Cell,
-    Denylist,
-    FoldPlan,
-    count_folded,
-    finish,
-    plan_fold,
-)
-from ._aggregate_weeks import week_start
-from ._aggregate_write import write
-from ._storage import RAW_RETENTION_DAYS, make_engine, metadata
+from . import _release_partials as partials
+from ._aggregate_rules import Denylist, valid_week
+from ._aggregate_weeks import quarter_of, quarter_weeks, week_end, week_start
+from ._aggregate_write import write_meta, write_release, write_rolling, write_week, write_window
+from ._release_config import ReleaseSettings, release_settings
+from ._release_dims import DIMS, WINDOW_DIM
+from ._release_plan import CALLS, describe, week_mechanism, window_mechanism
+from ._release_read import read_bounded, weeks_with_data
+from ._storage import RAW_RETENTION_DAYS, batches, make_engine, record_tables
+
+Released = dict[str, dict[str, int]]
 
 
 @dataclass
 class AggregateReport:
-    """What one run did: weeks written, and what it had to skip and why."""
+    """What one run did: weeks and windows released, what waits, what was skipped."""
 
-    published: list[str] = field(default_factory=list)
-    below_threshold: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
+    windows: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    past_retention: list[str] = field(default_factory=list)
     skipped_rows: dict[str, int] = field(default_factory=dict)
-    skipped_tables: dict[str, str] = field(default_factory=dict)
-    kept: list[str] = field(default_factory=list)
     cells: int = 0
 
     def lines(self) -> list[str]:
         """A human summary, one fact per line."""
-        out = [
-            f"weeks published: {len(self.published)}"
-            + (f" ({self.published[0]} to {self.published[-1]})" if self.published else ""),
-            f"weeks below the threshold (only that fact published): {len(self.below_threshold)}",
-            f"published cells: {self.cells}",
-        ]
-        if self.kept:
-            first, last = self.kept[0], self.kept[-1]
-            out.append(f"weeks kept as they were (raw data partly past retention): "
-                       f"{len(self.kept)} ({first} to {last})")  # fmt: skip
+        out = [f"weeks released: {len(self.released)}" + _span(self.released),
+               f"windows released: {len(self.windows)}" + _span(self.windows),
+               f"released cells: {self.cells}"]  # fmt: skip
+        if self.waiting:
+            out.append(f"weeks not released yet (current, or inside the grace period): "
+                       f"{', '.join(self.waiting)}")  # fmt: skip
+        if self.past_retention:
+            out.append(f"weeks never released (raw data partly past retention): "
+                       f"{len(self.past_retention)}" + _span(self.past_retention))  # fmt: skip
         out += [f"skipped {n} malformed rows in {t}" for t, n in sorted(self.skipped_rows.items())]
-        out += [f"skipped table {t}: {why}" for t, why in sorted(self.skipped_tables.items())]
         return out
+
+
+def _span(items: list[str]) -> str:
+    return f" ({items[0]} to {items[-1]})" if items else ""
+
+
+def releasable(week: str, today: date, grace_days: int) -> bool:
+    """Whether *week* has ended and its grace period for late uploads is over."""
+    return today >= week_end(week) + timedelta(days=grace_days)
+
+
+def complete(week: str, today: date) -> bool:
+    """Whether no batch of *week* can have been purged yet (one day of clock skew allowed)."""
+    return week_start(week) - timedelta(days=1) >= today - timedelta(days=RAW_RETENTION_DAYS)
 
 
 def aggregate(
     raw: str | Path,
     out: Path,
     *,
-    k: int = DEFAULT_K,
+    settings: ReleaseSettings | None = None,
     deny: Denylist | None = None,
-    weeks: list[str] | None = None,
     today: date | None = None,
+    assume_complete: bool = False,
 ) -> AggregateReport:
-    """Aggregate the raw database *raw* (URL or path) into the aggregate file *out*.
+    """Release every finished week of *raw* (URL or path) not yet released into *out*.
 
-    A week already aggregated whose Monday is older than the raw retention may have lost some
-    raw rows to ``purge``: it is kept as it was unless named in *weeks*.
+    *assume_complete* releases weeks older than raw retention too (synthetic demo data,
+    which no purge has touched); a real collector must not.
     """
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k!r}")
     if "://" not in str(raw) and not Path(raw).exists():
         raise ValueError(f"raw database {str(raw)!r} does not exist")
-    deny = deny or Denylist()
+    settings = settings or release_settings()
+    today = today or date.today()
     report = AggregateReport()
     target = db.open_aggregates(out)
+    engine = make_engine(raw)
     try:
-        cutoff = (today or date.today()) - timedelta(days=RAW_RETENTION_DAYS)
+        _check_tables(engine, raw)
+        partials.create(engine)
         with target.connect() as conn:
-            done = {w for (w,) in conn.execute(select(db.weeks.c.week))}
-        frozen = {w for w in done if week_start(w) < cutoff and w not in (weeks or ())}
-        engine = make_engine(raw)
-        try:
-            with engine.connect() as conn:
-                results, weekly = _compute(conn, k, deny, weeks, frozen, report)
-        finally:
-            engine.dispose()
-        report.cells = write(target, weekly, results, k, set(report.published))
+            done = {p for (p,) in conn.execute(select(db.releases.c.period))}
+        weeks = _due(engine, done, today, settings, assume_complete, report)
+        _release_weeks(engine, target, weeks, settings, deny or Denylist(), today, report)
+        _release_windows(engine, target, done, settings, deny or Denylist(), today, report)
     finally:
+        engine.dispose()
         target.dispose()
     return report
 
 
-def _compute(
-    conn: Connection,
-    k: int,
-    deny: Denylist,
-    weeks: list[str] | None,
-    frozen: set[str],
-    report: AggregateReport,
-) -> tuple[list[tuple[Spec, list[Cell]]], dict[str, tuple[int, int]]]:
-    reader = Reader(conn, dict(metadata.tables), weeks)
-    try:
-        weekly, skipped = reader.weekly_installs()
-    except sa_exc.SQLAlchemyError as e:
-        report.skipped_tables["batches"] = _why(e)
-        return [], {}
-    _note(report, "batches", skipped)
-    report.kept = sorted(frozen.intersection(weekly), key=week_start)
-    weekly = {w: counts for w, counts in weekly.items() if w not in frozen}
-    published = {w for w, (active, _) in weekly.items() if active >= k}
-    report.published = sorted(published, key=week_start)
-    report.below_threshold = sorted(set(weekly) - published, key=week_start)
-    plans: list[tuple[Spec, FoldPlan]] = []
-    for spec in SPECS:
-        try:
-            plans.append((spec, _plan(reader, spec, k, deny, published, report)))
-        except sa_exc.SQLAlchemyError as e:
-            conn.rollback()
-            report.skipped_tables[spec.source] = _why(e)
-    folded = _recount(reader, plans, report)
-    results = [
-        (spec, finish(plan, folded.get(i, []), k=k))
-        for i, (spec, plan) in enumerate(plans)
-        if spec.source not in report.skipped_tables
-    ]
-    return results, weekly
+def _check_tables(engine: Engine, raw: str | Path) -> None:
+    """Refuse a raw database without the collector's tables: a release must not miss a table."""
+    missing = {t.name for t in (batches, *record_tables.values())} - set(
+        inspect(engine).get_table_names()
+    )
+    if missing:
+        raise ValueError(f"{str(raw)!r} is not a collector database (no table "
+                         f"{', '.join(sorted(missing))}); nothing was released")  # fmt: skip
 
 
-def _plan(
-    reader: Reader,
-    spec: Spec,
-    k: int,
-    deny: Denylist,
-    published: set[str],
-    report: AggregateReport,
-) -> FoldPlan:
-    cells, skipped = reader.cells(spec)
-    _note(report, spec.source, skipped)
-    cells = [c for c in cells if c.week in published]
-    parents = None
-    if spec.b is not None:
-        parents = {(c.week, c.a): c.users for c in reader.cells(spec, parent=True)[0]}
-    return plan_fold(cells, k=k, deny=deny, parents=parents)
+def _due(
+    engine: Engine, done: set[str], today: date, settings: ReleaseSettings,
+    assume_complete: bool, report: AggregateReport,
+) -> list[str]:  # fmt: skip
+    with engine.connect() as conn:
+        found = weeks_with_data(conn)
+    bad = sorted(w for w in found if not valid_week(w))
+    if bad:
+        report.skipped_rows["batches (weeks that do not exist)"] = len(bad)
+    due = []
+    for week in sorted((w for w in found if valid_week(w) and w not in done), key=week_start):
+        if not releasable(week, today, settings.grace_days):
+            report.waiting.append(week)
+        elif assume_complete or complete(week, today):
+            due.append(week)
+        else:
+            report.past_retention.append(week)
+    return due
 
 
-def _recount(
-    reader: Reader, plans: list[tuple[Spec, FoldPlan]], report: AggregateReport
-) -> dict[int, list[Cell]]:
-    """Recount the folded cells exactly: one raw scan per source table and first dimension."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, (spec, plan) in enumerate(plans):
-        if plan.fold:
-            groups.setdefault(reader.first_key(spec), []).append(i)
-    out: dict[int, list[Cell]] = {}
-    for members in groups.values():
-        specs = [plans[i][0] for i in members]
-        query = next((s for s in specs if s.b is not None), specs[0])
-        keys = {key for i in members for key in plans[i][1].fold}
-        try:
-            rows = list(reader.detail(query, keys, narrow_b=_narrow(plans, members)))
-        except sa_exc.SQLAlchemyError as e:
-            reader.conn.rollback()
-            report.skipped_tables[query.source] = _why(e)
-            continue
-        for i in members:
-            spec, plan = plans[i]
-            mine = rows if spec.b is not None else [(w, a, "", u, t) for w, a, _b, u, t in rows]
-            out[i] = count_folded(mine, plan.fold)
-    return out
+def _release_weeks(
+    engine: Engine, target: Engine, weeks: list[str], settings: ReleaseSettings,
+    deny: Denylist, today: date, report: AggregateReport,
+) -> None:  # fmt: skip
+    if not weeks:
+        with target.begin() as conn:
+            write_rolling(conn)
+            write_meta(conn, today)
+        return
+    mechanism = week_mechanism(settings)
+    document = describe(mechanism, settings, "week")
+    data: dict[str, dict[str, Counter[str]]] = {w: {} for w in weeks}
+    window: dict[str, Counter[str]] = {}
+    with engine.connect() as conn:
+        for dim in DIMS:
+            clip = settings.max_calls if dim.calls else None
+            bounded, skipped = read_bounded(conn, dim, weeks, dim.per_id(settings), clip)
+            if skipped:
+                report.skipped_rows[dim.name] = skipped
+            for week, counted in bounded.items():
+                data[week][dim.name] = counted.ids
+                if dim.calls:
+                    data[week][dim.name + CALLS] = counted.sums
+                if dim.name == "plugins.plugin":  # the window uses the same bounded counts
+                    window[week] = counted.ids
+    released = {w: _scrub(mechanism.release(data[w]), deny) for w in weeks}
+    if window_mechanism(settings) is not None:
+        with engine.begin() as conn:  # before the release commits: a retry replaces them
+            for week, ids in window.items():
+                partials.store(conn, quarter_of(week), week, ids)
+    with target.begin() as conn:
+        for week in weeks:
+            write_release(conn, week, "week", [week], document, today)
+            report.cells += write_week(conn, week, released[week])
+        write_rolling(conn)
+        write_meta(conn, today)
+    report.released = weeks
 
 
-def _narrow(plans: list[tuple[Spec, FoldPlan]], members: list[int]) -> bool:
-    """Whether the second value narrows the recount: one 2-D table, few of its values rare."""
-    if len(members) != 1 or plans[members[0]][0].b is None:
-        return False
-    plan = plans[members[0]][1]
-    rare = {key[2] for key in plan.fold}
-    return 2 * len(rare) <= len(rare | {c.b for c in plan.kept})
+def _release_windows(
+    engine: Engine, target: Engine, done: set[str], settings: ReleaseSettings,
+    deny: Denylist, today: date, report: AggregateReport,
+) -> None:  # fmt: skip
+    mechanism = window_mechanism(settings)
+    with engine.connect() as conn:
+        waiting = partials.periods(conn)
+    finished = sorted(p for p in waiting if p not in done and releasable(
+        quarter_weeks(p)[-1], today, settings.grace_days))  # fmt: skip
+    if mechanism is not None and finished:
+        document = describe(mechanism, settings, "window")
+        for period in finished:
+            with engine.connect() as conn:
+                covered, counts = partials.load(conn, period)
+            out = _scrub(mechanism.release({WINDOW_DIM.name: counts}), deny)[WINDOW_DIM.name]
+            with target.begin() as conn:
+                write_release(conn, period, "window", covered, document, today)
+                report.cells += write_window(conn, period, len(covered), out)
+            report.windows.append(period)
+    with engine.begin() as conn:  # released now or before: nothing private is kept for them
+        partials.drop(conn, [p for p in waiting if p in done or p in report.windows])
 
 
-def _note(report: AggregateReport, source: str, skipped: int) -> None:
-    # Several breakdowns read the same table: a bad row is one bad row, not one per breakdown.
-    if skipped:
-        report.skipped_rows[source] = max(report.skipped_rows.get(source, 0), skipped)
-
-
-def _why(e: sa_exc.SQLAlchemyError) -> str:
-    orig = getattr(e, "orig", None)
-    return str(orig or e).splitlines()[0][:200]
+def _scrub(out: Released, deny: Denylist) -> Released:
+    """Leave out denied values (post-processing of released numbers)."""
+    if not deny.values:
+        return out
+    return {name: {k: n for k, n in counts.items() if not deny.denies(*k.split(" "))}
+            for name, counts in out.items()}  # fmt: skip

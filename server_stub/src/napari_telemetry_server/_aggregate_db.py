@@ -22,6 +22,7 @@ from sqlalchemy import (
     event,
     select,
 )
+from sqlalchemy import exc as sa_exc
 
 metadata = MetaData()
 
@@ -36,15 +37,25 @@ meta = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
+# One row per release, written once: what it covered and its privacy accounting (JSON).
+releases = Table(
+    "releases",
+    metadata,
+    Column("period", String, primary_key=True),  # "2026-W48" or "2026-Q3"
+    Column("kind", String, nullable=False),  # "week" | "window"
+    Column("first_week", String, nullable=False),
+    Column("last_week", String, nullable=False),
+    Column("released_on", String, nullable=False),
+    Column("document", String, nullable=False),
+)
 weeks = Table(
     "weeks",
     metadata,
     Column("week", String, primary_key=True),
     Column("week_start", String, nullable=False),
     Column("week_start_unix", Integer, nullable=False),
-    Column("status", String, nullable=False),  # "published" | "below_threshold"
-    Column("active_installs", Integer),  # NULL when below threshold
-    Column("new_installs", Integer),  # NULL when below threshold or fewer than k
+    Column("active_installs", Integer, nullable=False),
+    Column("new_installs", Integer, nullable=False),
 )
 environment = _weekly(
     "environment",
@@ -75,8 +86,18 @@ layers = _weekly(
     Column("dimension", String, nullable=False),
     Column("value", String, nullable=False),
     Column("users", Integer, nullable=False),
-    Column("layers", Integer, nullable=False),
 )
+# The long window: install-weeks of each plugin over a quarter (the tail of small plugins).
+plugin_windows = Table(
+    "plugin_windows",
+    metadata,
+    Column("period", String, nullable=False, index=True),
+    Column("plugin", String, nullable=False),
+    Column("install_weeks", Integer, nullable=False),
+    Column("weeks", Integer, nullable=False),
+    Column("mean_installs", Float, nullable=False),
+)
+# Post-processing of released numbers (they spend no budget), recomputed on every run.
 rolling_installs = _weekly(
     "rolling_installs",
     Column("window", Integer, nullable=False),
@@ -90,8 +111,18 @@ rolling_plugins = _weekly(
     Column("mean_installs", Float, nullable=False),
     Column("weeks_covered", Integer, nullable=False),
 )
+# Public halves of every key that signed a certificate, so old certificates still verify.
+public_keys = Table(
+    "public_keys",
+    metadata,
+    Column("key_id", String, primary_key=True),
+    Column("pem", String, nullable=False),
+    Column("first_used", String, nullable=False),
+)
 WEEKLY_TABLES = (environment, plugins, plugin_versions, commands, layers)
-PUBLIC_TABLES = (weeks, *WEEKLY_TABLES, rolling_installs, rolling_plugins)
+PUBLIC_TABLES = (releases, weeks, *WEEKLY_TABLES, plugin_windows, rolling_installs,
+                 rolling_plugins)  # fmt: skip
+FORMAT = "2"  # 1: k-anonymity (before differential privacy); not read any more
 
 
 def open_aggregates(path: Path, *, create: bool = True) -> Engine:
@@ -116,7 +147,25 @@ def open_aggregates(path: Path, *, create: bool = True) -> Engine:
 
     if create:
         metadata.create_all(engine)
+    _check_format(engine, path)
     return engine
+
+
+def _check_format(engine: Engine, path: Path) -> None:
+    """Refuse a file of another format (the k-anonymous tables of format 1, say)."""
+    try:
+        with engine.connect() as conn:
+            found = conn.scalar(select(meta.c.value).where(meta.c.key == "format"))
+    except sa_exc.SQLAlchemyError as e:  # not a database, or not ours
+        engine.dispose()
+        raise ValueError(f"{str(path)!r} is not an aggregate database of this version") from e
+    if found not in (None, FORMAT):
+        engine.dispose()
+        raise ValueError(
+            f"{str(path)!r} holds aggregates of format {found} (k-anonymity, before differential "
+            "privacy); its numbers cannot become private releases: move it away and run "
+            "`aggregate` again (weeks still inside raw retention are released anew)"
+        )
 
 
 def read_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
@@ -124,8 +173,15 @@ def read_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     with engine.connect() as conn:
         for table in PUBLIC_TABLES:
-            order = [c for c in table.c if c.name not in {"installs", "users", "calls", "layers"}]
+            order = [c for c in table.c if isinstance(c.type, String)]
             rows = conn.execute(select(table).order_by(*order)).mappings()
             out[table.name] = [dict(r) for r in rows]
         out["meta"] = [dict(r) for r in conn.execute(select(meta).order_by(meta.c.key)).mappings()]
     return out
+
+
+def read_keys(engine: Engine) -> dict[str, bytes]:
+    """Every recorded public key (PEM) by key id."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(public_keys.c.key_id, public_keys.c.pem)).tuples()
+        return {kid: pem.encode() for kid, pem in rows}

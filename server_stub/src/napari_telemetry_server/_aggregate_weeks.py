@@ -53,6 +53,17 @@ def quarter_weeks(period: str) -> list[str]:
     return weeks
 
 
+def quarter_of(week: str) -> str:
+    """The quarter an ISO week belongs to (by its Thursday): ``2026-W40`` → ``2026-Q4``."""
+    thursday = week_start(week) + timedelta(days=3)
+    return f"{thursday.year}-Q{(thursday.month - 1) // 3 + 1}"
+
+
+def week_end(week: str) -> date:
+    """The Monday after *week* (the first day it is over)."""
+    return week_start(week) + timedelta(weeks=1)
+
+
 def rolling_means(
     series: Mapping[str, int], known_weeks: Iterable[str], windows: Iterable[int] = WINDOWS
 ) -> list[tuple[str, int, float, int]]:

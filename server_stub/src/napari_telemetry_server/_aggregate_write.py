@@ -1,99 +1,97 @@
-"""Writing one aggregation run into the aggregate database, in one transaction."""
+"""Writing releases into the aggregate database: each release once, then never touched.
+
+Released rows are inserted, never replaced; the rolling means are post-processing of released
+rows and are recomputed from them on every run (deterministically, so a week's means do not
+change when later weeks are added).
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from . import _aggregate_db as db
-from ._aggregate_read import Spec
-from ._aggregate_rules import OTHER, Cell
 from ._aggregate_weeks import rolling_means, week_start, week_start_unix
+from ._release_dims import DIMS, OTHER
+from ._release_plan import CALLS
+
+Released = dict[str, dict[str, int]]
 
 
-def write(
-    engine: Engine,
-    weekly: dict[str, tuple[int, int]],
-    results: list[tuple[Spec, list[Cell]]],
-    k: int,
-    published: set[str],
-) -> int:
-    """Replace the weeks of *weekly* with *results*, recompute rolling means; return cells."""
-    replaced = sorted(weekly)
+def write_release(
+    conn: Connection, period: str, kind: str, weeks: list[str], document: dict[str, Any],
+    today: date,
+) -> None:  # fmt: skip
+    """The release's row: what it covered and its privacy accounting."""
+    conn.execute(insert(db.releases).values(
+        period=period, kind=kind, first_week=weeks[0], last_week=weeks[-1],
+        released_on=today.isoformat(), document=json.dumps(document, sort_keys=True),
+    ))  # fmt: skip
+
+
+def write_week(conn: Connection, week: str, out: Released) -> int:
+    """A week's released counts into the public tables; returns the rows written."""
+    conn.execute(insert(db.weeks).values(
+        week=week, week_start=week_start(week).isoformat(),
+        week_start_unix=week_start_unix(week),
+        active_installs=out["installs.active"].get("active", 0),
+        new_installs=out["installs.new"].get("new", 0),
+    ))  # fmt: skip
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for dim in DIMS:
+        if dim.table == "installs":
+            continue
+        rows.setdefault(dim.table, []).extend(_rows(week, dim.table, dim.dimension, out, dim.name))
     written = 0
-    with engine.begin() as conn:
-        for table in (db.weeks, *db.WEEKLY_TABLES):
-            conn.execute(delete(table).where(table.c.week.in_(replaced)))
-        week_rows = [_week_row(w, weekly[w], w in published, k) for w in replaced]
-        if week_rows:
-            conn.execute(insert(db.weeks), week_rows)
-        for spec, cells in results:
-            rows = [_cell_row(spec, c) for c in cells]
-            written += len(rows)
-            if rows:
-                conn.execute(insert(db.metadata.tables[spec.table]), rows)
-        _write_rolling(conn)
-        conn.execute(delete(db.meta))
-        conn.execute(
-            insert(db.meta),
-            [
-                {"key": "k", "value": str(k)},
-                {"key": "updated_on", "value": date.today().isoformat()},
-                {"key": "format", "value": "1"},
-            ],
-        )
+    for table, values in rows.items():
+        if values:
+            conn.execute(insert(db.metadata.tables[table]), values)
+            written += len(values)
     return written
 
 
-def _week_row(week: str, counts: tuple[int, int], published: bool, k: int) -> dict[str, Any]:
-    active, new = counts
-    return {
-        "week": week,
-        "week_start": week_start(week).isoformat(),
-        "week_start_unix": week_start_unix(week),
-        "status": "published" if published else "below_threshold",
-        "active_installs": active if published else None,
-        "new_installs": new if published and new >= k else None,
-    }
+def _rows(week: str, table: str, dimension: str, out: Released, name: str) -> list[dict[str, Any]]:
+    counts = out[name]
+    if table == "environment":
+        return [{"week": week, "dimension": dimension, "value": v, "installs": n}
+                for v, n in counts.items()]  # fmt: skip
+    if table == "layers":
+        return [{"week": week, "dimension": dimension, "value": v, "users": n}
+                for v, n in counts.items()]  # fmt: skip
+    if table == "plugins":
+        return [{"week": week, "plugin": v, "installs": n} for v, n in counts.items()]
+    if table == "plugin_versions":
+        return [{"week": week, "plugin": v.split(" ", 1)[0], "version": v.split(" ", 1)[1],
+                 "installs": n} for v, n in counts.items()]  # fmt: skip
+    calls = out.get(name + CALLS, {})
+    return [{"week": week, "plugin": v.split(" ", 1)[0], "command_id": v.split(" ", 1)[1],
+             "users": n, "calls": calls.get(v, 0)} for v, n in counts.items()]  # fmt: skip
 
 
-def _cell_row(spec: Spec, cell: Cell) -> dict[str, Any]:
-    if spec.table == "environment":
-        return {
-            "week": cell.week,
-            "dimension": spec.dimension,
-            "value": cell.a,
-            "installs": cell.users,
-        }
-    if spec.table == "layers":
-        return {
-            "week": cell.week,
-            "dimension": spec.dimension,
-            "value": cell.a,
-            "users": cell.users,
-            "layers": cell.total,
-        }
-    if spec.table == "plugins":
-        return {"week": cell.week, "plugin": cell.a, "installs": cell.users}
-    if spec.table == "plugin_versions":
-        return {"week": cell.week, "plugin": cell.a, "version": cell.b, "installs": cell.users}
-    return {
-        "week": cell.week,
-        "plugin": cell.a,
-        "command_id": cell.b,
-        "users": cell.users,
-        "calls": cell.total,
-    }
+def write_window(conn: Connection, period: str, weeks: int, counts: dict[str, int]) -> int:
+    """A long window's released plugin install-weeks."""
+    rows = [{"period": period, "plugin": p, "install_weeks": n, "weeks": weeks,
+             "mean_installs": round(n / weeks, 2)} for p, n in counts.items()]  # fmt: skip
+    if rows:
+        conn.execute(insert(db.plugin_windows), rows)
+    return len(rows)
 
 
-def _write_rolling(conn: Connection) -> None:
-    """Recompute the 4/13/52-week means from every week the aggregate database holds."""
+def write_meta(conn: Connection, today: date) -> None:
+    conn.execute(delete(db.meta))
+    conn.execute(insert(db.meta), [
+        {"key": "format", "value": db.FORMAT},
+        {"key": "updated_on", "value": today.isoformat()},
+    ])  # fmt: skip
+
+
+def write_rolling(conn: Connection) -> None:
+    """Recompute the 4/13/52-week means from the released weeks (post-processing)."""
     known = [w for (w,) in conn.execute(select(db.weeks.c.week))]
-    active = {
-        w: n for w, n in conn.execute(select(db.weeks.c.week, db.weeks.c.active_installs)) if n
-    }
+    active = dict(conn.execute(select(db.weeks.c.week, db.weeks.c.active_installs)).tuples().all())
     conn.execute(delete(db.rolling_installs))
     conn.execute(delete(db.rolling_plugins))
     rows = [

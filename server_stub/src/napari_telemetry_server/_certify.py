@@ -1,13 +1,16 @@
-"""Usage certificates: an Ed25519-signed statement of a plugin's weekly active installs.
+"""Usage certificates: an Ed25519-signed lower bound of a plugin's weekly installs in a quarter.
 
-The statement is computed from the aggregate database (so from published numbers only) and
-signed over its canonical JSON (sorted keys, no spaces). The secret key stays on the collector
-host (``signing_key.pem``, mode 0600); its public half is published with the site.
+The statement comes from a frozen, released number only (the quarter's install-weeks of the
+plugin, released with differential privacy) and states its one-sided 95 % lower bound, never a
+raw count. It is signed over its canonical JSON (sorted keys, no spaces). The secret key stays
+on the collector host (``signing_key.pem``, mode 0600); the public half of every key that ever
+signed is kept in the aggregate database and published under its key id.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import math
@@ -19,18 +22,21 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import _aggregate_db as db
-from ._aggregate_weeks import quarter_weeks, week_start
+from ._certificate import Certificate, Statement
 
-MIN_IDS = 10
-KIND = "napari-telemetry-usage-certificate"
+MIN_LOWER = 1  # no certificate for a plugin whose lower bound is below one weekly install
+CONFIDENCE = 0.95
 METHOD = (
-    "Mean over the ISO weeks of the period of the weekly active installs of the plugin: distinct "
-    "anonymous weekly ids (one per installation and week) that reported it at the middle level. "
-    "Weeks where the plugin had fewer than k ids count as 0 for the low end and k-1 for the high "
-    "end of the range. Telemetry is opt-in, so this is a lower bound of real use."
+    "One-sided 95 % lower bound of the mean weekly installs of the plugin over the ISO weeks of "
+    "the quarter: the plugin's install-weeks (distinct anonymous weekly ids that reported it at "
+    "the middle level, added up over the weeks), as released with differential privacy, minus "
+    "the 95 % one-sided noise margin, divided by the weeks covered. Each weekly id counts at "
+    "most a bounded number of plugins, and telemetry is opt-in, so this is a lower bound of use."
 )
 
 
@@ -73,47 +79,66 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     return key
 
 
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """SHA-256 of the raw public key, in hex (the key id is its first 16 digits)."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
 def key_id(key: Ed25519PublicKey) -> str:
     """First 16 hex digits of the SHA-256 of the raw public key."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
+    return fingerprint(key)[:16]
 
 
-def _canonical(statement: dict[str, Any]) -> bytes:
-    return json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
+def _canonical(stmt: dict[str, Any]) -> bytes:
+    return json.dumps(stmt, sort_keys=True, separators=(",", ":")).encode()
 
 
 def statement(aggregates: Path, plugin: str, period: str, *, today: date) -> dict[str, Any]:
-    """What the certificate says; ValueError when it cannot be stated (too few ids, no data)."""
-    weeks = quarter_weeks(period)
+    """What the certificate says; ValueError when it cannot be stated (not released, too few)."""
+    from ._release_dp import lower_margin
+
     engine = db.open_aggregates(aggregates, create=False)
     try:
         with engine.connect() as conn:
-            known = {w for (w,) in conn.execute(select(db.weeks.c.week).where(
-                db.weeks.c.week.in_(weeks)))}  # fmt: skip
-            rows = conn.execute(select(db.plugins.c.week, db.plugins.c.installs).where(
-                db.plugins.c.plugin == plugin, db.plugins.c.week.in_(weeks)))  # fmt: skip
-            installs = dict(rows.tuples().all())
-            k = int(conn.scalar(select(db.meta.c.value).where(db.meta.c.key == "k")) or 5)
+            windows = select(db.releases).where(db.releases.c.kind == "window")
+            release = conn.execute(windows.where(db.releases.c.period == period)).first()
+            row = conn.execute(select(db.plugin_windows).where(
+                db.plugin_windows.c.period == period,
+                db.plugin_windows.c.plugin == plugin)).first()  # fmt: skip
     finally:
         engine.dispose()
-    if not known:
-        raise ValueError(f"no aggregated week falls in {period!r}; run `aggregate` first")
-    low = sum(installs.get(w, 0) for w in known) / len(known)
-    high = sum(installs.get(w, k - 1) for w in known) / len(known)
-    if low < MIN_IDS:
-        raise ValueError(
-            f"refused: {plugin!r} averaged fewer than {MIN_IDS} distinct weekly ids in {period}"
-        )
-    first, last = min(known, key=week_start), max(known, key=week_start)
-    return {
-        "type": KIND, "version": 1, "plugin": plugin,
-        "period": {"name": period, "first_week": first, "last_week": last,
-                   "weeks": len(weeks), "weeks_with_data": len(known)},
-        "metric": "weekly_active_installs_mean",
-        "range": {"low": math.floor(low), "high": math.ceil(high)},
-        "method": METHOD, "k": k, "minimum_ids": MIN_IDS, "issued_on": today.isoformat(),
-    }  # fmt: skip
+    if release is None:
+        raise ValueError(f"{period!r} has not been released (a quarter is released once, after "
+                         "its last week); run `aggregate` then")  # fmt: skip
+    if row is None:
+        raise ValueError(f"refused: {plugin!r} was not released for {period} (too few installs "
+                         "to clear the privacy threshold)")  # fmt: skip
+    doc = json.loads(release.document)
+    scale = float(doc["tables"]["plugin_windows.plugin"]["noise_scale"])
+    low = math.floor(max(row.install_weeks - lower_margin(scale, CONFIDENCE), 0) / row.weeks)
+    if low < MIN_LOWER:
+        raise ValueError(f"refused: the 95 % lower bound of {plugin!r} in {period} is below "
+                         f"{MIN_LOWER} weekly install")  # fmt: skip
+    return Statement(
+        type="napari-telemetry-usage-certificate", version=2, plugin=plugin, period=period,
+        first_week=release.first_week, last_week=release.last_week, weeks=row.weeks,
+        at_least=low, confidence=CONFIDENCE, released_install_weeks=row.install_weeks,
+        noise_scale=scale, epsilon=doc["epsilon"], delta=doc["delta"], rho=doc["rho"],
+        method=METHOD, issued_on=today.isoformat(),
+    ).model_dump()  # fmt: skip
+
+
+def record_key(aggregates: Path, key: Ed25519PublicKey, today: date) -> None:
+    """Keep *key*'s public half in the aggregate database, so every site publishes it."""
+    engine = db.open_aggregates(aggregates, create=False)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sqlite_insert(db.public_keys).values(
+                key_id=key_id(key), pem=public_pem(key).decode(), first_used=today.isoformat(),
+            ).on_conflict_do_nothing())  # fmt: skip
+    finally:
+        engine.dispose()
 
 
 def sign(stmt: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
@@ -122,16 +147,48 @@ def sign(stmt: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     return {"statement": stmt, "key_id": key_id(key.public_key()), "signature": signature}
 
 
+def parse(raw: bytes) -> Any:
+    """JSON of a certificate file; a duplicated key anywhere is refused (it could hide one)."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        names = [k for k, _ in pairs]
+        if len(names) != len(set(names)):
+            raise InvalidCertificate(f"duplicate JSON key {_first_duplicate(names)!r}")
+        return dict(pairs)
+
+    return json.loads(raw, object_pairs_hook=no_duplicates)
+
+
+def _first_duplicate(names: list[str]) -> str:
+    seen: set[str] = set()
+    return next(n for n in names if n in seen or seen.add(n))  # type: ignore[func-returns-value]
+
+
 def verify(document: Any, key: Ed25519PublicKey) -> dict[str, Any]:
     """The statement of a valid certificate; InvalidCertificate otherwise."""
     try:
-        stmt, signature = document["statement"], base64.b64decode(document["signature"])
-        if stmt.get("type") != KIND:
-            raise InvalidCertificate(f"not a usage certificate: type {stmt.get('type')!r}")
-    except (KeyError, TypeError, AttributeError, ValueError) as e:
-        raise InvalidCertificate(f"malformed certificate: {e}") from e
+        cert = Certificate.model_validate(document)
+    except ValidationError as e:
+        raise InvalidCertificate(f"malformed certificate: {_first_error(e)}") from e
+    if cert.key_id != key_id(key):
+        raise InvalidCertificate(
+            f"signed with key {cert.key_id}, not with this key ({key_id(key)}); "
+            "the site keeps every key as keys/<id>.pem"
+        )
     try:
-        key.verify(signature, _canonical(stmt))
+        signature = base64.b64decode(cert.signature, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise InvalidCertificate("the signature is not base64") from e
+    if base64.b64encode(signature).decode() != cert.signature or len(signature) != 64:
+        raise InvalidCertificate("the signature is not canonical base64 of 64 bytes")
+    try:
+        key.verify(signature, _canonical(document["statement"]))
     except InvalidSignature as e:
         raise InvalidCertificate("the signature does not match: tampered or another key") from e
-    return dict(stmt)
+    return cert.statement.model_dump()
+
+
+def _first_error(e: ValidationError) -> str:
+    err = e.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "document"
+    return f"{where}: {err['msg']}"

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ._aggregate_rules import DEFAULT_K
 from ._demo_data import DemoShape
 from ._settings import Settings, data_dir
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 _ENV = "NAPARI_TELEMETRY_SERVER_"
 
@@ -46,13 +50,17 @@ def _denylist() -> Path:
 def _aggregate(args: argparse.Namespace) -> int:
     from ._aggregate import aggregate
     from ._aggregate_rules import Denylist
+    from ._release_config import ReleaseSettings
 
     raw = args.db or Settings().db
-    report = aggregate(raw, args.out, k=args.k, deny=Denylist.load(args.denylist),
-                       weeks=args.week)  # fmt: skip
-    if args.k < DEFAULT_K:
-        _say(f"warning: k={args.k} publishes cells of fewer than {DEFAULT_K} installs; "
-             "use it for local tests only")  # fmt: skip
+    settings = ReleaseSettings()
+    if args.dry_run:
+        from ._release_dryrun import dry_run
+
+        for line in dry_run(raw, settings, date.today()):
+            _say(line)
+        return 0
+    report = aggregate(raw, args.out, settings=settings, deny=Denylist.load(args.denylist))
     for line in report.lines():
         _say(line)
     _say(f"aggregate database: {args.out}")
@@ -98,39 +106,63 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _certify(args: argparse.Namespace) -> int:
-    from ._certify import load_or_create_key, sign, statement
+    from ._certify import load_or_create_key, record_key, sign, statement
 
     stmt = statement(args.aggregates, args.plugin, args.period, today=date.today())
     key, created = load_or_create_key(args.key)
     if created:
         _say(f"created a new signing key {args.key} (keep it secret; publish the site again)")
+    record_key(args.aggregates, key.public_key(), date.today())
     out = args.out or Path(f"{args.plugin}-{args.period}.json")
     out.write_text(json.dumps(sign(stmt, key), indent=2, sort_keys=True) + "\n", "utf-8")
-    low, high = stmt["range"]["low"], stmt["range"]["high"]
-    _say(f"{args.plugin}: {low} to {high} weekly active installs on average in {args.period}")
+    _say(f"{args.plugin}: at least {stmt['at_least']} weekly installs on average in "
+         f"{args.period} ({stmt['confidence']:.0%} lower bound)")  # fmt: skip
     _say(f"certificate: {out}")
     return 0
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from ._certify import load_or_create_key, load_public_key, verify
+def _key(args: argparse.Namespace) -> int:
+    from ._certify import fingerprint, key_id, load_or_create_key
 
+    if not args.key.exists():
+        raise ValueError(f"no signing key at {str(args.key)!r} (`certify` creates one)")
+    public = load_or_create_key(args.key)[0].public_key()
+    _say(f"key id: {key_id(public)}")
+    _say(f"SHA-256 fingerprint: {fingerprint(public)}")
+    return 0
+
+
+def _verify_key(args: argparse.Namespace, document: object) -> Ed25519PublicKey:
+    from ._certify import InvalidCertificate, load_or_create_key, load_public_key
+
+    if args.keys:
+        kid = document.get("key_id") if isinstance(document, dict) else None
+        if not isinstance(kid, str) or re.fullmatch(r"[0-9a-f]{16}", kid) is None:
+            raise InvalidCertificate(f"malformed certificate: key_id {kid!r}")
+        path = args.keys / f"{kid}.pem"
+        if not path.exists():
+            raise InvalidCertificate(f"signed with key {kid}, which {str(args.keys)!r} lacks")
+        return load_public_key(_read(path))
     if args.public_key:
-        key = load_public_key(_read(args.public_key))
-    elif args.key.exists():
-        key = load_or_create_key(args.key)[0].public_key()
-    else:
-        raise ValueError("give --public-key (the public_key.pem published with the site)")
+        return load_public_key(_read(args.public_key))
+    if args.key.exists():
+        return load_or_create_key(args.key)[0].public_key()
+    raise ValueError("give --keys (the site's keys/ folder) or --public-key (public_key.pem)")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from ._certify import parse, verify
+
     try:
-        document = json.loads(args.file.read_bytes())  # bytes: a BOM or UTF-16 is fine too
-        stmt = verify(document, key)
+        document = parse(args.file.read_bytes())  # bytes: a BOM or UTF-16 is fine too
+        stmt = verify(document, _verify_key(args, document))
     # ValueError: InvalidCertificate, JSON errors, not UTF-8, a number past the digit limit.
     except (OSError, ValueError, RecursionError) as e:
         sys.stderr.write(f"INVALID: {e}\n")
         return 1
-    low, high = stmt["range"]["low"], stmt["range"]["high"]
-    _say(f"valid: {stmt['plugin']} had {low} to {high} weekly active installs on average in "
-         f"{stmt['period']['name']} (k={stmt['k']}, issued {stmt['issued_on']})")  # fmt: skip
+    _say(f"valid: {stmt['plugin']} had at least {stmt['at_least']} weekly installs on average "
+         f"in {stmt['period']} ({stmt['confidence']:.0%} lower bound, ε = "
+         f"{stmt['epsilon']:.2f}; issued {stmt['issued_on']})")  # fmt: skip
     return 0
 
 
@@ -167,10 +199,16 @@ def _aggregates_option(parser: argparse.ArgumentParser, flag: str = "--aggregate
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the public-side verbs on the collector's CLI."""
-    p = subparsers.add_parser("aggregate", help="raw batches -> thresholded aggregate database")
+    p = subparsers.add_parser(
+        "aggregate", help="release finished weeks with differential privacy (frozen once)"
+    )
     p.add_argument("--db", help="raw SQLite file or postgresql:// URL (env ..._DB)")
     _aggregates_option(p, "--out")
-    p.add_argument("--k", type=int, default=DEFAULT_K, help="minimum distinct weekly ids per cell")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print each table's accuracy for the current number of weekly ids; release nothing",
+    )
     p.add_argument("--denylist", type=Path, default=_denylist(), help=_DENY_HELP)
     p.add_argument("--week", action="append", help="only this ISO week (repeatable)")
     p.set_defaults(func=_aggregate)
@@ -199,9 +237,14 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     p = subparsers.add_parser("verify", help="check a usage certificate's signature")
     p.add_argument("file", type=Path, help="certificate JSON file")
+    p.add_argument("--keys", type=Path, help="the site's keys/ folder (any key ever used)")
     p.add_argument("--public-key", type=Path, help="the site's public_key.pem")
     p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)
     p.set_defaults(func=_verify)
+
+    p = subparsers.add_parser("key", help="print the signing key's id and fingerprint")
+    p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)
+    p.set_defaults(func=_key)
 
     p = subparsers.add_parser("demo", help="seed synthetic data, aggregate, publish and serve")
     p.add_argument("--dir", type=Path, default=Path("napari-telemetry-demo"), help="demo folder")

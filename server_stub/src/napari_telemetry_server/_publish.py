@@ -1,8 +1,9 @@
-"""``publish --out DIR``: the static public site, built from the aggregate database only.
+"""``publish --out DIR``: the static public site, built from released numbers only.
 
-Writes ``index.html`` (charts, data inlined), ``aggregates.json``, ``csv/<table>.csv``,
-``badges/<plugin>.json`` (shields.io endpoint badges), ``public_key.pem`` and ``assets/``. Files
-of an earlier publication are replaced, so a value added to the denylist disappears everywhere.
+Writes ``index.html`` (charts, data inlined), ``aggregates.json`` (every release with its
+privacy accounting), ``csv/<table>.csv``, ``badges/<plugin>.json`` (shields.io endpoint badges),
+``keys/<key id>.pem`` with ``public_key.pem`` and ``assets/``. Files of an earlier publication
+are replaced, so a value added to the denylist disappears everywhere.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from string import Template
 from typing import Any
 
 from . import _publish_data as data
-from ._aggregate_db import open_aggregates, read_tables
+from ._aggregate_db import PUBLIC_TABLES, open_aggregates, read_keys, read_tables
 from ._aggregate_rules import Denylist, bucket_range
 from ._publish_charts import chart_specs
+from ._publish_page import page_html
 
 SITE = resources.files("napari_telemetry_server") / "_site"
 ASSETS = (
@@ -32,7 +33,8 @@ ASSETS = (
     "vendor/LICENSES.txt",
 )
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$")
-MANAGED = ("index.html", "aggregates.json", "public_key.pem", "csv", "badges", "assets")
+MANAGED = ("index.html", "aggregates.json", "public_key.pem", "keys", "csv", "badges", "assets")
+COLUMNS = {t.name: [c.name for c in t.columns] for t in PUBLIC_TABLES}
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,14 @@ def scrub(tables: data.Tables, deny: Denylist) -> tuple[data.Tables, int]:
     clean: data.Tables = {}
     removed = 0
     for name, rows in tables.items():
-        kept = [r for r in rows if not deny.denies(*(v for v in r.values() if isinstance(v, str)))]
+        kept = [r for r in rows if not deny.denies(*_texts(r))]
         removed += len(rows) - len(kept)
         clean[name] = kept
     return clean, removed
+
+
+def _texts(row: dict[str, Any]) -> list[str]:
+    return [v for k, v in row.items() if isinstance(v, str) and k != "document"]
 
 
 def publish(
@@ -63,10 +69,12 @@ def publish(
     engine = open_aggregates(aggregates, create=False)
     try:
         tables, removed = scrub(read_tables(engine), deny or Denylist())
+        keys = read_keys(engine)
     finally:
         engine.dispose()
     meta = {r["key"]: r["value"] for r in tables.pop("meta")}
-    k = int(meta.get("k", "5"))
+    if public_key is not None:  # checked before anything of the old site is removed
+        keys = {**keys, _key_id(public_key): public_key}
     out.mkdir(parents=True, exist_ok=True)
     for name in MANAGED:
         target = out / name
@@ -76,11 +84,11 @@ def publish(
             target.unlink()
     files = _write_assets(out) + _write_tables(out, tables, meta)
     index = data.plugin_index(tables)
-    files += _write_badges(out, index, k)
-    if public_key is not None:
-        (out / "public_key.pem").write_bytes(public_key)
-        files += 1
-    (out / "index.html").write_text(_page(tables, meta, index, k), "utf-8")
+    files += _write_badges(out, index)
+    files += _write_keys(out, keys, public_key)
+    page = _page_data(tables, index)
+    has_key = public_key is not None
+    (out / "index.html").write_text(page_html(page, tables, meta, has_key), "utf-8")
     return PublishReport(out, files + 1, len(index), removed)
 
 
@@ -95,61 +103,72 @@ def _write_tables(out: Path, tables: data.Tables, meta: dict[str, str]) -> int:
     (out / "csv").mkdir()
     for name, rows in tables.items():
         with (out / "csv" / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
-            columns = list(rows[0]) if rows else []
-            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS[name])  # a header even when empty
             writer.writeheader()
             writer.writerows(rows)
+    releases = [{**{k: v for k, v in r.items() if k != "document"}, **json.loads(r["document"])}
+                for r in tables["releases"]]  # fmt: skip
     document = {
-        "format": 1,
-        "k": int(meta.get("k", "5")),
+        "format": 2,
         "updated_on": meta.get("updated_on"),
-        "unit": "distinct weekly ids (installations per ISO week); lower bounds",
-        "tables": tables,
+        "unit": "one weekly id (an installation) in one ISO week",
+        "releases": releases,
+        "tables": {name: rows for name, rows in tables.items() if name != "releases"},
     }
-    (out / "aggregates.json").write_text(json.dumps(document, indent=1), "utf-8")
+    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=True)
+    (out / "aggregates.json").write_text(text + "\n", "utf-8")
     return len(tables) + 1
 
 
-def badge(mean: float, k: int) -> dict[str, Any]:
-    """A shields.io endpoint badge for a plugin's 13-week mean of weekly installs."""
-    low, _high = bucket_range(mean)
-    message = f"{low:,}+" if low >= k else f"< {k}"
+def badge(low: float) -> dict[str, Any]:
+    """A shields.io endpoint badge: at least *low* weekly installs, shown as its bucket."""
+    floor, _high = bucket_range(low)
     return {
         "schemaVersion": 1,
         "label": "napari weekly installs",
-        "message": message,
-        "color": "blue" if low >= k else "lightgrey",
+        "message": f"{floor:,}+" if floor else "few",
+        "color": "blue" if floor else "lightgrey",
         "cacheSeconds": 86400,
     }
 
 
-def _write_badges(out: Path, index: data.Rows, k: int) -> int:
+def _write_badges(out: Path, index: data.Rows) -> int:
     (out / "badges").mkdir()
+    written = 0
     for row in index:
         if not _FILE_NAME.match(row["plugin"]):  # the wire schema allows no other names
             continue
-        path = out / "badges" / f"{row['plugin']}.json"
-        path.write_text(json.dumps(badge(row["mean_13"], k)), "utf-8")
-    return len(index)
+        low = max(row["mean"] - (row["mean_accuracy"] or 0.0), 0.0)
+        (out / "badges" / f"{row['plugin']}.json").write_text(json.dumps(badge(low)), "utf-8")
+        written += 1
+    return written
 
 
-def _page(tables: data.Tables, meta: dict[str, str], index: data.Rows, k: int) -> str:
-    below = sorted(r["week"] for r in tables["weeks"] if r["status"] != "published")
+def _key_id(pem: bytes) -> str:
+    from ._certify import key_id, load_public_key
+
+    return key_id(load_public_key(pem))
+
+
+def _write_keys(out: Path, keys: dict[str, bytes], current: bytes | None) -> int:
+    """Every key that ever signed a certificate, under its id; the current one also at the top."""
+    (out / "keys").mkdir()
+    for kid, pem in keys.items():
+        (out / "keys" / f"{kid}.pem").write_bytes(pem)
+    if current is not None:
+        (out / "public_key.pem").write_bytes(current)
+    return len(keys) + (current is not None)
+
+
+def _page_data(tables: data.Tables, index: data.Rows) -> dict[str, Any]:
     charts = chart_specs()
     for spec in charts.values():
         spec.pop("$schema", None)
-    page = {
-        "k": k,
+    return {
         "charts": charts,
         "datasets": data.datasets(tables),
         "key_figures": data.key_figures(tables),
         "plugin_index": index,
         "plugins": data.plugin_details(tables),
-        "below_threshold": below,
+        "window": data.latest_window(tables),
     }
-    payload = json.dumps(page, separators=(",", ":")).replace("</", "<\\/")
-    links = ", ".join(f'<a href="csv/{name}.csv">{name}</a>' for name in tables)
-    template = Template((SITE / "index.html").read_text("utf-8"))
-    return template.substitute(
-        page_data=payload, k=k, csv_links=links, updated_on=meta.get("updated_on", "never")
-    )

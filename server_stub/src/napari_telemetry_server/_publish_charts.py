@@ -19,13 +19,19 @@ def _base(name: str, title: str) -> alt.Chart:
     )
 
 
+def _weeks() -> alt.X:
+    # The ISO week itself labels the axis (a time axis would label Sunday-based weeks).
+    return alt.X("week:O", title="ISO week", sort="ascending",
+                 axis=alt.Axis(labelAngle=-45, labelOverlap=True))  # fmt: skip
+
+
 def trend(name: str, title: str, y_title: str) -> dict[str, Any]:
-    """Lines over weeks: rows ``{week_start, series, value}``."""
+    """Lines over ISO weeks: rows ``{week, series, value}``."""
     chart = (
         _base(name, title)
         .mark_line(point=True)
         .encode(
-            x=alt.X("week_start:T", title="week", axis=alt.Axis(format="%d %b %Y", labelAngle=0)),
+            x=_weeks(),
             y=alt.Y("value:Q", title=y_title),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["week:N", "series:N", "value:Q"],
@@ -35,12 +41,12 @@ def trend(name: str, title: str, y_title: str) -> dict[str, Any]:
 
 
 def shares(name: str, title: str) -> dict[str, Any]:
-    """Stacked shares over weeks: rows ``{week_start, value, installs}``."""
+    """Stacked shares over ISO weeks: rows ``{week, value, installs}``."""
     chart = (
         _base(name, title)
         .mark_bar()
         .encode(
-            x=alt.X("week_start:T", title="week", timeUnit="yearweek"),
+            x=_weeks(),
             y=alt.Y(
                 "installs:Q",
                 stack="normalize",
@@ -79,7 +85,7 @@ def chart_specs() -> dict[str, dict[str, Any]]:
         "chart-os": bars("os_release", "Operating system (latest week)", "installs"),
         "chart-arch": bars("arch", "CPU architecture (latest week)", "installs"),
         "chart-age": bars("install_age", "Install age (latest week)", "installs", sort="none"),
-        "chart-plugins": bars("top_plugins", "Top plugins (mean of 13 weeks)", "installs"),
+        "chart-plugins": bars("top_plugins", "Top plugins (mean weekly installs)", "installs"),
         "chart-plugin-trend": trend("plugin_trend", "Weekly installs of the plugin", "installs"),
         "chart-plugin-versions": shares("plugin_versions", "Versions of the plugin"),
         "chart-commands": bars(

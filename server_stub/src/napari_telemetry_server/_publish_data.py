@@ -1,10 +1,12 @@
-"""From aggregate tables to what the page shows: key figures, chart datasets, plugin index.
+"""From released tables to what the page shows: key figures, datasets, plugin index, accuracy.
 
-Pure functions over the rows of the aggregate database (already cleared of denied values).
+Pure functions over the rows of the aggregate database (already cleared of denied values). All
+of it is post-processing of released numbers: it spends no privacy budget.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -16,6 +18,8 @@ _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 def size_label(bucket: str) -> str:
     """``"20"`` → ``"≤ 1 MiB"``; the bucket is the exponent of the power of two above the size."""
+    if bucket == "other":
+        return "larger"
     try:
         exp = int(bucket)
     except ValueError:
@@ -26,25 +30,42 @@ def size_label(bucket: str) -> str:
     return f"≤ {2 ** (exp - 10 * unit)} {_UNITS[unit]}"
 
 
+def documents(tables: Tables) -> dict[str, dict[str, Any]]:
+    """Each release's privacy document by period."""
+    return {r["period"]: json.loads(r["document"]) for r in tables["releases"]}
+
+
 def latest_week(tables: Tables) -> str | None:
-    """The newest week published above the threshold."""
-    weeks = [r["week"] for r in tables["weeks"] if r["status"] == "published"]
+    """The newest released week."""
+    weeks = [r["week"] for r in tables["weeks"]]
     return max(weeks) if weeks else None
 
 
+def latest_window(tables: Tables) -> str | None:
+    """The newest released long window (quarter)."""
+    periods = [r["period"] for r in tables["releases"] if r["kind"] == "window"]
+    return max(periods) if periods else None
+
+
+def accuracy(tables: Tables, period: str | None, query: str) -> float | None:
+    """95 % half-width of one released count of *query* in *period*'s release."""
+    doc = documents(tables).get(period or "")
+    entry = (doc or {}).get("tables", {}).get(query)
+    return None if entry is None else float(entry["accuracy95"])
+
+
 def key_figures(tables: Tables) -> dict[str, Any]:
-    """Latest week, its active and new installs, and the rolling means ending there."""
+    """Latest week, its active and new installs with their intervals, the rolling means."""
     week = latest_week(tables)
     row = next((r for r in tables["weeks"] if r["week"] == week), {})
-    means = {
-        f"mean_{r['window']}": r["mean_installs"]
-        for r in tables["rolling_installs"]
-        if r["week"] == week
-    }
+    means = {f"mean_{r['window']}": r["mean_installs"]
+             for r in tables["rolling_installs"] if r["week"] == week}  # fmt: skip
     return {
         "week": week,
         "active_installs": row.get("active_installs"),
+        "active_accuracy": accuracy(tables, week, "installs.active"),
         "new_installs": row.get("new_installs"),
+        "new_accuracy": accuracy(tables, week, "installs.new"),
         **means,
     }
 
@@ -55,28 +76,25 @@ def _by_dimension(rows: Rows, dimension: str, week: str | None, field: str) -> R
 
 
 def _numeric(rows: Rows) -> Rows:
-    """Rows whose labels are integers, in numeric order (ndim, size buckets)."""
+    """Rows whose labels are integers, in numeric order (ndim, size buckets); others last."""
     return sorted(rows, key=lambda r: int(r["label"]) if r["label"].lstrip("-").isdigit() else 999)
 
 
-def _point(row: dict[str, Any], start: dict[str, str], series: str, value: Any) -> dict[str, Any]:
-    """One point of a weekly chart: week, its Monday, the series it belongs to, the value."""
-    return {"week": row["week"], "week_start": start[row["week"]], "series": series,
-            "value": value}  # fmt: skip
+def _point(row: dict[str, Any], series: str, value: Any) -> dict[str, Any]:
+    """One point of a weekly chart: the ISO week (the axis label), its series, the value."""
+    return {"week": row["week"], "series": series, "value": value}
 
 
 def datasets(tables: Tables) -> dict[str, Rows]:
     """Rows of every named dataset of the page's charts (the plugin ones come per plugin)."""
     week = latest_week(tables)
-    start = {r["week"]: r["week_start"] for r in tables["weeks"]}
-    wai = [_point(r, start, "weekly active installs", r["active_installs"])
-           for r in tables["weeks"] if r["status"] == "published"]  # fmt: skip
-    wai += [_point(r, start, f"mean of {r['window']} weeks", r["mean_installs"])
+    wai = [_point(r, "weekly active installs", r["active_installs"]) for r in tables["weeks"]]
+    wai += [_point(r, f"mean of {r['window']} weeks", r["mean_installs"])
             for r in tables["rolling_installs"]]  # fmt: skip
     env, layers = tables["environment"], tables["layers"]
-    versions = [{**_point(r, start, "", r["value"]), "installs": r["installs"]}
+    versions = [{"week": r["week"], "value": r["value"], "installs": r["installs"]}
                 for r in env if r["dimension"] == "napari_version"]  # fmt: skip
-    top = [{"label": p["plugin"], "installs": p["mean_13"]} for p in plugin_index(tables)[:20]]
+    top = [{"label": p["plugin"], "installs": p["mean"]} for p in plugin_index(tables)[:20]]
     out: dict[str, Rows] = {"wai": wai, "napari_version": versions, "top_plugins": top}
     for dim in ("python_version", "os_release", "arch"):
         out[dim] = _by_dimension(env, dim, week, "installs")
@@ -92,36 +110,58 @@ def datasets(tables: Tables) -> dict[str, Rows]:
 
 
 def plugin_index(tables: Tables) -> Rows:
-    """Every published plugin with its latest weekly installs and 13-week mean, most used first."""
-    week = latest_week(tables)
+    """Every released plugin: latest week and long-window mean with intervals, most used first.
+
+    The mean comes from the latest window release (install-weeks over a quarter divided by its
+    weeks); before the first window, from the 13-week rolling mean of the weekly releases.
+    """
+    week, window = latest_week(tables), latest_window(tables)
     latest = {r["plugin"]: r["installs"] for r in tables["plugins"] if r["week"] == week}
-    mean13 = {r["plugin"]: r["mean_installs"] for r in tables["rolling_plugins"]
-              if r["week"] == week and r["window"] == 13}  # fmt: skip
-    names = {r["plugin"] for r in tables["plugins"]} - {"other"}
-    index = [{"plugin": p, "latest": latest.get(p), "mean_13": mean13.get(p, 0.0)} for p in names]
-    return sorted(index, key=lambda r: (-r["mean_13"], r["plugin"]))
+    if window is not None:
+        rows = [r for r in tables["plugin_windows"] if r["period"] == window]
+        weeks = max((r["weeks"] for r in rows), default=1)
+        acc = accuracy(tables, window, "plugin_windows.plugin")
+        mean = {r["plugin"]: r["mean_installs"] for r in rows}
+        mean_acc = None if acc is None else round(acc / weeks, 1)
+    else:
+        mean = {r["plugin"]: r["mean_installs"] for r in tables["rolling_plugins"]
+                if r["week"] == week and r["window"] == 13}  # fmt: skip
+        mean_acc = None
+    week_acc = accuracy(tables, week, "plugins.plugin")
+    names = (set(latest) | set(mean)) - {"other"}
+    index = [{"plugin": p, "latest": latest.get(p), "latest_accuracy": week_acc,
+              "mean": mean.get(p, 0.0), "mean_accuracy": mean_acc, "window": window}
+             for p in names]  # fmt: skip
+    return sorted(index, key=lambda r: (-r["mean"], -(r["latest"] or 0), r["plugin"]))
 
 
 def plugin_details(tables: Tables) -> dict[str, dict[str, Rows]]:
     """Per plugin (and ``napari`` for its own commands): trend, versions and command rows."""
-    start = {r["week"]: r["week_start"] for r in tables["weeks"]}
     week = latest_week(tables)
     out: dict[str, dict[str, Rows]] = defaultdict(
         lambda: {"trend": [], "versions": [], "commands": []}
     )
     for r in tables["plugins"]:
-        out[r["plugin"]]["trend"].append(_point(r, start, "weekly installs", r["installs"]))
+        out[r["plugin"]]["trend"].append(_point(r, "weekly installs", r["installs"]))
     for r in tables["rolling_plugins"]:
         if r["window"] == 4:
-            out[r["plugin"]]["trend"].append(
-                _point(r, start, "mean of 4 weeks", r["mean_installs"])
-            )
+            out[r["plugin"]]["trend"].append(_point(r, "mean of 4 weeks", r["mean_installs"]))
     for r in tables["plugin_versions"]:
-        point = _point(r, start, "", r["version"])
-        out[r["plugin"]]["versions"].append({**point, "installs": r["installs"]})
+        row = {"week": r["week"], "value": r["version"], "installs": r["installs"]}
+        out[r["plugin"]]["versions"].append(row)
     for r in tables["commands"]:
         if r["week"] == week:
             row = {"label": r["command_id"], "users": r["users"], "calls": r["calls"]}
             out[r["plugin"]]["commands"].append(row)
     out.pop("other", None)
     return dict(out)
+
+
+def methodology(tables: Tables) -> Rows:
+    """One row per released table of the latest week and window: kind, ρ, 95 % accuracy."""
+    rows: Rows = []
+    for period in (latest_week(tables), latest_window(tables)):
+        doc = documents(tables).get(period or "")
+        for name, entry in sorted((doc or {}).get("tables", {}).items()):
+            rows.append({"period": period, "table": name, **entry})
+    return rows

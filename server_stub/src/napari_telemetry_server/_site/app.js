@@ -18,7 +18,7 @@
     var name = spec.data && spec.data.name;
     if (!name || !datasets[name] || datasets[name].length === 0) {
       el.classList.add("empty");
-      el.textContent = "No published data (fewer than " + page.k + " installs).";
+      el.textContent = "Nothing released here yet (or nothing cleared the privacy threshold).";
       delete views[id];
       return Promise.resolve();
     }
@@ -38,12 +38,23 @@
     ]);
   }
 
+  function interval(value, accuracy) {
+    if (value === null || value === undefined) { return "–"; }
+    return accuracy === null || accuracy === undefined ? String(value)
+      : value + " ± " + accuracy;
+  }
+
   function pluginTable() {
     var body = document.querySelector("#plugin-table tbody");
+    if (page.window) {
+      text("plugin-mean-head", "mean weekly installs, " + page.window);
+    }
     page.plugin_index.forEach(function (row) {
       var tr = document.createElement("tr");
       tr.dataset.plugin = row.plugin;
-      [row.plugin, row.latest === null ? "< " + page.k : row.latest, row.mean_13]
+      [row.plugin,
+        row.latest === null ? "below the threshold" : interval(row.latest, row.latest_accuracy),
+        interval(row.mean, row.mean_accuracy)]
         .forEach(function (value, i) {
           var td = document.createElement("td");
           if (i === 0) {
@@ -73,15 +84,11 @@
 
   var k = page.key_figures;
   text("kpi-week", k.week);
-  text("kpi-active", k.active_installs);
-  text("kpi-new", k.new_installs === null ? (k.week ? "< " + page.k : null) : k.new_installs);
+  text("kpi-active", k.week ? interval(k.active_installs, k.active_accuracy) : null);
+  text("kpi-new", k.week ? interval(k.new_installs, k.new_accuracy) : null);
   text("kpi-mean-4", k.mean_4);
   text("kpi-mean-13", k.mean_13);
   text("kpi-mean-52", k.mean_52);
-  text("below-threshold", page.below_threshold.length
-    ? "Weeks below the threshold (fewer than " + page.k + " installs, nothing else published): "
-      + page.below_threshold.join(", ") + "."
-    : "");
   pluginTable();
   document.getElementById("show-napari").addEventListener("click", function () {
     showPlugin("napari");

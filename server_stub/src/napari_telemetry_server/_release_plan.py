@@ -1,0 +1,84 @@
+"""From the operator's settings to the two mechanisms: a week's release and a window's.
+
+The weekly budget ``rho_week`` is split across table groups (``settings.split``) and evenly
+across the dimensions of a group; δ is split evenly across the open dimensions (half of it; the
+other half converts ρ to ε). The window release spends ``rho_window`` on plugin install-weeks.
+What each query costs comes from OpenDP's privacy maps, not from these formulas.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ._release_config import ReleaseSettings
+from ._release_dims import DIMS, WINDOW_DIM, Dim
+from ._release_dp import OPENDP_VERSION, Mechanism, Query
+
+CALLS = ".calls"  # suffix of the query releasing a dimension's clipped sums
+MECHANISM_TEXT = (
+    "OpenDP {version}: discrete Gaussian noise on every value of closed category sets and on "
+    "clipped sums, Gaussian partition selection (noisy count above a threshold set by δ) for "
+    "open sets, adaptive composition under zero-concentrated DP; negative counts shown as 0"
+)
+
+
+def _rho(settings: ReleaseSettings, group: str, groups: Counter[str]) -> float:
+    return settings.rho_week * settings.split[group] / groups[group]
+
+
+def week_mechanism(settings: ReleaseSettings) -> Mechanism:
+    """The mechanism of one week's release under *settings*."""
+    groups = Counter(d.group for d in DIMS)
+    open_dims = sum(1 for d in DIMS if d.categories is None)
+    delta = settings.delta / 2 / open_dims
+    queries = [_query(d, settings, _rho(settings, d.group, groups), delta) for d in DIMS]
+    for dim in DIMS:
+        if dim.calls:
+            rho = settings.rho_week * settings.split["command_calls"]
+            queries.append(
+                Query(dim.name + CALLS, dim.per_id(settings), rho,
+                      linf=settings.max_calls, keys_from=dim.name)
+            )  # fmt: skip
+    return Mechanism(tuple(queries), settings.delta)
+
+
+def window_mechanism(settings: ReleaseSettings) -> Mechanism | None:
+    """The mechanism of one long window's release, or None when windows are off."""
+    if settings.window == "none" or settings.rho_window <= 0:
+        return None
+    query = _query(WINDOW_DIM, settings, settings.rho_window, settings.delta / 2)
+    return Mechanism((query,), settings.delta)
+
+
+def _query(dim: Dim, settings: ReleaseSettings, rho: float, delta: float) -> Query:
+    if dim.categories is not None:
+        return Query(dim.name, dim.per_id(settings), rho, categories=dim.categories)
+    return Query(dim.name, dim.per_id(settings), rho, delta=delta)
+
+
+def describe(mechanism: Mechanism, settings: ReleaseSettings, kind: str) -> dict[str, Any]:
+    """What is published about a release's privacy: mechanism, budget, split, bounds."""
+    tables = {}
+    for q in mechanism.queries:
+        entry: dict[str, Any] = {
+            "kind": "open" if q.open else ("sum" if q.keys_from else "closed"),
+            "rho": round(q.cost()[0], 6),
+            "noise_scale": round(q.scale, 4),
+            "accuracy95": q.accuracy,
+            "values_per_id": q.per_id,
+            "per_value_per_id": q.linf,
+        }
+        if q.open:
+            entry["threshold"] = q.threshold
+            entry["delta"] = q.delta
+        tables[q.name] = entry
+    return {
+        "unit": "one weekly id in one week",
+        "mechanism": MECHANISM_TEXT.format(version=OPENDP_VERSION),
+        "opendp": OPENDP_VERSION,
+        "kind": kind,
+        **mechanism.privacy(),
+        "tables": tables,
+        "settings": settings.model_dump(),
+    }
