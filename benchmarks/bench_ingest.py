@@ -32,12 +32,15 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from napari_telemetry.schema import iso_week  # a week inside the collector's window
 
 PATH = "/v1/full/batches"
 NOOP, COLLECTOR = "no-op FastAPI", "collector"
@@ -60,7 +63,7 @@ def _body(records: int) -> bytes:
             rows.append({"type": "command", "command_id": f"napari:window:cmd_{i}",
                          "plugin": "napari", "count": 1 + i})  # fmt: skip
     batch = {"schema_version": 1, "batch_id": str(uuid.uuid4()), "level": "full",
-             "user_id": uuid.uuid4().hex, "week": "2026-W48", "first_report": False,
+             "user_id": uuid.uuid4().hex, "week": iso_week(date.today()), "first_report": False,
              "install_age": "month", "client_version": "0.1.0", "records": rows}  # fmt: skip
     return gzip.compress(json.dumps(batch).encode())
 

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from glob import glob
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from collector_testing import Clock, LiveServer, free_port
 
+from napari_telemetry.schema import iso_week
 from napari_telemetry_server import Settings, Storage, create_app, make_engine
 from napari_telemetry_server._storage import metadata
 
@@ -84,9 +86,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def clock() -> Clock:
-    from datetime import date
-
-    return Clock(date(2026, 11, 28))
+    """The collector's day: today, so that the batches of ``make_batch`` are inside the window."""
+    return Clock(date.today())
 
 
 @pytest.fixture
@@ -100,8 +101,11 @@ def storage(db_url: str, clock: Clock) -> Iterator[Storage]:
 
 
 @pytest.fixture
-def make_batch() -> Callable[..., dict[str, Any]]:
-    """A valid wire batch (a JSON-ready dict) for *level* with *n* distinct records."""
+def make_batch(clock: Clock) -> Callable[..., dict[str, Any]]:
+    """A valid wire batch (a JSON-ready dict) for *level* with *n* distinct records.
+
+    Its week is the clock's, so it is inside the collector's week window.
+    """
 
     def make(level: str = "middle", n: int = 1, **envelope: Any) -> dict[str, Any]:
         records = [_record(level, i) for i in range(n)]
@@ -110,7 +114,7 @@ def make_batch() -> Callable[..., dict[str, Any]]:
             "batch_id": str(uuid.uuid4()),
             "level": level,
             "user_id": uuid.uuid4().hex,
-            "week": "2026-W48",
+            "week": iso_week(clock.day),
             "first_report": False,
             "install_age": "month",
             "client_version": "0.1.0",

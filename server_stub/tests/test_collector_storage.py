@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from collector_testing import Clock
 from sqlalchemy import select
 
-from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Batch, Level
+from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Batch, Level, iso_week
 from napari_telemetry_server import Storage, StorageUnavailable, make_engine
 from napari_telemetry_server._storage import (
     RAW_RETENTION_DAYS,
@@ -64,7 +64,8 @@ def test_rows_hold_typed_values(storage: Storage, make_batch: MakeBatch, clock: 
     assert (layer.ndim, layer.multiscale, layer.size_bucket, layer.user_id) == (
         2, False, 1, batch.user_id,
     )  # fmt: skip
-    assert (command.command_id, command.count, command.week) == ("napari:cmd_0", 3, "2026-W48")
+    assert (command.command_id, command.count) == ("napari:cmd_0", 3)
+    assert command.week == iso_week(clock.day)
 
 
 def test_concurrent_duplicates_store_exactly_one(storage: Storage, make_batch: MakeBatch) -> None:
@@ -107,10 +108,11 @@ def test_forget_deletes_rows_and_drops_later_batches(
 def test_purge_keeps_60_days_of_raw_data(
     storage: Storage, make_batch: MakeBatch, clock: Clock
 ) -> None:
-    received = clock.day
-    storage.insert_batch(_batch(make_batch, "full", n=4))
+    received = clock.day = date(2026, 11, 23)  # a Monday: its week stays inside retention
+    week = "2026-W48"
+    storage.insert_batch(_batch(make_batch, "full", n=4, week=week))
     clock.day += timedelta(days=1)
-    storage.insert_batch(_batch(make_batch, "basic", n=1))
+    storage.insert_batch(_batch(make_batch, "basic", n=1, week="2026-W49"))
     assert storage.purge(received + timedelta(days=RAW_RETENTION_DAYS)) == 0
     assert storage.purge(received + timedelta(days=RAW_RETENTION_DAYS + 1)) == 1
     counts = storage.counts()
@@ -118,6 +120,20 @@ def test_purge_keeps_60_days_of_raw_data(
     assert counts["command_records"] == counts["layer_records"] == 0
     assert storage.purge(received + timedelta(days=RAW_RETENTION_DAYS + 2)) == 1
     assert storage.counts()["batches"] == 0
+
+
+def test_purge_drops_a_week_once_it_leaves_retention(
+    storage: Storage, make_batch: MakeBatch, clock: Clock
+) -> None:
+    """A late upload goes with its week, so the 9 weeks of ``ids`` cover all raw data."""
+    clock.day = date(2026, 11, 28)
+    late = _batch(make_batch, "middle", week="2026-W41")  # Monday 2026-10-05, 54 days ago
+    storage.insert_batch(late)
+    storage.insert_batch(_batch(make_batch, "middle", week="2026-W42"))
+    assert storage.purge(date(2026, 12, 4)) == 0  # W41's Monday is 60 days old: still inside
+    assert storage.purge(date(2026, 12, 5)) == 1  # received 7 days ago, but its week has gone
+    with storage.engine.connect() as conn:
+        assert conn.execute(select(batches.c.week)).scalars().all() == ["2026-W42"]
 
 
 def test_check_and_reopen(db_url: str) -> None:

@@ -15,6 +15,7 @@ import filelock
 
 from . import _paths, _switches
 from .schema import SENDING_LEVELS, InstallAge, Level
+from .schema import iso_week as iso_week  # the one ISO-week rule, shared with the collector
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -72,12 +73,6 @@ def _create_secret() -> bytes:
         data = secrets.token_bytes(_SECRET_BYTES)
         _paths.write_atomic(path, data, 0o600)
     return data
-
-
-def iso_week(day: date) -> str:
-    """The ISO week of *day*, e.g. ``2026-W48``."""
-    year, week, _ = day.isocalendar()
-    return f"{year:04d}-W{week:02d}"
 
 
 def user_id(week: str) -> str:

@@ -18,7 +18,7 @@ from . import _consent, _identity, _paths, _switches, _upload_state
 from ._store import _pending, _stats
 from ._store._batches import build, wire_bytes
 from ._store._files import DayFile
-from ._transport import Transport, TransportError, get_transport
+from ._transport import Response, Transport, TransportError, get_transport
 from ._upload_state import LevelState
 from ._version import __version__
 from .schema import Level
@@ -146,6 +146,8 @@ class Uploader:
         if report.debug:
             self._show(level, url, force, report)
             return
+        if dropped := _pending.drop_outside_window(level, date.today()):
+            report.notes.append(f"{level.value}: {dropped} record(s) outside the week window")
         batches = _pending.seal(level, include_today=force, today=date.today())
         if not batches:
             return
@@ -221,12 +223,7 @@ class Uploader:
             report.sent += 1
             return "sent", None
         if 400 <= status < 500 and status not in (408, 429):
-            with _pending.locked():
-                _stats.bump(rejected_batches=1)
-            report.dropped += 1
-            report.notes.append(
-                f"{envelope['level']}: the collector refused a batch (HTTP {status})"
-            )
+            _count_refusal(envelope, response, report)
             return "dropped", None
         report.notes.append(f"{envelope['level']}: HTTP {status}; kept for later")
         return "keep", response.retry_after
@@ -236,6 +233,30 @@ def _left(until: float) -> float | None:
     """The deadline of the next request: TIMEOUT, or what is left of the round (None: nothing)."""
     left = until - time.monotonic()
     return min(TIMEOUT, left) if left > 0.05 else None
+
+
+def _count_refusal(envelope: dict[str, Any], response: Response, report: SendReport) -> None:
+    """Count a batch the collector refused for good: its week, or anything else."""
+    week = _week_refused(response.body)
+    with _pending.locked():
+        if week:
+            _stats.bump(outside_window=len(envelope["records"]))
+        else:
+            _stats.bump(rejected_batches=1)
+    report.dropped += 1
+    why = f"its week {envelope['week']} is outside the window" if week else "a batch"
+    report.notes.append(
+        f"{envelope['level']}: the collector refused {why} (HTTP {response.status})"
+    )
+
+
+def _week_refused(body: bytes) -> bool:
+    """Whether a refusal is the collector's week window (a 422 issue located at ``week``)."""
+    try:
+        issues = json.loads(body)["detail"]
+        return any(issue["loc"] == ["week"] for issue in issues)
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def _keep_copy(envelope: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ def _raw_storage(args: argparse.Namespace) -> Storage:
 
 def _purge(args: argparse.Namespace) -> int:
     deleted = _raw_storage(args).purge(date.today())
-    _say(f"purged {deleted} raw batches older than {RAW_RETENTION_DAYS} days")
+    _say(f"purged {deleted} raw batches past the {RAW_RETENTION_DAYS}-day raw retention")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -28,6 +29,8 @@ class Resources:
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.plugins = PluginIndex(settings.plugin_index)
         self._storage = storage
+        # The collector's one clock: the week window of ingest and the day a batch is received.
+        self.today = storage.today if storage is not None else date.today
         self._opening = threading.Lock()
         self.writer = GroupWriter(self.storage)
 
@@ -36,7 +39,7 @@ class Resources:
             if self._storage is None:
                 engine = make_engine(self.settings.db, background_checkpoints=True)
                 try:
-                    self._storage = Storage(engine)
+                    self._storage = Storage(engine, today=self.today)
                 except BaseException:
                     engine.dispose()
                     raise

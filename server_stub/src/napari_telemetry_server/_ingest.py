@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from napari_telemetry.schema import BATCH_MODELS, SENDING_LEVELS, Level
+from napari_telemetry.schema import BATCH_MODELS, SENDING_LEVELS, Level, WeekRefused, check_week
 
 from ._body import read_json_body
 from ._deps import resources_of
 from ._openapi import json_body
-from ._problems import invalid, responses
+from ._problems import invalid, refused_week, responses
 
 router = APIRouter(tags=["ingest"])
 
@@ -40,6 +40,10 @@ def _handler(level: Level) -> Handler:
             batch = model.model_validate_json(raw)
         except ValidationError as e:
             return invalid(e)
+        try:
+            check_week(batch.week, resources.today())
+        except WeekRefused as e:
+            return refused_week(e)
         batch = resources.plugins.filter(batch)
         new = await resources.writer.submit(batch)
         reply = Stored(batch_id=str(batch.batch_id), stored=new)

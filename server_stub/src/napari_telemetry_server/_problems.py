@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from napari_telemetry.schema import WeekRefused
+
 from ._body import BodyError
 from ._storage import StorageUnavailable
 
@@ -47,6 +49,12 @@ def invalid(e: ValidationError) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+def refused_week(e: WeekRefused) -> JSONResponse:
+    """422 for a week outside the window, in the shape of a validation error (``loc`` week)."""
+    issue = {"loc": ["week"], "msg": str(e), "type": e.problem.value}
+    return JSONResponse({"detail": [issue]}, status_code=422)
+
+
 async def _body_error(_: Request, e: Exception) -> JSONResponse:
     assert isinstance(e, BodyError)
     return _problem(e.status, e.detail)
@@ -75,7 +83,8 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         400: "Body is not valid gzip (corrupt or truncated).",
         413: "Body larger than the limit, raw or once inflated.",
         415: "Content type is not application/json, or encoding is not gzip/identity.",
-        422: "Body is not a valid document for this endpoint.",
+        422: "Body is not a valid document for this endpoint (for a batch: also a week outside "
+        "the window, from the oldest week inside raw retention to the current one).",
         429: "Too many requests from this client; see Retry-After.",
         503: "Storage is unavailable; retry after Retry-After seconds.",
     }

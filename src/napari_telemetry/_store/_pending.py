@@ -8,7 +8,7 @@ from pathlib import Path
 
 import filelock
 
-from napari_telemetry.schema import RECORD_LEVEL, Level
+from napari_telemetry.schema import RECORD_LEVEL, Level, iso_week, week_accepted
 
 from . import _files, _stats
 from ._files import DayFile, Key
@@ -85,7 +85,31 @@ def due(level: Level, *, include_today: bool, today: date) -> list[DayFile]:
     """The files :func:`seal` would hand out now, read without changing anything."""
     with _files.lock():
         days = [_files.read(path) for path in _files.files(level)]
-    return [d for d in days if "~" in d.path.name or include_today or d.day < today]
+    ready = [d for d in days if "~" in d.path.name or include_today or d.day < today]
+    return [d for d in ready if in_window(d.path, today)]  # the rest is dropped, not sent
+
+
+def in_window(path: Path, today: date) -> bool:
+    """Whether the collector accepts the week of the pending file *path* on *today*."""
+    return week_accepted(iso_week(date.fromisoformat(path.name[:10])), today)
+
+
+def drop_outside_window(level: Level, today: date) -> int:
+    """Delete *level*'s files whose week the collector refuses; return the records dropped.
+
+    Retrying them would be refused for ever (too old), or until the calendar catches up with a
+    clock that was set ahead; either way they are dropped and counted, never sent.
+    """
+    dropped = 0
+    with _files.lock():
+        for path in list(_files.files(level)):
+            if not in_window(path, today):
+                dropped += len(_files.read(path).entries)
+                path.unlink(missing_ok=True)
+        _stats.bump(outside_window=dropped)
+    if dropped:
+        log.info("%d pending %s records dropped: outside the week window", dropped, level.value)
+    return dropped
 
 
 def remove(day: DayFile) -> None:

@@ -10,6 +10,8 @@ NAMES = {
     "invalid_records": "records that did not match the schema, skipped",
     "stale_consent": "records dropped because their consent no longer holds",
     "rejected_batches": "batches the collector refused (not retried)",
+    "outside_window": "records dropped because the collector no longer accepts their week "
+    "(past its 60-day raw retention) or does not yet (a clock set ahead)",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from napari_telemetry import _consent, _paths
@@ -31,7 +32,8 @@ def preview(level: Level | None = None) -> list[dict[str, Any]]:
     try:
         for stream in _streams(level):
             for path in _files.files(stream):
-                out += build(_files.read(path), _consent.token_valid).envelopes
+                if _pending.in_window(path, date.today()):  # what is outside is never sent
+                    out += build(_files.read(path), _consent.token_valid).envelopes
     except (OSError, SecretError) as e:
         why = e.strerror if isinstance(e, OSError) else str(e)
         log.warning("cannot preview pending telemetry: %s", why or type(e).__name__)

@@ -24,15 +24,32 @@ from ._batch import (
 from ._catalogue import catalogue, catalogue_markdown, level_fields, level_hash
 from ._levels import SENDING_LEVELS, Level
 from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+from ._weeks import (
+    CLOCK_SKEW,
+    RAW_RETENTION_DAYS,
+    WEEK_PATTERN,
+    WeekProblem,
+    WeekRefused,
+    check_week,
+    iso_week,
+    newest_week,
+    oldest_week,
+    shift_week,
+    week_accepted,
+    week_start,
+)
 
 __all__ = [
     "BATCH_MODELS",
+    "CLOCK_SKEW",
     "MAX_BATCH_BYTES",
     "MAX_RECORDS",
+    "RAW_RETENTION_DAYS",
     "RECORD_LEVEL",
     "RECORD_TYPES",
     "SCHEMA_VERSION",
     "SENDING_LEVELS",
+    "WEEK_PATTERN",
     "BasicBatch",
     "Batch",
     "BatchBase",
@@ -45,9 +62,18 @@ __all__ = [
     "PluginRecord",
     "RecordBase",
     "SessionRecord",
+    "WeekProblem",
+    "WeekRefused",
     "WireModel",
     "catalogue",
     "catalogue_markdown",
+    "check_week",
+    "iso_week",
     "level_fields",
     "level_hash",
+    "newest_week",
+    "oldest_week",
+    "shift_week",
+    "week_accepted",
+    "week_start",
 ]

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 from ._base import WireModel
 from ._levels import Level
 from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+from ._weeks import WEEK_PATTERN
 
 SCHEMA_VERSION = 1
 MAX_RECORDS = 5_000
@@ -43,8 +44,8 @@ class BatchBase(WireModel):
         "secret kept on your computer. It changes every week and cannot be linked across weeks "
         "by the collector."
     )
-    week: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")] = (
-        Field(description="ISO week of the records, e.g. `2026-W48`. No finer time is sent.")
+    week: Annotated[str, StringConstraints(pattern=WEEK_PATTERN)] = Field(
+        description="ISO week of the records, e.g. `2026-W48`. No finer time is sent."
     )
     first_report: bool = Field(
         description="Whether this is the first batch this computer ever sent at this level."

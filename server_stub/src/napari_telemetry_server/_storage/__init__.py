@@ -6,8 +6,10 @@ there becomes a column here; aggregation reads these typed columns.
 
 from __future__ import annotations
 
+from napari_telemetry.schema import RAW_RETENTION_DAYS
+
 from ._engine import BUSY_TIMEOUT_MS, database_url, make_engine
-from ._store import RAW_RETENTION_DAYS, TOMBSTONE_DAYS, Storage, StorageUnavailable
+from ._store import TOMBSTONE_DAYS, Storage, StorageUnavailable
 from ._tables import batches, metadata, record_tables, tombstones
 
 __all__ = [

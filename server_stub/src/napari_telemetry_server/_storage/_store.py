@@ -14,15 +14,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, or_, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
-from napari_telemetry.schema import Batch
+from napari_telemetry.schema import RAW_RETENTION_DAYS, Batch, oldest_week
 
 from ._tables import INSERT_COLUMNS, RECORD_FIELDS, batches, metadata, record_tables, tombstones
 
-RAW_RETENTION_DAYS = 60
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
 _SCHEMA_LOCK = 0x6E61_7061  # PostgreSQL advisory lock id for creating the tables ("napa")
 _MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
@@ -93,13 +92,20 @@ class Storage:
         return int(deleted)
 
     def purge(self, today: date) -> int:
-        """Delete raw batches received more than 60 days before *today*, and stale tombstones."""
+        """Delete raw batches past retention on *today*, and stale tombstones.
+
+        A batch goes 60 days after it was received, or once its week has left raw retention
+        (``oldest_week``), whichever comes first: so every stored week is one that the client
+        still lists among its ids, and one deletion request reaches all of it.
+        """
         cutoff = today - timedelta(days=RAW_RETENTION_DAYS)
-        old = select(batches.c.batch_id).where(batches.c.received_on < cutoff)
+        # "YYYY-Www" strings sort as the weeks do (the wire pattern fixes four-digit years)
+        expired = or_(batches.c.received_on < cutoff, batches.c.week < oldest_week(today))
+        old = select(batches.c.batch_id).where(expired)
         with self._write() as conn:
             for table in record_tables.values():
                 conn.execute(table.delete().where(table.c.batch_id.in_(old)))
-            deleted = conn.execute(batches.delete().where(batches.c.received_on < cutoff)).rowcount
+            deleted = conn.execute(batches.delete().where(expired)).rowcount
         with self._write() as conn:  # apart: it waits for ingests in flight (_lock_tombstones)
             conn.execute(tombstones.delete().where(tombstones.c.until < today))
         return int(deleted)
