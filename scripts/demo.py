@@ -3,12 +3,16 @@
 Run through ``python3 scripts/dev.py run`` (which sets up .venv first). Everything lives in
 ``.demo/`` (its own ``NAPARI_TELEMETRY_DIR``, so your real consent and ids are untouched):
 
-1. the collector on 127.0.0.1 with an embedded SQLite database;
+1. the collector on 127.0.0.1 with an embedded SQLite database, first filled with a year of
+   synthetic installs (``napari-telemetry-server demo``) whose finished weeks are released with
+   differential privacy, as a real collector's would be;
 2. napari with the plugin pointed at it: a real window where there is a display (the consent
    dialog asks you first), otherwise a short scripted session (``scripts/demo_session.py``) with
    consent given at ``full`` by the CLI;
-3. when napari closes: send, aggregate (k = 1, it is your own data), publish, and serve the
-   dashboard until Ctrl-C.
+3. when napari closes: send, aggregate, publish, and serve the dashboard until Ctrl-C. Your own
+   session is stored by the collector for the current week, which is never published: it is
+   released, with noise and together with everyone else's, once the week is over (that is the
+   point of differential privacy: no single session can be seen on the dashboard).
 """
 
 from __future__ import annotations
@@ -109,12 +113,41 @@ def napari_session(env: dict[str, str], headless: bool) -> None:
         subprocess.run([sys.executable, "-m", "napari"], env=env, check=False)
 
 
+def your_session(raw_db: Path, env: dict[str, str]) -> str:
+    """Where this session's batches are now, in a sentence (read from the collector's rows)."""
+    import re
+    import sqlite3
+    from contextlib import closing
+    from datetime import date, timedelta
+
+    from napari_telemetry_server._aggregate_weeks import iso_week
+
+    week = iso_week(date.today())
+    ids = subprocess.run([str(BIN / "napari-telemetry"), "ids"], env=env, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    mine = re.findall(rf"{week}\s+([0-9a-f]{{32}})", ids)
+    with closing(sqlite3.connect(raw_db)) as conn:
+        (stored,) = (
+            conn.execute(
+                "SELECT count(*) FROM batches WHERE week = ? AND user_id = ?", (week, *mine[:1])
+            ).fetchone()
+            if mine
+            else (0,)
+        )
+    monday = date.fromisocalendar(*date.today().isocalendar()[:2], 1)
+    release = monday + timedelta(days=7 + 3)
+    return (f"your session: {stored} batch(es) of {week} stored by the collector; that week is "
+            f"released on {release} or later, with noise, together with everyone else's, and "
+            "never before it is over")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, default=ROOT / ".demo", help="demo folder")
     parser.add_argument("--fresh", action="store_true", help="start from an empty demo folder")
     parser.add_argument("--headless", action="store_true", help="scripted session, no window")
     parser.add_argument("--no-serve", action="store_true", help="publish, then stop")
+    parser.add_argument("--weeks", type=int, default=52, help="weeks of synthetic history")
     args = parser.parse_args(argv)
     demo: Path = args.dir.resolve()
     if args.fresh and demo.exists():
@@ -122,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.mkdir(parents=True, exist_ok=True)
     headless = args.headless or bool(os.environ.get("NAPARI_TELEMETRY_DEMO_HEADLESS"))
     port = free_port()
-    raw_db, agg_db, site = demo / "collector.db", demo / "aggregates.db", demo / "site"
+    collector = demo / "collector"  # what `napari-telemetry-server demo` seeds
+    raw_db, agg_db, site = collector / "raw.sqlite", collector / "aggregates.sqlite", demo / "site"
     env = {
         **os.environ,
         "NAPARI_TELEMETRY_DIR": str(demo / "client"),
@@ -131,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("DO_NOT_TRACK", None)
     env.pop("NAPARI_TELEMETRY", None)
     server = BIN / "napari-telemetry-server"
+    if not raw_db.exists():
+        log(f"seeding {args.weeks} weeks of synthetic installs (released as a collector would)")
+        step([str(server), "demo", "--dir", str(collector), "--weeks", str(args.weeks),
+              "--no-serve"], env)  # fmt: skip
     serve = [str(server), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(raw_db)]
     serve += ["--plugin-index", str(INDEX), "--log-dir", str(demo / "logs")]
     log(f"collector on http://127.0.0.1:{port} (database {raw_db})")
@@ -139,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         napari_session(env, headless)
         step([str(BIN / "napari-telemetry"), "send", "--now"], env)
-    step([str(server), "aggregate", "--db", str(raw_db), "--out", str(agg_db), "--k", "1"], env)
+    step([str(server), "aggregate", "--db", str(raw_db), "--out", str(agg_db)], env)
     step([str(server), "publish", "--aggregates", str(agg_db), "--out", str(site)], env)
+    log(your_session(raw_db, env))
     if args.no_serve:
         log(f"dashboard published in {site / 'index.html'}")
         return 0

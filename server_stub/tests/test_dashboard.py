@@ -291,3 +291,16 @@ def test_an_empty_aggregate_database_gives_a_page_without_errors(
     assert page.text("#kpi-week") == "–"
     assert "Nothing released here yet" in page.text("#chart-wai")
     page.page.close()
+
+
+def test_the_screenshot_script_photographs_the_page(browser: Any, tmp_path: Path) -> None:
+    """`scripts/dev.py screenshots` makes docs/images/dashboard.png this way; tests never do."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshot_dashboard.py"
+    cmd = [sys.executable, str(script), "--out", str(tmp_path), "--weeks", "16"]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    png = (tmp_path / "dashboard.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert len(png) > 100_000

@@ -32,7 +32,9 @@ def require(condition: bool, reason: str) -> None:
 class Collector:
     """`napari-telemetry-server serve` as a process on a free port with a fresh SQLite file."""
 
-    def __init__(self, folder: Path, plugin_index: Path, bindir: Path = BIN) -> None:
+    def __init__(
+        self, folder: Path, plugin_index: Path, bindir: Path = BIN, *options: str
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.db = folder / "raw.db"
         self.port = free_port()
@@ -40,6 +42,7 @@ class Collector:
         self._cmd = [str(bindir / "napari-telemetry-server"), "serve", "--host", "127.0.0.1"]
         self._cmd += ["--port", str(self.port), "--db", str(self.db)]
         self._cmd += ["--log-dir", str(folder / "logs"), "--plugin-index", str(plugin_index)]
+        self._cmd += options
         self._log = folder / "stdout.log"
         self._proc: subprocess.Popen[bytes] | None = None
 

@@ -7,10 +7,13 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
 from e2e_support import require
+
+from napari_telemetry_server._aggregate_weeks import iso_week
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +24,8 @@ def test_run_command_serves_a_dashboard_with_the_session_just_run(tmp_path: Path
     require(bool(os.environ.get("DISPLAY")), "no DISPLAY (run under Xvfb: scripts/dev.py test)")
     env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "CI"}}
     env["NAPARI_TELEMETRY_DEMO_HEADLESS"] = "1"
-    demo = [sys.executable, str(ROOT / "scripts" / "demo.py"), "--dir", str(tmp_path / "demo")]
+    demo = [sys.executable, str(ROOT / "scripts" / "demo.py"), "--dir", str(tmp_path / "demo"),
+            "--weeks", "16"]  # fmt: skip
     proc = subprocess.Popen(demo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
     seen: list[str] = []
@@ -41,11 +45,16 @@ def test_run_command_serves_a_dashboard_with_the_session_just_run(tmp_path: Path
         assert "napari" in page
         with urllib.request.urlopen(url + "aggregates.json", timeout=10) as response:
             published = response.read().decode()
-        for shown in ("napari-svg", "napari.canvas.toggle_scale_bar", "zarr.Array"):
-            assert shown in published, shown
+        for shown in ("napari-svg", "zarr.Array", '"kind": "window"', '"epsilon"'):
+            assert shown in published, shown  # the synthetic history, released
+        week = iso_week(date.today())
+        assert week not in published  # the current week, the user's session in it: not yet
+        assert "napari.canvas.toggle_scale_bar" not in published  # one session never shows
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C stops everything it started
         code = proc.wait(timeout=30)
         proc.stdout.close()
     assert code == 0, "\n".join(seen)
-    assert "3 batch(es) sent" in "\n".join(seen)
+    text = "\n".join(seen)
+    assert "3 batch(es) sent" in text
+    assert f"your session: 3 batch(es) of {week} stored by the collector" in text

@@ -1,32 +1,44 @@
 """The whole system as a newcomer runs it: real processes, HTTP, napari and browser.
 
 A collector process on a free port with a fresh SQLite file; napari under Xvfb with the plugin at
-`full` (consent given by the CLI); numpy, dask and zarr layers and two commands; `send --now`;
-rows in the collector; `aggregate` with k = 1; `publish`; the dashboard in headless Chromium;
-`forget`; `disable`; and a `DO_NOT_TRACK=1` session that makes no request at all.
+`full` (consent given by the CLI) ten days ago (``faketime``: a week is only released once it is
+over); numpy, dask and zarr layers and two commands; `send --now` today; rows in the collector;
+150 other installs of that week over HTTP (one session alone is never published: that is what
+differential privacy is for); `aggregate`; `publish`; the dashboard in headless Chromium with
+what they share and without what only this user did; `forget`; `disable`; and a
+`DO_NOT_TRACK=1` session that makes no request at all.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_support import Collector, IndexServer, require
 
+from napari_telemetry_server._aggregate_weeks import iso_week
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SESSION = ROOT / "scripts" / "demo_session.py"
 INDEX_DIR = ROOT / "tests" / "napari" / "data"  # a small copy of napari's public plugin index
 CHROMIUM = "/usr/bin/chromium"
+DAYS_AGO = 10  # the session's week is over (and past its grace period) today
+# libfaketime: without it Python's sleep fails with EINVAL under a shifted clock.
+FAKETIME_ENV = {"FAKETIME_FORCE_MONOTONIC_FIX": "1"}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 
@@ -35,7 +47,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.
 
 @pytest.fixture
 def collector(tmp_path: Path) -> Iterator[Collector]:
-    with Collector(tmp_path / "collector", INDEX_DIR / "extended_summary.json") as running:
+    # Other installs of the week are posted from this one address: no rate limit in the way.
+    index = INDEX_DIR / "extended_summary.json"
+    with Collector(tmp_path / "collector", index, BIN, "--rate-limit", "100000") as running:
         yield running
 
 
@@ -60,19 +74,62 @@ def client_env(tmp_path: Path, collector: Collector, index_url: str) -> dict[str
     return env
 
 
-def cli(env: dict[str, str], *args: str, tool: str = "napari-telemetry") -> str:
+def ago(days: int | None) -> list[str]:
+    """A command prefix that runs a process with its clock *days* in the past (libfaketime)."""
+    if days is None:
+        return []
+    require(shutil.which("faketime") is not None, "no faketime (Debian package faketime)")
+    return ["faketime", "-f", f"-{days}d"]
+
+
+def cli(
+    env: dict[str, str], *args: str, tool: str = "napari-telemetry", days_ago: int | None = None
+) -> str:
     out = subprocess.run(
-        [str(BIN / tool), *args], env=env, capture_output=True, text=True, timeout=120
-    )
+        [*ago(days_ago), str(BIN / tool), *args], env={**env, **FAKETIME_ENV},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
     assert out.returncode == 0, f"{tool} {' '.join(args)}: {out.stdout}{out.stderr}"
     return out.stdout
 
 
-def napari_session(env: dict[str, str]) -> None:
+def napari_session(env: dict[str, str], days_ago: int | None = None) -> None:
     out = subprocess.run(
-        [sys.executable, str(SESSION)], env=env, capture_output=True, text=True, timeout=300
-    )
+        [*ago(days_ago), sys.executable, str(SESSION)], env={**env, **FAKETIME_ENV},
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def other_installs(collector: Collector, week: str, n: int) -> None:
+    """*n* other installs of *week* sharing some of what the session reported, over HTTP."""
+    session = {
+        "type": "session", "napari_version": "0.9.2", "python_version": "3.12.4",
+        "os_name": "Linux", "os_version": "ubuntu-24", "arch": "x86_64", "launches": 2,
+    }  # fmt: skip
+    full = [
+        {"type": "command", "command_id": "napari.canvas.toggle_scale_bar", "plugin": "napari",
+         "count": 2},
+        *({"type": "layer", "layer_type": "Image", "data_type": t, "ndim": 3, "dtype": "uint8",
+           "multiscale": False, "levels": 1, "size_bucket": 20, "count": 1}
+          for t in ("numpy.ndarray", "dask.Array", "zarr.Array")),
+    ]  # fmt: skip
+    records = {"basic": [session], "middle": [{"type": "plugin", "name": "napari-svg",
+                                               "version": "0.2.1"}], "full": full}  # fmt: skip
+    for _ in range(n):
+        user = uuid.uuid4().hex
+        for level, recs in records.items():
+            body = {
+                "schema_version": 1, "batch_id": str(uuid.uuid4()), "level": level,
+                "user_id": user, "week": week, "first_report": False, "install_age": "month",
+                "client_version": "0.1.0", "records": recs,
+            }  # fmt: skip
+            request = urllib.request.Request(
+                f"{collector.url}/v1/{level}/batches", data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"}, method="POST",
+            )  # fmt: skip
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert answer.status == 201
 
 
 def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -92,8 +149,9 @@ def test_whole_system(
     tmp_path: Path, collector: Collector, client_env: dict[str, str], index_url: str
 ) -> None:
     env = client_env
-    cli(env, "enable", "--level", "full", "--days", "30")
-    napari_session(env)
+    cli(env, "enable", "--level", "full", "--days", "30", days_ago=DAYS_AGO)
+    napari_session(env, days_ago=DAYS_AGO)
+    week = iso_week(date.today() - timedelta(days=DAYS_AGO))
 
     pending = pending_records(env)
     assert sorted(pending) == ["basic", "full", "middle"]
@@ -109,6 +167,7 @@ def test_whole_system(
 
     cli(env, "send", "--now")
     db = collector.db
+    assert rows(db, "SELECT DISTINCT week FROM batches") == [(week,)]
     assert rows(db, "SELECT level FROM batches ORDER BY level") == [
         ("basic",),
         ("full",),
@@ -125,11 +184,15 @@ def test_whole_system(
     site = tmp_path / "site"
     aggregates = tmp_path / "aggregates.db"
     server = "napari-telemetry-server"
-    cli(env, "aggregate", "--db", str(db), "--out", str(aggregates), "--k", "1", tool=server)
+    other_installs(collector, week, 150)
+    released = cli(env, "aggregate", "--db", str(db), "--out", str(aggregates), tool=server)
+    assert f"weeks released: 1 ({week} to {week})" in released
     cli(env, "publish", "--aggregates", str(aggregates), "--out", str(site), tool=server)
     page_text = dashboard_text(site / "index.html")
-    for shown in ("napari-svg", "napari.canvas.toggle_scale_bar", "dask.Array", "zarr.Array"):
+    for shown in (week, "napari-svg", "napari.canvas.toggle_scale_bar", "dask.Array",
+                  "zarr.Array"):  # fmt: skip
         assert shown in page_text, shown
+    assert "napari-svg.svg_writer" not in page_text  # only this user ran it: never published
 
     assert_nothing_private(tmp_path, collector)
 
@@ -138,8 +201,10 @@ def test_whole_system(
         rows(db, f"SELECT 1 FROM batches WHERE user_id = '{i}'") for i in ids if len(i) == 32
     )
     cli(env, "forget")
-    assert rows(db, "SELECT COUNT(*) FROM batches") == [(0,)]
-    assert rows(db, "SELECT COUNT(*) FROM command_records") == [(0,)]
+    mine = ", ".join(f"'{i}'" for i in ids if len(i) == 32)
+    assert rows(db, f"SELECT COUNT(*) FROM batches WHERE user_id IN ({mine})") == [(0,)]
+    assert rows(db, "SELECT COUNT(*) FROM batches") == [(3 * 150,)]  # the others' stay
+    assert rows(db, "SELECT COUNT(*) FROM command_records WHERE plugin = 'napari-svg'") == [(0,)]
 
     napari_session(env)  # a second launch, then the user switches it all off
     assert pending_records(env) != {}
