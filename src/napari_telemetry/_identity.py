@@ -84,8 +84,16 @@ def user_id(week: str) -> str:
     return mac.hexdigest()[:32]
 
 
-def recent_ids(weeks: int = 9, today: date | None = None) -> list[tuple[str, str]]:
-    """``[(week, id)]`` for the last *weeks* ISO weeks, newest first."""
+def recent_ids(
+    weeks: int = 9, today: date | None = None, *, create: bool = True
+) -> list[tuple[str, str]]:
+    """``[(week, id)]`` for the last *weeks* ISO weeks, newest first.
+
+    With ``create=False`` nothing is written: no secret yet means no ids (the settings dock
+    only looks; after "Forget me and delete local data" it must not make a new identity).
+    """
+    if not create and _load_secret() is None:
+        return []
     day = today or date.today()
     found = [iso_week(day - timedelta(weeks=i)) for i in range(weeks)]
     return [(week, user_id(week)) for week in found]

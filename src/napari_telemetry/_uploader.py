@@ -105,6 +105,8 @@ class Uploader:
         while not self._stop.wait(wait):
             wait = CHECK_EVERY
             try:
+                if _consent.effective_level().level is Level.NONE:
+                    continue  # nothing to send, and no file to make (forget --local left none)
                 report = self.send_now()
                 log.debug("telemetry upload round: %s", report)
             except Exception:  # never let the thread die on a surprise

@@ -136,6 +136,15 @@ class FakeCore:
         self.ids = [("2026-W48", "c" * 32)]
         return "deletion requested"
 
+    def local_folders(self) -> list[tuple[str, str]]:
+        self._call("local_folders")
+        return [("/home/someone/.local/share/napari-telemetry", "your secret")]
+
+    def forget_local(self) -> str:
+        self._call("forget_local")
+        self.agreed, self.pending, self.ids = Level.NONE, [], []
+        return "everything deleted"
+
     def endpoints(self) -> dict[Level, str | None]:
         return {
             lv: f"http://127.0.0.1:9/{lv.value}/v1/{lv.value}/batches" for lv in SENDING_LEVELS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,8 +11,9 @@ import pytest
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QWidget
 
-from napari_telemetry import _consent, _paths, _store
+from napari_telemetry import _consent, _identity, _paths, _store
 from napari_telemetry._qt import SettingsDock
+from napari_telemetry._qt._forget_local import ForgetLocalDialog
 from napari_telemetry.schema import Level
 
 if TYPE_CHECKING:
@@ -26,6 +28,10 @@ def _dock(qtbot: QtBot, controller: TelemetryController) -> SettingsDock:
     dock = SettingsDock(controller)
     qtbot.addWidget(dock)
     return dock
+
+
+def _running_workers() -> str:
+    return " ".join(t.name for t in threading.enumerate())
 
 
 def _session(n: int = 1) -> None:
@@ -131,12 +137,23 @@ def test_locked_site_policy_disables_the_switch_and_says_why(
 
 
 def test_endpoints_and_ids_are_listed(qtbot: QtBot, real_controller: TelemetryController) -> None:
+    _identity.recent_ids()  # an identity exists once telemetry recorded (or `ids` ran)
     dock = _dock(qtbot, real_controller)
     assert "http://127.0.0.1:9/basic" in dock._endpoints.text()
     qtbot.waitUntil(lambda: len(dock._ids.rows()) == 9)
     week, uid = dock._ids.rows()[0]
     assert week.startswith(str(date.today().isocalendar().year))
     assert len(uid) == 32
+
+
+def test_looking_at_the_ids_makes_no_identity(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    dock = _dock(qtbot, real_controller)
+    dock._ids.reload()
+    qtbot.waitUntil(lambda: "list your weekly ids" not in _running_workers())
+    assert dock._ids.rows() == []
+    assert not _paths.secret_file().exists()
 
 
 def test_store_raising_in_a_callback_is_a_message_in_the_widget(
@@ -241,3 +258,43 @@ def test_a_closed_dock_no_longer_reloads_its_ids(
     monkeypatch.setattr(fake_controller, "run_in_thread", lambda what, *a: started.append(what))
     fake_controller.refresh()
     assert started == []  # no worker per closed dock, no callback on a deleted table
+
+
+def _forget_local_dialog(qtbot: QtBot, dock: SettingsDock) -> ForgetLocalDialog:
+    qtbot.mouseClick(dock._forget_local_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.findChild(ForgetLocalDialog) is not None)
+    dialog: ForgetLocalDialog = dock.findChild(ForgetLocalDialog)
+    assert dialog.isVisible()
+    return dialog
+
+
+def test_forget_me_and_delete_local_data_lists_what_goes_then_deletes_it(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    _consent.record_consent(Level.BASIC)
+    dock = _dock(qtbot, real_controller)
+    _session()
+    dialog = _forget_local_dialog(qtbot, dock)
+    listed = dialog.informativeText()
+    assert str(_paths.data_dir()) in listed
+    assert "1 file(s) of pending records" in listed
+    assert str(_paths.config_dir()) in listed
+    qtbot.mouseClick(dialog.deleteButton(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Forget me and delete local data" in dock._banner.text())
+    assert not _paths.data_dir().exists()
+    assert not _paths.config_dir().exists()
+    assert "could not be reached" in dock._banner.text()  # the test's collector is a dead port
+    assert dock.level() is Level.NONE
+    assert _store.get_recorder().level is Level.NONE
+
+
+def test_cancelling_the_confirmation_deletes_nothing(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    dock = _dock(qtbot, fake_controller)
+    dialog = _forget_local_dialog(qtbot, dock)
+    assert "/home/someone/.local/share/napari-telemetry: your secret" in dialog.informativeText()
+    assert dialog.defaultButton() is not dialog.deleteButton()
+    dialog.reject()  # Cancel, Escape or closing the window
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert "forget_local" not in fake_core.calls

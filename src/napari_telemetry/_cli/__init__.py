@@ -50,7 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", help="send finished days now (normally done in the background)")
     send.add_argument("--now", action="store_true", help="also send today's records, ignore waits")
     sub.add_parser("ids", help="your anonymous weekly ids of the last 9 weeks")
-    sub.add_parser("forget", help="ask the collector to delete your ids, then make new ones")
+    forget = sub.add_parser("forget", help="ask the collector to delete your ids, make new ones")
+    forget.add_argument(
+        "--local",
+        action="store_true",
+        help="then delete every local file too (secret, pending and sent data, consent, cache)",
+    )
+    forget.add_argument("--yes", action="store_true", help="do not ask before deleting")
     sub.add_parser("endpoints", help="the collector address of each level (for firewalls)")
     catalogue = sub.add_parser("catalogue", help="every field that can be sent, by level")
     form = catalogue.add_mutually_exclusive_group()

@@ -13,16 +13,11 @@ from napari_telemetry import _consent, _identity, _switches, _uploader
 from napari_telemetry._store import get_recorder, preview
 from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue, catalogue_markdown
 
+from ._forget import cmd_forget_local
+from ._output import UserError, out
 from ._status import status_lines
 
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, exit status 1."""
-
-
-def out(*lines: str) -> None:
-    """Write lines to stdout (the CLI's only output channel besides errors)."""
-    sys.stdout.write("".join(f"{line}\n" for line in lines))
+__all__ = ["COMMANDS", "UserError", "preview_json"]
 
 
 def preview_json(batches: list[dict[str, Any]]) -> str:
@@ -111,6 +106,8 @@ def cmd_ids(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    if args.local:
+        return cmd_forget_local(args)
     result = _identity.forget()
     if result.ids:
         out("Your ids of the last 9 weeks, whose data the collector was asked to delete:")

@@ -97,6 +97,14 @@ class TelemetryController(QObject):
         """Ask the collector to delete this user's data and make a new secret, in a worker."""
         self.run_in_thread("forget your data", self._core.forget, self._on_forgotten)
 
+    def list_local_data(self, done: Callable[[list[tuple[str, str]]], None]) -> None:
+        """The plugin's folders and what each holds, read in a worker; *done* gets them."""
+        self.run_in_thread("list your local data", self._core.local_folders, done)
+
+    def forget_local(self) -> None:
+        """Forget me and delete every local file, in a worker; the outcome is a message."""
+        self.run_in_thread("delete your local data", self._core.forget_local, self._on_wiped)
+
     def run_in_thread(
         self, what: str, func: Callable[..., Any], done: Callable[[Any], None], *args: Any
     ) -> None:
@@ -158,6 +166,11 @@ class TelemetryController(QObject):
     def _on_forgotten(self, report: object) -> None:
         self.messageOccurred.emit(f"Forget me: {report}")
         self.refresh()
+
+    def _on_wiped(self, report: object) -> None:
+        self.messageOccurred.emit(f"Forget me and delete local data: {report}")
+        self.refresh()
+        self.recordsChanged.emit()
 
 
 @ensure_main_thread

@@ -54,6 +54,8 @@ class Core(Protocol):
     def send_now(self) -> str: ...
     def recent_ids(self) -> list[tuple[str, str]]: ...
     def forget(self) -> str: ...
+    def local_folders(self) -> list[tuple[str, str]]: ...  # (folder, what it holds)
+    def forget_local(self) -> str: ...
     def endpoints(self) -> dict[Level, str | None]: ...
     def on_change(self, callback: Callable[[], None]) -> None: ...
 
@@ -121,13 +123,23 @@ class RealCore:
     def recent_ids(self) -> list[tuple[str, str]]:
         from napari_telemetry import _identity
 
-        return _identity.recent_ids()
+        return _identity.recent_ids(create=False)  # looking never makes an identity
 
     def forget(self) -> str:
         from napari_telemetry import _identity
 
         result = _identity.forget()
         return str(getattr(result, "message", result))
+
+    def local_folders(self) -> list[tuple[str, str]]:
+        from napari_telemetry import _local_data
+
+        return [(str(f.path), f.holds) for f in _local_data.local_folders()]
+
+    def forget_local(self) -> str:
+        from napari_telemetry import _local_data
+
+        return "\n".join(_local_data.forget_local().lines())
 
     def endpoints(self) -> dict[Level, str | None]:
         from napari_telemetry import _switches

@@ -23,6 +23,8 @@ from ._banner import MessageBanner, wrapping_label
 from ._consent_text import TEMPORARY_DAYS
 from ._controller import TelemetryController, get_controller
 from ._core import DecisionLike
+from ._forget_local import TITLE as FORGET_LOCAL
+from ._forget_local import ForgetLocalDialog
 from ._ids_table import IdsTable
 
 _LEVEL_LABELS = {
@@ -73,6 +75,7 @@ class SettingsDock(QWidget):
         self._consent_btn = QPushButton("Consent…")
         self._forget_btn = QPushButton("Forget me")
         self._disable_btn = QPushButton("Disable")
+        self._forget_local_btn = QPushButton(FORGET_LOCAL)
         self._banner = MessageBanner()
         self._build()
         self._connect_signals()
@@ -91,6 +94,10 @@ class SettingsDock(QWidget):
             "new secret so future ids cannot be linked to them."
         )
         self._disable_btn.setToolTip("Turn telemetry off and delete everything pending.")
+        self._forget_local_btn.setToolTip(
+            "Forget me, then delete every file napari-telemetry keeps on this computer "
+            "(asks first, listing them)."
+        )
         self._consent_btn.setToolTip("What each level collects, who sees it; choose again.")
         self._ids_box.addWidget(self._ids)
         buttons = QHBoxLayout()
@@ -106,6 +113,7 @@ class SettingsDock(QWidget):
         layout.addLayout(form)
         layout.addWidget(self._ids_box)
         layout.addLayout(buttons)
+        layout.addWidget(self._forget_local_btn)
         layout.addWidget(self._banner)
         layout.addStretch()
 
@@ -120,6 +128,7 @@ class SettingsDock(QWidget):
         self._consent_btn.clicked.connect(self.consentRequested)
         self._forget_btn.clicked.connect(self._controller.forget)
         self._disable_btn.clicked.connect(self._controller.disable)
+        self._forget_local_btn.clicked.connect(self._on_forget_local_clicked)
 
     def showEvent(self, event: QShowEvent | None) -> None:
         """Re-read the level: the CLI or another napari may have changed it while hidden."""
@@ -152,6 +161,14 @@ class SettingsDock(QWidget):
         decision = self._controller.decision()
         if decision is not None and decision.agreed_level is not Level.NONE:
             self._controller.set_level(decision.agreed_level, days)
+
+    def _on_forget_local_clicked(self) -> None:
+        self._controller.list_local_data(self._on_local_data_listed)
+
+    def _on_local_data_listed(self, folders: list[tuple[str, str]]) -> None:
+        dialog = ForgetLocalDialog(folders, self)
+        dialog.confirmed.connect(self._controller.forget_local)
+        dialog.open()
 
     def _chosen_days(self) -> int | None:
         return self._days.value() if self._temporary.isChecked() else None
