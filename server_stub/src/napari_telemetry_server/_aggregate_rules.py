@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-WEEK_RE = re.compile(r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")
+from napari_telemetry.schema import week_start
+
 _SEP = re.compile(r"[.:]")
 
 
@@ -44,15 +44,13 @@ class Denylist:
 
 
 def valid_week(week: object) -> bool:
-    """Whether *week* is an ISO week string such as ``2026-W48`` that exists (from 1970 on).
+    """Whether *week* is an ISO week such as ``2026-W48`` that exists (from 1970 on).
 
-    The wire pattern also admits ``2025-W53`` (2025 has 52 weeks) and year 0000: one such batch
-    must be a malformed row, not an error that stops every aggregation run.
+    The wire pattern also admits ``2025-W53`` (2025 has 52 weeks) and year 0000: a batch stored
+    before the ingest window refused them must be skipped, not stop a release.
     """
-    if not isinstance(week, str) or WEEK_RE.match(week) is None:
-        return False
     try:
-        return date.fromisocalendar(int(week[:4]), int(week[6:]), 1).year >= 1970
+        return isinstance(week, str) and week_start(week).year >= 1970
     except ValueError:
         return False
 

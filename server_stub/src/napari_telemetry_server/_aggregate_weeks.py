@@ -1,4 +1,8 @@
-"""ISO-week arithmetic and rolling means over weekly series (pure functions)."""
+"""Quarters, Grafana's time column and rolling means over weekly series (pure functions).
+
+ISO-week arithmetic itself is the wire schema's (``napari_telemetry.schema``), shared with the
+client and the ingest window.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +11,19 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
+from napari_telemetry.schema import iso_week, week_start
+from napari_telemetry.schema import shift_week as shift
+
+__all__ = ["iso_week", "quarter_of", "quarter_weeks", "rolling_means", "shift", "week_end",
+           "week_start", "week_start_unix"]  # fmt: skip
 WINDOWS = (4, 13, 52)
 _QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
-
-
-def week_start(week: str) -> date:
-    """Monday of an ISO week such as ``2026-W48``."""
-    year, num = week.split("-W")
-    return date.fromisocalendar(int(year), int(num), 1)
 
 
 def week_start_unix(week: str) -> int:
     """Monday 00:00 UTC of *week* in unix seconds (the time column Grafana reads)."""
     monday = week_start(week)
     return int(datetime(monday.year, monday.month, monday.day, tzinfo=UTC).timestamp())
-
-
-def iso_week(day: date) -> str:
-    """The ISO week containing *day*."""
-    year, num, _ = day.isocalendar()
-    return f"{year}-W{num:02d}"
-
-
-def shift(week: str, weeks: int) -> str:
-    """The ISO week *weeks* after (or before, if negative) *week*."""
-    return iso_week(week_start(week) + timedelta(weeks=weeks))
 
 
 def quarter_weeks(period: str) -> list[str]:
