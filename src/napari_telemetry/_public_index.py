@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -21,11 +20,10 @@ from typing import Any, Protocol
 
 from packaging.version import InvalidVersion, Version
 
-from . import _paths
+from . import _paths, _switches
 
 log = logging.getLogger("napari_telemetry")
 
-DEFAULT_URL = "https://api.napari.org/api/extended_summary"
 MAX_AGE = timedelta(days=7)
 RETRY_AFTER_FAILURE = timedelta(days=1)
 TIMEOUT = 10.0
@@ -95,11 +93,6 @@ def parse_summary(data: Any) -> dict[str, frozenset[str]]:
     return out
 
 
-def index_url() -> str:
-    """``NAPARI_TELEMETRY_INDEX_URL`` (tests, mirrors) or the public npe2api endpoint."""
-    return os.environ.get("NAPARI_TELEMETRY_INDEX_URL", "").strip() or DEFAULT_URL
-
-
 def _cache_file() -> Path:
     return _paths.cache_dir() / "public_plugins.json"
 
@@ -123,7 +116,12 @@ def load_cached() -> PublicIndex | None:
 
 
 def current() -> PublicIndex | None:
-    """The index this process uses (read from the cache once), or None when unavailable."""
+    """The index this process uses (read from the cache once), or None when unavailable.
+
+    Switched off (``_switches.index_url()`` is None), there is none: no plugin is named.
+    """
+    if _switches.index_url() is None:
+        return None
     with _lock:
         if not _memo:
             _memo.append(load_cached())
@@ -150,10 +148,13 @@ def _date(value: object) -> date | None:
 def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> PublicIndex | None:
     """Fetch the index now and cache it; on any failure keep the old cache and return None."""
     today = today or date.today()
+    url = _switches.index_url()
+    if url is None:
+        return None  # switched off: nothing is fetched
     raw = _read_cache()
     try:
         fetcher = fetcher or _default_fetcher()
-        resp = fetcher.get(index_url(), {"Accept": "application/json"}, TIMEOUT)
+        resp = fetcher.get(url, {"Accept": "application/json"}, TIMEOUT)
         if not 200 <= resp.status < 300:
             raise ValueError(f"the plugin index answered HTTP {resp.status!r}")
         versions = parse_summary(json.loads(resp.body))
@@ -186,7 +187,7 @@ def refresh_in_background(
     on_done: Callable[[PublicIndex], None] | None = None, fetcher: Fetcher | None = None
 ) -> threading.Thread | None:
     """Refresh in a daemon thread when due; *on_done* gets the new index (off the GUI thread)."""
-    if not needs_refresh(date.today()):
+    if _switches.index_url() is None or not needs_refresh(date.today()):
         return None
 
     def run() -> None:

@@ -24,6 +24,8 @@ _OFF = {"0", "off", "false", "none", "no", "n"}
 _POLICY_VERSION = 1
 _CI_VARS = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "TF_BUILD", "BUILDKITE")
 DEFAULT_URL = "https://{level}.telemetry.napari.org"
+# The list napari's plugin dialog uses (npe2api), fetched weekly at middle and full.
+DEFAULT_INDEX_URL = "https://api.napari.org/api/extended_summary"
 
 
 @cache
@@ -76,6 +78,7 @@ class Policy:
     max_level: Level | None = None
     locked: bool = False
     endpoint: str | None = None
+    plugin_index: str | None = None  # a mirror's URL, or "off"
     problem: str | None = None  # why a policy file that exists could not be used
 
 
@@ -104,22 +107,28 @@ def policy() -> Policy:
 
 
 def _parse_policy(data: dict[str, object]) -> Policy:
-    unknown = set(data) - {"version", "max_level", "locked", "endpoint"}
+    unknown = set(data) - {"version", "max_level", "locked", "endpoint", "plugin_index"}
     if unknown:
         _warn_once(f"site policy: unknown keys ignored: {sorted(unknown)!r}")
     max_level = data.get("max_level")
     locked = data.get("locked", False)
     endpoint = data.get("endpoint")
+    plugin_index = data.get("plugin_index")
     if max_level is not None and not isinstance(max_level, str):
         raise TypeError(f"max_level must be a level name, got {max_level!r}")
     if not isinstance(locked, bool):
         raise TypeError(f"locked must be true or false, got {locked!r}")
     if endpoint is not None and not (isinstance(endpoint, str) and _valid_url(endpoint)):
         raise ValueError(f"endpoint must be an http(s) URL, got {endpoint!r}")
+    if plugin_index is not None and not (
+        isinstance(plugin_index, str) and (_valid_url(plugin_index) or _is_off(plugin_index))
+    ):
+        raise ValueError(f'plugin_index must be an http(s) URL or "off", got {plugin_index!r}')
     return Policy(
         max_level=Level.parse(max_level) if max_level is not None else None,
         locked=locked,
         endpoint=endpoint,
+        plugin_index=plugin_index,
     )
 
 
@@ -152,6 +161,29 @@ def base_url(level: Level) -> str | None:
         _warn_once(f"{source}={raw!r} is not an http(s) URL; nothing will be sent")
         return None
     return raw.replace("{level}", level.value).rstrip("/")
+
+
+def _is_off(value: str) -> bool:
+    return value.strip().lower() in _OFF
+
+
+def index_url() -> str | None:
+    """Where the public plugin index comes from; None when switched off (or unusable).
+
+    ``NAPARI_TELEMETRY_INDEX_URL`` (a mirror, or ``off``), else the site policy's
+    ``plugin_index``, else napari's plugin API. Off means nothing is fetched and, without an
+    index, no plugin is ever named.
+    """
+    raw = os.environ.get("NAPARI_TELEMETRY_INDEX_URL", "").strip()
+    source = "NAPARI_TELEMETRY_INDEX_URL"
+    if not raw:
+        raw, source = policy().plugin_index or DEFAULT_INDEX_URL, "site policy plugin_index"
+    if _is_off(raw):
+        return None
+    if not _valid_url(raw):
+        _warn_once(f"{source}={raw!r} is not an http(s) URL; the plugin index is not fetched")
+        return None
+    return raw
 
 
 def batches_url(level: Level) -> str | None:

@@ -147,6 +147,15 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
             f"{'delete':7} {parts.scheme}://{parts.netloc}  POST {parts.path}  "
             "(deletion requests from `napari-telemetry forget`)"
         )
+    index = _switches.index_url()
+    if index is None:
+        out(f"{'index':7} (switched off: nothing is fetched, so no plugin is ever named)")
+    else:
+        parts = urlsplit(index)
+        out(
+            f"{'index':7} {parts.scheme}://{parts.netloc}  GET {parts.path}  "
+            "(the public plugin list, fetched at most weekly at middle and full)"
+        )
     return 0
 
 
