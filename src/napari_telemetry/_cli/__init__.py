@@ -46,7 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("disable", help="stop, and delete everything not yet sent")
     preview = sub.add_parser("preview", help="the exact batches that would be sent now")
     preview.add_argument("--level", type=str.lower, choices=_LEVELS)
-    preview.add_argument("--json", action="store_true", help="print them as JSON")
+    shown = preview.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print them as JSON")
+    shown.add_argument(
+        "--explain", action="store_true", help="every field with what it means (the catalogue)"
+    )
     send = sub.add_parser("send", help="send finished days now (normally done in the background)")
     send.add_argument("--now", action="store_true", help="also send today's records, ignore waits")
     sub.add_parser("ids", help="your anonymous weekly ids of the last 9 weeks")

@@ -13,6 +13,7 @@ from napari_telemetry import _consent, _identity, _switches, _uploader
 from napari_telemetry._store import get_recorder, preview
 from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue, catalogue_markdown
 
+from ._explain import explain_lines
 from ._forget import cmd_forget_local
 from ._output import UserError, out
 from ._status import status_lines
@@ -68,6 +69,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 0
     if not batches:
         out("Nothing is waiting to be sent.")
+    if args.explain:
+        for batch in batches:
+            out(*explain_lines(batch), "")
+        return 0
     for batch in batches:
         out(
             f"batch {batch['batch_id']} → {batch['level']} stream, week {batch['week']}, "
