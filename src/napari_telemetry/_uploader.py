@@ -96,6 +96,8 @@ class Uploader:
                 self._round(force, report)
         except filelock.Timeout:
             report.notes.append("another napari process is sending right now")
+        except _identity.SecretError as e:
+            report.notes.append(f"nothing was sent: {e}; run `napari-telemetry forget`")
         except OSError as e:
             report.notes.append(f"could not send: {e.strerror or type(e).__name__}")
         return report

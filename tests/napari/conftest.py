@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from telemetry_helpers import FakeFetcher
@@ -13,19 +11,6 @@ from telemetry_helpers import FakeFetcher
 from napari_telemetry import _public_index
 from napari_telemetry._napari import _runtime
 from napari_telemetry._store import _recorder
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Without a display, real-window tests skip (CI sets NAPARI_TELEMETRY_REQUIRE_ALL: fail)."""
-    has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    if has_display or not sys.platform.startswith("linux"):
-        return
-    if os.environ.get("NAPARI_TELEMETRY_REQUIRE_ALL"):
-        return  # let them run and fail: CI must not pass without testing napari
-    skip = pytest.mark.skip(reason="needs a display (run under Xvfb: DISPLAY=:99)")
-    for item in items:
-        if "gui" in item.keywords and item.path.parent == Path(__file__).parent:
-            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

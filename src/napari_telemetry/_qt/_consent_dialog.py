@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qtpy.QtCore import Signal
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
     QCheckBox,
     QDialog,
     QHBoxLayout,
+    QMessageBox,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -103,12 +104,47 @@ def show_consent_dialog(
     """Open the dialog without blocking; the controller records the choice when it closes."""
     decision = controller.decision()
     dialog = ConsentDialog(decision.changed_fields if decision else None, parent)
-    dialog.choiceMade.connect(lambda c: controller.set_level(c.level, c.days))
+    # Not the parent: the dialog outlives its window in _OPEN and must not keep it alive.
+    dialog.choiceMade.connect(lambda c: _record(controller, c))
     dialog.open()
     return dialog
 
 
+def _record(controller: TelemetryController, choice: ConsentChoice) -> None:
+    """Store the choice; if it cannot be stored, say so (no other view may be open to tell)."""
+    problems: list[str] = []
+
+    def note(message: str) -> None:
+        problems.append(message)
+
+    controller.errorOccurred.connect(note)
+    try:
+        stored = controller.set_level(choice.level, choice.days)
+    finally:
+        controller.errorOccurred.disconnect(note)
+    if not stored:
+        _NOTICES[:] = [unsaved_notice(choice, problems)]
+
+
+def unsaved_notice(
+    choice: ConsentChoice, problems: list[str], parent: QWidget | None = None
+) -> QMessageBox:
+    """A non-blocking warning that *choice* was not stored."""
+    what = "not to share" if choice.level is Level.NONE else f"to share {choice.level.value}"
+    box = QMessageBox(QMessageBox.Icon.Warning, "napari telemetry", "", parent=parent)
+    box.setText(f"Your choice {what} could not be saved.")
+    box.setInformativeText(
+        " ".join(problems or ["The consent record could not be written."])
+        + "\n\nNothing is recorded or sent in this session, and you will be asked again at the "
+        "next start. You can also choose in Plugins › napari telemetry › Telemetry settings."
+    )
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
 _OPEN: list[ConsentDialog] = []  # a dialog without a parent needs an owner while it is shown
+_NOTICES: list[QMessageBox] = []  # the same for the notice of a choice that was not saved
 
 
 def ask_consent(parent: QWidget | None = None) -> ConsentDialog:

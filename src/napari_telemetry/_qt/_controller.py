@@ -179,6 +179,8 @@ def _on_main_thread(func: Callable[..., None], *args: Any) -> None:
 
 
 def _message(what: str, exc: BaseException) -> str:
+    if isinstance(exc, OSError):  # its str() names the file: the reason, never the path
+        return f"Could not {what}: {exc.strerror or exc}."
     return f"Could not {what}: {exc}"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -106,8 +107,18 @@ def write(day: DayFile) -> None:
 
 
 def day_path(level: Level, day: date) -> Path:
-    """The open (still growing) file of *level* for *day*."""
-    return _paths.pending_dir(level.value) / f"{day.isoformat()}.jsonl"
+    """The open (still growing) file of *level* for *day*.
+
+    Something else in its place (a folder) is stepped around, never deleted: the day goes on in
+    ``<day>.1.jsonl`` (and so on).
+    """
+    folder = _paths.pending_dir(level.value)
+    path = folder / f"{day.isoformat()}.jsonl"
+    for n in range(1, 10):
+        if path.is_file() or not path.exists():
+            break
+        path = folder / f"{day.isoformat()}.{n}.jsonl"
+    return path
 
 
 def files(level: Level | None = None) -> Iterator[Path]:
@@ -117,7 +128,7 @@ def files(level: Level | None = None) -> Iterator[Path]:
     for lv in levels:
         folder = _paths.pending_dir(lv.value)
         if folder.is_dir():
-            found += [p for p in folder.glob("*.jsonl") if _named_by_day(p)]
+            found += [p for p in folder.glob("*.jsonl") if _named_by_day(p) and p.is_file()]
     yield from sorted(found, key=lambda p: (p.name, p.parent.name))
 
 
@@ -130,11 +141,26 @@ def _named_by_day(path: Path) -> bool:
 
 
 def count_records(level: Level | None = None) -> int:
-    """How many pending lines there are (cheap: counts lines, not parsed)."""
+    """How many records are pending on disk (garbage lines not counted).
+
+    A file is parsed again only when it changed: the recorder asks after every write.
+    """
     total = 0
-    for path in files(level):
-        try:
-            total += max(0, len(path.read_bytes().splitlines()) - 1)
-        except OSError:
-            continue
+    with _count_lock:
+        for path in files(level):
+            try:
+                st = path.stat()
+                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+                known = _counted.get(path)
+                if known is None or known[0] != stamp:
+                    known = _counted[path] = (stamp, len(read(path).entries))
+            except OSError:
+                continue
+            total += known[1]
+        for gone in [p for p in _counted if not p.exists()]:
+            del _counted[gone]
     return total
+
+
+_counted: dict[Path, tuple[tuple[int, int, int], int]] = {}
+_count_lock = threading.Lock()
