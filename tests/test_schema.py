@@ -100,6 +100,18 @@ def test_invalid_envelopes_are_rejected(mutate: Any) -> None:
         BATCH_MODELS[Level.FULL].model_validate(data)
 
 
+@pytest.mark.parametrize("value", ["yes", "true", 1, 0, "1", None])
+@pytest.mark.parametrize("where", ["first_report", "multiscale"])
+def test_booleans_are_strict(where: str, value: Any) -> None:
+    data = envelope("full", [dict(LAYER)])
+    (data if where == "first_report" else data["records"][0])[where] = value
+    model = BATCH_MODELS[Level.FULL]
+    with pytest.raises(pydantic.ValidationError, match=where):
+        model.model_validate(data)
+    with pytest.raises(pydantic.ValidationError, match=where):
+        model.model_validate_json(json.dumps(data))  # what the collector does
+
+
 def test_records_are_bounded() -> None:
     data = envelope("full", [COMMAND] * (schema.MAX_RECORDS + 1))
     with pytest.raises(pydantic.ValidationError):

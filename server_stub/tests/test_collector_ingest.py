@@ -74,6 +74,8 @@ def test_level_that_does_not_exist_is_404(collector: LiveServer, make_batch: Mak
         {"batch_id": "6ba7b810-9dad-11d1-80b4-00c04fd430c8"},  # a version-1 UUID
         {"user_id": 12},
         {"first_report": "maybe"},
+        {"first_report": "yes"},  # booleans are strict: a client bug must not pass as true
+        {"first_report": 1},
         {"week": "2026-11-28"},
         {"unknown_field": 1},
         {"records": "plugin"},

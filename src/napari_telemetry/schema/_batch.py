@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from ._base import WireModel
 from ._levels import Level
@@ -47,7 +47,7 @@ class BatchBase(WireModel):
     week: Annotated[str, StringConstraints(pattern=WEEK_PATTERN)] = Field(
         description="ISO week of the records, e.g. `2026-W48`. No finer time is sent."
     )
-    first_report: bool = Field(
+    first_report: StrictBool = Field(
         description="Whether this is the first batch this computer ever sent at this level."
     )
     install_age: InstallAge = Field(

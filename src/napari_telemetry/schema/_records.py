@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from ._base import RecordBase
 
@@ -127,7 +127,9 @@ class LayerRecord(RecordBase):
         description="Element type of the data, e.g. `uint8`, `float32`; "
         "`unknown` when not an array."
     )
-    multiscale: bool = Field(description="Whether the layer is multiscale (an image pyramid).")
+    multiscale: StrictBool = Field(
+        description="Whether the layer is multiscale (an image pyramid)."
+    )
     levels: int = Field(ge=1, le=64, description="Number of pyramid levels (1 if not multiscale).")
     size_bucket: int = Field(
         ge=-1,
