@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -53,3 +61,47 @@ class LiveServer:
         self._server.should_exit = True
         self._thread.join(10)
         self._sock.close()
+
+
+# Root ignores file modes; drop the capabilities that let it, so "read-only" means read-only.
+UNPRIVILEGED = ["setpriv", "--bounding-set=-dac_override,-fowner"] if os.geteuid() == 0 else []
+
+
+class Process:
+    """``napari-telemetry-server serve`` in a process of its own, as an operator runs it."""
+
+    def __init__(
+        self, args: list[str], folder: Path, env: dict[str, str], port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.folder = folder
+        prefix = UNPRIVILEGED if shutil.which("setpriv") else []
+        cmd = [*prefix, sys.executable, "-m", "napari_telemetry_server", "serve"]
+        cmd += ["--host", "127.0.0.1", "--port", str(self.port), *args]
+        self._out = (folder / "stdout.txt").open("ab")
+        self.proc = subprocess.Popen(
+            cmd, stdout=self._out, stderr=subprocess.STDOUT, env={**os.environ, **env}
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code in (200, 503):
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError((folder / "stdout.txt").read_text())
+
+    def stop(self) -> None:
+        """Stop as Ctrl-C does (uvicorn's graceful shutdown)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(20)
+        self._out.close()
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown, no last checkpoint."""
+        self.proc.kill()
+        self.proc.wait(20)
+        self._out.close()

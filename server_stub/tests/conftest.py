@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collector_testing import Clock, LiveServer, free_port
+from collector_testing import Clock, LiveServer, Process, free_port
 
 from napari_telemetry.schema import iso_week
 from napari_telemetry_server import Settings, Storage, create_app, make_engine
 from napari_telemetry_server._storage import metadata
 
-_SERVER_ENV = ("DB", "PLUGIN_INDEX", "LOG_DIR", "MAX_BODY_BYTES", "RATE_LIMIT", "RATE_WINDOW")
+_SERVER_ENV = ("DB", "PLUGIN_INDEX", "LOG_DIR", "MAX_BODY_BYTES", "RATE_LIMIT", "RATE_WINDOW",
+               "REQUEST_TIMEOUT", "TRUSTED_PROXIES", "DELETION_LIMIT", "WAL_LIMIT")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +189,19 @@ def serve() -> Iterator[Callable[..., LiveServer]]:
 def collector(serve: Callable[..., LiveServer], settings: Settings) -> LiveServer:
     """The collector with default settings on a SQLite file, over real HTTP."""
     return serve(settings)
+
+
+@pytest.fixture
+def run_server(tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    """Start ``napari-telemetry-server serve ARGS`` in ``tmp_path/server``; stopped after."""
+    started: list[Process] = []
+
+    def start(*args: str, port: int | None = None, **env: str) -> Process:
+        folder = tmp_path / "server"
+        folder.mkdir(exist_ok=True)
+        started.append(Process(list(args), folder, env, port))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()

@@ -4,76 +4,27 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from collector_testing import free_port
+from collector_testing import UNPRIVILEGED, Process
 
 from napari_telemetry.schema import BATCH_MODELS, Level
 from napari_telemetry_server import Storage, make_engine
 from napari_telemetry_server._cli import main
 
 MakeBatch = Callable[..., dict[str, Any]]
-# Root ignores file modes; drop the capabilities that let it, so "read-only" means read-only.
-_UNPRIVILEGED = ["setpriv", "--bounding-set=-dac_override,-fowner"] if os.geteuid() == 0 else []
 _needs_setpriv = pytest.mark.skipif(
-    bool(_UNPRIVILEGED) and shutil.which("setpriv") is None,
+    bool(UNPRIVILEGED) and shutil.which("setpriv") is None,
     reason="running as root without setpriv (util-linux): file modes cannot make the DB read-only",
 )
-
-
-class Process:
-    def __init__(self, args: list[str], folder: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.folder = folder
-        prefix = _UNPRIVILEGED if shutil.which("setpriv") else []
-        cmd = [*prefix, sys.executable, "-m", "napari_telemetry_server", "serve"]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port), *args]
-        self._out = (folder / "stdout.txt").open("wb")
-        self.proc = subprocess.Popen(
-            cmd, stdout=self._out, stderr=subprocess.STDOUT, env={**os.environ, **env}
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code in (200, 503):
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError((folder / "stdout.txt").read_text())
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            self.proc.wait(20)
-        self._out.close()
-
-
-@pytest.fixture
-def run_server(tmp_path: Path, plugin_index: Path) -> Iterator[Callable[..., Process]]:
-    started: list[Process] = []
-
-    def start(*args: str, **env: str) -> Process:
-        folder = tmp_path / "server"
-        folder.mkdir(exist_ok=True)
-        started.append(Process(list(args), folder, env))
-        return started[-1]
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def _standard(folder: Path, plugin_index: Path) -> list[str]:

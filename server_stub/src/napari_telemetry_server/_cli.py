@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-dir", help="folder of the daily-rotated log")
     serve.add_argument("--max-body-bytes", type=int, help="largest body, raw or inflated")
     serve.add_argument("--rate-limit", type=int, help="requests per client address per minute")
+    serve.add_argument(
+        "--deletion-limit", type=int, help="weekly ids per client address per minute to delete"
+    )
+    serve.add_argument(
+        "--trusted-proxies", help="comma-separated proxy addresses whose X-Forwarded-For counts"
+    )
+    serve.add_argument(
+        "--request-timeout", type=float, help="seconds a request may take to arrive in full"
+    )
     serve.set_defaults(func=_serve)
 
     purge = sub.add_parser("purge", help=f"delete raw data older than {RAW_RETENTION_DAYS} days")

@@ -13,6 +13,7 @@ from napari_telemetry.schema import WireModel
 
 from ._body import read_json_body
 from ._deps import resources_of
+from ._limits import client_key, too_many
 from ._openapi import json_body
 from ._problems import invalid, responses
 
@@ -51,5 +52,9 @@ async def delete_ids(request: Request) -> JSONResponse:
         ids = DeletionRequest.model_validate_json(raw).user_ids
     except ValidationError as e:
         return invalid(e)
+    # Each id becomes a tombstone kept 9 weeks: a client's ids per minute are bounded too.
+    wait = resources.deletions.hit(client_key(request.scope), cost=len(set(ids)))
+    if wait is not None:
+        return too_many(wait)
     await run_in_threadpool(lambda: resources.storage().forget(ids))
     return JSONResponse(Accepted(deleted=True).model_dump(), status_code=202)

@@ -27,6 +27,7 @@ class Resources:
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
+        self.deletions = RateLimiter(settings.deletion_limit, settings.rate_window)  # weekly ids
         self.plugins = PluginIndex(settings.plugin_index)
         self._storage = storage
         # The collector's one clock: the week window of ingest and the day a batch is received.

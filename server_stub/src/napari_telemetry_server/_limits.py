@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import os
 import threading
@@ -34,8 +35,8 @@ class RateLimiter:
         self._ends = -math.inf
         self.received = 0  # requests seen since start, health checks excepted (see /healthz)
 
-    def hit(self, source: str) -> int | None:
-        """Count one request from *source*; seconds to wait when over the limit, else None."""
+    def hit(self, source: str, cost: int = 1) -> int | None:
+        """Count *cost* for *source*; the seconds to wait when over the limit, else None."""
         now = self._clock()
         with self._lock:
             if now >= self._ends:
@@ -45,10 +46,35 @@ class RateLimiter:
             key = hashlib.blake2b(source.encode(), key=self._salt, digest_size=16).digest()
             if key not in self._counts and len(self._counts) >= _MAX_SOURCES:
                 return None
-            count = self._counts[key] = self._counts.get(key, 0) + 1
+            count = self._counts[key] = self._counts.get(key, 0) + cost
             if count > self.limit:
                 return max(1, math.ceil(self._ends - now))
         return None
+
+
+def client_key(scope: Scope) -> str:
+    """The rate-limit key of a request's client: its address, or its /64 for IPv6.
+
+    ``scope["client"]`` is the peer, or the address a trusted proxy forwarded (uvicorn's
+    ``forwarded_allow_ips``). One IPv6 subscriber gets a whole /64, so the full address would
+    give every request of a flood a fresh counter.
+    """
+    client = scope.get("client")
+    host = client[0] if client else "-"
+    if ":" not in host:
+        return host
+    try:
+        address = ipaddress.IPv6Address(host)
+    except ValueError:
+        return host
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return f"{int(address) >> 64:x}::/64"
+
+
+def too_many(wait: int) -> JSONResponse:
+    """429 with ``Retry-After: wait``."""
+    return JSONResponse({"detail": "too many requests"}, 429, headers={"Retry-After": str(wait)})
 
 
 class RateLimitMiddleware:
@@ -62,11 +88,8 @@ class RateLimitMiddleware:
         if scope["type"] == "http" and scope["path"] != "/healthz":
             self.limiter.received += 1  # a count only: nothing about who sent it
         if scope["type"] == "http" and scope["method"] == "POST":
-            client = scope.get("client")
-            wait = self.limiter.hit(client[0] if client else "-")
+            wait = self.limiter.hit(client_key(scope))
             if wait is not None:
-                headers = {"Retry-After": str(wait)}
-                reply = JSONResponse({"detail": "too many requests"}, 429, headers=headers)
-                await reply(scope, receive, send)
+                await too_many(wait)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

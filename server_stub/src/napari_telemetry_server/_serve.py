@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import uvicorn
@@ -9,23 +10,26 @@ from fastapi import FastAPI
 
 from ._app import create_app
 from ._logging import setup_logging
-from ._settings import Settings
+from ._protocol import deadline_protocol
+from ._settings import Settings, proxy_list
 
 log = logging.getLogger(__name__)
 
 
 def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
     """uvicorn's configuration for the collector (also used by tests and the benchmark)."""
+    settings: Settings = app.state.resources.settings
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        http=deadline_protocol(settings.request_timeout),
         workers=1,  # SQLite has one writer; more workers only add lock contention
         access_log=False,
         log_config=None,
         server_header=False,
-        proxy_headers=True,  # the rate limiter sees the client behind a local reverse proxy
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=True,  # the rate limiter sees the client behind a trusted proxy
+        forwarded_allow_ips=proxy_list(settings.trusted_proxies),
         timeout_keep_alive=5,
         limit_concurrency=512,  # beyond that uvicorn answers 503 and clients retry later
     )
@@ -40,4 +44,5 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     )
     if not settings.plugin_index.is_file():
         log.warning("no public plugin index file yet: middle-level plugin records are dropped")
-    uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down already
+        uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "napari-telemetry-server"
@@ -40,6 +41,40 @@ class Settings(BaseSettings):
         120, ge=1, description="Requests one client address may make per window (in memory only)."
     )
     rate_window: float = Field(60.0, gt=0, description="Length of a rate-limit window, seconds.")
+    deletion_limit: int = Field(
+        30,
+        ge=12,  # one whole deletion request (12 ids) always fits
+        description="Weekly ids one client address may ask to delete per window (each one "
+        "becomes a tombstone for 9 weeks).",
+    )
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For names the client (for the rate limit only); empty trusts none. The "
+        "default fits a proxy on the same host.",
+    )
+    request_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a request may take to arrive in full, headers and body; the "
+        "connection of a slower one is dropped.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        for part in proxy_list(value):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as e:
+                raise ValueError(f"not an IP address or network: {part!r}") from e
+        return value
+
+
+def proxy_list(value: str) -> list[str]:
+    """The entries of a comma-separated ``trusted_proxies`` value."""
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 @lru_cache
