@@ -270,9 +270,10 @@ def _report(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) 
 
 
 def _breakdown(records: int, n: int = 2_000, group: int = 16) -> None:
-    """Per-batch costs in this process, without HTTP: inflate, validate, store (group commit)."""
+    """Per-batch costs in this process, without HTTP: inflate, validate, digest, store."""
     from napari_telemetry.schema import FullBatch
     from napari_telemetry_server import Storage, make_engine
+    from napari_telemetry_server._storage import batch_digest
 
     bodies = [_body(records) for _ in range(n)]
     start = time.perf_counter()
@@ -281,17 +282,19 @@ def _breakdown(records: int, n: int = 2_000, group: int = 16) -> None:
     start = time.perf_counter()
     batches = [FullBatch.model_validate_json(r) for r in raw]
     validate = time.perf_counter() - start
+    start = time.perf_counter()
+    received = [(b, batch_digest(b)) for b in batches]
+    digest = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(Path(tmp) / "raw.sqlite", background_checkpoints=True)  # as served
         storage = Storage(engine)
         start = time.perf_counter()
         for i in range(0, n, group):
-            storage.insert_batches(batches[i : i + group])
+            storage.store(received[i : i + group])
         store = time.perf_counter() - start
         engine.dispose()
-    ms = {
-        k: v / n * 1e3 for k, v in (("inflate", inflate), ("validate", validate), ("store", store))
-    }
+    timed = {"inflate": inflate, "validate": validate, "digest": digest, "store": store}
+    ms = {k: v / n * 1e3 for k, v in timed.items()}
     costs = ", ".join(f"{k} {v:.3f} ms" for k, v in ms.items())
     print(f"per batch, in process: {costs} (store in groups of {group})")
 

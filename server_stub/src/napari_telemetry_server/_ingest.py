@@ -13,7 +13,8 @@ from napari_telemetry.schema import BATCH_MODELS, SENDING_LEVELS, Level, WeekRef
 from ._body import read_json_body
 from ._deps import resources_of
 from ._openapi import json_body
-from ._problems import invalid, refused_week, responses
+from ._problems import conflict, invalid, refused_week, responses
+from ._storage import Outcome, batch_digest
 
 router = APIRouter(tags=["ingest"])
 
@@ -44,10 +45,13 @@ def _handler(level: Level) -> Handler:
             check_week(batch.week, resources.today())
         except WeekRefused as e:
             return refused_week(e)
+        digest = batch_digest(batch)  # as sent: a retry stays the same if the index changed
         batch = resources.plugins.filter(batch)
-        new = await resources.writer.submit(batch)
-        reply = Stored(batch_id=str(batch.batch_id), stored=new)
-        return JSONResponse(reply.model_dump(), status_code=201 if new else 200)
+        outcome = await resources.writer.submit(batch, digest)
+        if outcome is Outcome.CONFLICT:
+            return conflict(str(batch.batch_id))
+        reply = Stored(batch_id=str(batch.batch_id), stored=outcome is Outcome.STORED)
+        return JSONResponse(reply.model_dump(), status_code=201 if reply.stored else 200)
 
     return ingest
 
@@ -66,7 +70,7 @@ for _level in SENDING_LEVELS:
                 "description": "Duplicate (or deleted id): nothing more stored.",
                 "model": Stored,
             },
-            **responses(400, 413, 415, 422, 429, 503),
+            **responses(400, 409, 413, 415, 422, 429, 503),
         },
         openapi_extra=json_body(BATCH_MODELS[_level]),
     )

@@ -42,6 +42,11 @@ def _problem(status: int, detail: str, **headers: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
 
+def conflict(batch_id: str) -> JSONResponse:
+    """409: this batch_id is stored with other content (a client bug, never a retry)."""
+    return _problem(409, f"batch {batch_id} was already received with other content")
+
+
 def invalid(e: ValidationError) -> JSONResponse:
     """422 listing where and why, without echoing the input back."""
     issues = e.errors(include_input=False, include_url=False, include_context=False)
@@ -81,6 +86,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI descriptions of the refusals a route can answer."""
     text = {
         400: "Body is not valid gzip (corrupt or truncated).",
+        409: "This batch_id was already received with other content; nothing stored.",
         413: "Body larger than the limit, raw or once inflated.",
         415: "Content type is not application/json, or encoding is not gzip/identity.",
         422: "Body is not a valid document for this endpoint (for a batch: also a week outside "

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from napari_telemetry.schema import Batch
 
-from ._storage import Storage
+from ._storage import Outcome, Storage
 
 MAX_GROUP = 256
 
@@ -23,24 +23,24 @@ class GroupWriter:
 
     def __init__(self, storage: Callable[[], Storage]) -> None:
         self._storage = storage
-        self._pending: list[tuple[Batch, asyncio.Future[bool]]] = []
+        self._pending: list[tuple[tuple[Batch, str], asyncio.Future[Outcome]]] = []
         self._drain: asyncio.Task[None] | None = None
 
-    async def submit(self, batch: Batch) -> bool:
-        """Store *batch*; True when new (raises what the storage raises, e.g. unavailable)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((batch, future))
+    async def submit(self, batch: Batch, digest: str) -> Outcome:
+        """Store *batch* (*digest*: its ``batch_digest`` as received); raises what storage does."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append(((batch, digest), future))
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._write_all())
         return await future
 
-    async def _insert(self, group: list[Batch]) -> list[bool]:
+    async def _insert(self, group: list[tuple[Batch, str]]) -> list[Outcome]:
         storage = self._storage()
         if storage.local:
             # An embedded SQLite write takes well under a millisecond per batch; in a worker
             # thread it would wait for the GIL at every driver call while the loop is busy.
-            return storage.insert_batches(group)
-        return await run_in_threadpool(storage.insert_batches, group)
+            return storage.store(group)
+        return await run_in_threadpool(storage.store, group)
 
     async def _write_all(self) -> None:
         while self._pending:
@@ -52,6 +52,6 @@ class GroupWriter:
                     if not future.done():
                         future.set_exception(e)
             else:
-                for (_, future), new in zip(group, results, strict=True):
+                for (_, future), outcome in zip(group, results, strict=True):
                     if not future.done():
-                        future.set_result(new)
+                        future.set_result(outcome)

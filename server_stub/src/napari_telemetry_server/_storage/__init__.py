@@ -9,6 +9,7 @@ from __future__ import annotations
 from napari_telemetry.schema import RAW_RETENTION_DAYS
 
 from ._engine import BUSY_TIMEOUT_MS, database_url, make_engine
+from ._received import Outcome, batch_digest
 from ._store import TOMBSTONE_DAYS, Storage, StorageUnavailable
 from ._tables import batches, metadata, record_tables, tombstones
 
@@ -16,8 +17,10 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "RAW_RETENTION_DAYS",
     "TOMBSTONE_DAYS",
+    "Outcome",
     "Storage",
     "StorageUnavailable",
+    "batch_digest",
     "batches",
     "database_url",
     "make_engine",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
-import operator
 import os
 import sqlite3
 import threading
@@ -14,13 +12,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, or_, select, text
+from sqlalchemy import Connection, Engine, Table, func, inspect, or_, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from napari_telemetry.schema import RAW_RETENTION_DAYS, Batch, oldest_week
 
-from ._tables import INSERT_COLUMNS, RECORD_FIELDS, batches, metadata, record_tables, tombstones
+from ._received import Outcome, batch_digest, outcome
+from ._rows import envelope_row, multi_insert, record_rows
+from ._tables import INSERT_COLUMNS, batches, metadata, record_tables, tombstones
 
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
 _SCHEMA_LOCK = 0x6E61_7061  # PostgreSQL advisory lock id for creating the tables ("napa")
@@ -56,23 +56,24 @@ class Storage:
 
     def insert_batches(self, group: Sequence[Batch]) -> list[bool]:
         """Store several batches in one transaction (group commit); new-or-not for each."""
+        outcomes = self.store([(b, batch_digest(b)) for b in group])
+        return [outcome is Outcome.STORED for outcome in outcomes]
+
+    def store(self, group: Sequence[tuple[Batch, str]]) -> list[Outcome]:
+        """Store (batch, ``batch_digest`` of it as received) pairs in one transaction."""
         today = self.today()
         with self._write() as conn:
             self._lock_tombstones(conn, "SHARE")
-            dead = self._tombstoned(conn, {b.user_id for b in group}, today)
-            fresh: dict[str, Batch] = {}
-            for batch in group:
+            dead = self._tombstoned(conn, {b.user_id for b, _ in group}, today)
+            fresh: dict[str, tuple[Batch, str]] = {}
+            for batch, digest in group:
                 if batch.user_id not in dead:
-                    fresh.setdefault(str(batch.batch_id), batch)
-            new: set[str] = set()
-            if fresh:
-                rows = [_envelope_row(b, today) for b in fresh.values()]
-                stmt = self._insert(batches).on_conflict_do_nothing()
-                new = set(conn.execute(stmt.returning(batches.c.batch_id), rows).scalars())
-            for rtype, records in _record_rows([fresh[i] for i in new]).items():
-                self._insert_rows(conn, record_tables[rtype], records)
-        firsts = {id(b) for b in fresh.values()}
-        return [str(b.batch_id) in new and id(b) in firsts for b in group]
+                    fresh.setdefault(str(batch.batch_id), (batch, digest))
+            new = self._insert_new(conn, fresh, today)
+            stored: dict[str, str | None] = {i: fresh[i][1] for i in new}
+            stored.update(self._digests(conn, fresh.keys() - new))  # retries only
+        inserted = {id(fresh[i][0]) for i in new}
+        return [outcome(b, d, dead, stored, inserted) for b, d in group]
 
     def forget(self, user_ids: Iterable[str]) -> int:
         """Delete every raw row of *user_ids* and tombstone them; return the batches deleted."""
@@ -153,7 +154,7 @@ class Storage:
         per_chunk = _MAX_PARAMETERS // width
         for start in range(0, len(rows), per_chunk):
             chunk = rows[start : start + per_chunk]
-            sql = _multi_insert(table.name, len(chunk), self._marker)
+            sql = multi_insert(table.name, len(chunk), self._marker)
             conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(chunk)))
 
     def _lock_tombstones(self, conn: Connection, mode: str) -> None:
@@ -166,7 +167,28 @@ class Storage:
     def _insert(self, table: Table) -> Any:
         return (sqlite.insert if self._sqlite else postgresql.insert)(table)
 
+    def _insert_new(
+        self, conn: Connection, fresh: dict[str, tuple[Batch, str]], today: date
+    ) -> set[str]:
+        """Insert the batches whose id is not stored yet, with their records; their ids."""
+        if not fresh:
+            return set()
+        rows = [envelope_row(b, d, today) for b, d in fresh.values()]
+        stmt = self._insert(batches).on_conflict_do_nothing().returning(batches.c.batch_id)
+        new = set(conn.execute(stmt, rows).scalars())
+        for rtype, records in record_rows([fresh[i][0] for i in new]).items():
+            self._insert_rows(conn, record_tables[rtype], records)
+        return new
+
     @staticmethod
+    def _digests(conn: Connection, batch_ids: set[str]) -> dict[str, str | None]:
+        if not batch_ids:
+            return {}
+        query = select(batches.c.batch_id, batches.c.digest).where(
+            batches.c.batch_id.in_(sorted(batch_ids))
+        )
+        return {row.batch_id: row.digest for row in conn.execute(query)}
+
     @staticmethod
     def _tombstoned(conn: Connection, user_ids: set[str], today: date) -> set[str]:
         query = select(tombstones.c.user_id).where(
@@ -226,6 +248,9 @@ class Storage:
             if not self._sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
             metadata.create_all(conn)
+            # Databases made before batch digests existed: add the column (NULL = a retry).
+            if "digest" not in {c["name"] for c in inspect(conn).get_columns(batches.name)}:
+                conn.exec_driver_sql(f"ALTER TABLE {batches.name} ADD COLUMN digest VARCHAR(32)")
 
     def _file_identity(self) -> tuple[int, int]:
         assert self._path is not None
@@ -240,35 +265,3 @@ def _unavailable(error: sa_exc.DBAPIError) -> bool:
     # SQLite's "file is not a database" and "database disk image is malformed" (a file the
     # operator must restore) are the bare DatabaseError, not one of its subclasses.
     return type(error.orig) is sqlite3.DatabaseError
-
-
-@functools.lru_cache(maxsize=256)
-def _multi_insert(table: str, rows: int, marker: str) -> str:
-    """``INSERT INTO table (...) VALUES (...), (...)`` for *rows* rows, in the driver's style."""
-    columns = INSERT_COLUMNS[table]
-    one = "(" + ", ".join([marker] * len(columns)) + ")"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
-
-
-def _envelope_row(batch: Batch, today: date) -> dict[str, Any]:
-    row = batch.model_dump(mode="json", exclude={"records"})
-    row["received_on"] = today
-    return row
-
-
-def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
-    get = operator.attrgetter(*names)
-    return get if len(names) > 1 else lambda record: (get(record),)
-
-
-_FIELD_GETTERS = {rtype: _getter(names) for rtype, names in RECORD_FIELDS.items()}
-
-
-def _record_rows(group: Iterable[Batch]) -> dict[str, list[tuple[Any, ...]]]:
-    """Record rows as tuples in ``INSERT_COLUMNS`` order, by record type."""
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    for batch in group:
-        head = (str(batch.batch_id), batch.user_id, batch.week)
-        for record in batch.records:
-            rows.setdefault(record.type, []).append(head + _FIELD_GETTERS[record.type](record))
-    return rows

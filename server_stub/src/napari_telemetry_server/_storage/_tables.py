@@ -25,6 +25,9 @@ batches = Table(
     Column("client_version", String(40), nullable=False),
     Column("schema_version", Integer, nullable=False),
     Column("received_on", Date, nullable=False, index=True),
+    # batch_digest() of what the batch said, so a batch_id sent again with other content is
+    # told apart from a retry (NULL in rows stored before digests existed: taken as a retry).
+    Column("digest", String(32), nullable=True),
 )
 
 tombstones = Table(
