@@ -181,11 +181,11 @@ def test_each_release_states_its_budget(scenario: dict[str, Any]) -> None:
     (doc,) = rows(scenario["out"], f"SELECT document FROM releases WHERE period = '{WEEK}'")[0]
     release = json.loads(doc)
     assert release["unit"] == "one weekly id in one week"
-    assert release["rho"] == pytest.approx(0.4)
+    assert release["rho"] == pytest.approx(0.35)
     assert 0 < release["epsilon"] < 10
     assert release["delta"] == 1e-7
     assert release["opendp"].startswith("0.16")
-    assert sum(t["rho"] for t in release["tables"].values()) == pytest.approx(0.4, abs=1e-4)
+    assert sum(t["rho"] for t in release["tables"].values()) == pytest.approx(0.35, abs=1e-4)
     assert release["tables"]["plugins.plugin"]["values_per_id"] == 10
     assert release["settings"]["grace_days"] == 3
 

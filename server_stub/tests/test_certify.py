@@ -75,7 +75,7 @@ def test_statement_is_a_lower_bound_of_the_released_number(aggregates: Path) -> 
     assert stmt["confidence"] == 0.95
     assert (stmt["first_week"], stmt["last_week"]) == ("2026-W27", "2026-W39")
     assert stmt["epsilon"] > 0
-    assert stmt["rho"] == pytest.approx(0.1)
+    assert stmt["rho"] == pytest.approx(0.15)
     assert "lower bound" in stmt["method"]
     assert "differential privacy" in stmt["method"]
     assert "range" not in stmt

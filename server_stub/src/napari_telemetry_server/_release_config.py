@@ -38,13 +38,13 @@ class ReleaseSettings(BaseSettings):
     )
 
     rho_week: float = Field(
-        0.4,
+        0.35,
         gt=0,
         le=0.5,
         description="zCDP budget ρ of one week's release, per weekly id (every weekly table).",
     )
     rho_window: float = Field(
-        0.1,
+        0.15,
         ge=0,
         le=0.5,
         description="zCDP budget ρ of the long-window release (plugin install-weeks per "

@@ -12,6 +12,7 @@ already selected. No noise is drawn here by hand: OpenDP's samplers are exact.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,7 +76,13 @@ class Query:
 
     def measurement(self, keys: Sequence[str] = ()) -> dp.Measurement:
         """The OpenDP measurement of this query (*keys*: those selected upstream)."""
+        if self.keys_from is None:
+            return self._fixed
         return self._measurement(list(keys), self.scale, self.threshold)
+
+    @functools.cached_property
+    def _fixed(self) -> dp.Measurement:
+        return self._measurement([], self.scale, self.threshold)
 
     def cost(self) -> tuple[float, float]:
         """(ρ, δ) at one weekly id, from OpenDP's own privacy map."""
@@ -116,13 +123,15 @@ class Mechanism:
     queries: tuple[Query, ...]
     delta: float
 
+    @functools.cached_property
     def composition(self) -> dp.Measurement:
+        """The whole release as one OpenDP measurement (built once)."""
         costs = [q.cost() for q in self.queries]
         return dp.c.make_adaptive_composition(_INPUT, _UNITS, _MEASURE, d_in=1, d_mids=costs)
 
     def privacy(self) -> dict[str, float]:
         """ρ and the partition-selection δ of the release, and the (ε, δ) they imply."""
-        composed = self.composition()
+        composed = self.composition
         rho, delta_selection = composed.map(1)
         epsilon, delta = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(composed), self.delta).map(
             1
@@ -135,7 +144,7 @@ class Mechanism:
 
         Negative noisy counts become 0 (post-processing: it spends nothing).
         """
-        session = self.composition()(dict(data))
+        session = self.composition(dict(data))
         out: dict[str, dict[str, int]] = {}
         for query in self.queries:
             keys = sorted(out[query.keys_from]) if query.keys_from else []
