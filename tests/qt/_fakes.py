@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from napari_telemetry.schema import SENDING_LEVELS, Level
@@ -119,8 +119,8 @@ class FakeCore:
         self._call("pending_count")
         return sum(len(b["records"]) for b in self.pending)
 
-    def next_attempt(self, level: Level) -> datetime | None:
-        return datetime(2026, 11, 29, 12, 0) if self.agreed.includes(level) else None
+    def next_send(self) -> str:
+        return "after 2026-11-29 12:00 (retried)" if self.pending else "none (nothing is waiting)"
 
     def send_now(self) -> str:
         self._call("send_now")

@@ -209,3 +209,14 @@ def test_through_napari_public_only_proxy_no_private_access(
     indicator.click()
     qtbot.waitUntil(lambda: _dock_widget(proxy, PreviewDock) is not None)
     dock.deleteLater()
+
+
+def test_the_indicator_counts_this_launchs_records_and_says_when_they_leave(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    _consent.record_consent(Level.BASIC)
+    dock = _widgets.settings_dock(viewer)  # starts telemetry: this launch's session record
+    (indicator,) = _indicators(viewer)
+    qtbot.waitUntil(lambda: indicator.text() == "Telemetry: basic · 1 pending", timeout=15_000)
+    assert "once the day is over" in indicator.toolTip()
+    dock.deleteLater()

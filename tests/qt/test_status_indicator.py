@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -36,14 +37,33 @@ def test_text_follows_the_level(qtbot: QtBot, fake_controller: TelemetryControll
     assert indicator.styleSheet() == ""
 
 
-def test_tooltip_has_pending_count_and_next_send(
+def test_text_has_the_pending_count_and_the_tooltip_the_next_send(
     qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
 ) -> None:
     fake_core.pending = [make_batch(n_records=7)]
     fake_controller.set_level(Level.BASIC)
     indicator = _indicator(qtbot, fake_controller)
-    qtbot.waitUntil(lambda: "7 records pending" in indicator.toolTip())
-    assert "Next send: 2026-11-29 12:00" in indicator.toolTip()
+    qtbot.waitUntil(lambda: indicator.text() == "Telemetry: basic · 7 pending")
+    assert "7 records pending" in indicator.toolTip()
+    assert "Next send: after 2026-11-29 12:00 (retried)" in indicator.toolTip()
+    fake_controller.set_level(Level.FULL)  # the count stays while the level changes
+    assert indicator.text() == "Telemetry: full · 7 pending"
+
+
+def test_todays_records_say_when_they_leave(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
+    from napari_telemetry import _store
+
+    real_controller.set_level(Level.BASIC)
+    indicator = _indicator(qtbot, real_controller)
+    _store.get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
+    _store.get_recorder().flush(timeout=2)
+    qtbot.waitUntil(lambda: indicator.text() == "Telemetry: basic · 1 pending")
+    tomorrow = date.today() + timedelta(days=1)
+    expected = f"Next send: after {tomorrow} 00:00 (today's records, once the day is over)"
+    assert expected in indicator.toolTip()
+    assert "not planned" not in indicator.toolTip()
 
 
 def test_tooltip_follows_new_records(
@@ -55,6 +75,7 @@ def test_tooltip_follows_new_records(
     fake_core.pending = [make_batch(n_records=2)]
     fake_core.notify()
     qtbot.waitUntil(lambda: "2 records pending" in indicator.toolTip())
+    assert indicator.text() == "Telemetry: basic · 2 pending"
 
 
 def test_click_asks_for_the_preview(qtbot: QtBot, fake_controller: TelemetryController) -> None:

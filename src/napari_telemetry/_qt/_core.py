@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
 
 from napari_telemetry.schema import SENDING_LEVELS, Level
@@ -50,7 +50,7 @@ class Core(Protocol):
     def sent_copies(self, level: Level | None) -> list[dict[str, Any]]: ...
     def delete_pending(self, level: Level, batch_key: str) -> None: ...
     def pending_count(self) -> int: ...
-    def next_attempt(self, level: Level) -> datetime | None: ...
+    def next_send(self) -> str: ...  # when pending data leaves, in words (local time)
     def send_now(self) -> str: ...
     def recent_ids(self) -> list[tuple[str, str]]: ...
     def forget(self) -> str: ...
@@ -110,10 +110,10 @@ class RealCore:
 
         return _store.get_recorder().pending_count()
 
-    def next_attempt(self, level: Level) -> datetime | None:
-        from napari_telemetry import _uploader
+    def next_send(self) -> str:
+        from napari_telemetry import _schedule
 
-        return _uploader.get_uploader().next_attempt(level)
+        return _schedule.next_send().text()
 
     def send_now(self) -> str:
         from napari_telemetry import _uploader

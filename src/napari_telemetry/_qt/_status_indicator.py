@@ -1,8 +1,6 @@
-"""A small status-bar button: telemetry on and at which level; click for the preview."""
+"""A small status-bar button: the level and how much is pending; click for the preview."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QToolButton, QWidget
@@ -18,7 +16,7 @@ REFRESH_DELAY_MS = 500
 
 
 class StatusIndicator(QToolButton):
-    """``Telemetry: <level>`` (muted ``Telemetry off``); tooltip: pending count, next send."""
+    """``Telemetry: <level> · <n> pending`` (muted ``Telemetry off``); tooltip: the next send."""
 
     previewRequested = Signal()
 
@@ -31,6 +29,7 @@ class StatusIndicator(QToolButton):
         self._controller = controller or get_controller()
         self._level = Level.NONE
         self._reason = ""
+        self._pending = 0
         self._timer = debounce_timer(self, REFRESH_DELAY_MS)
         self._connect_signals()
         self._on_decision_changed(self._controller.decision())
@@ -48,23 +47,29 @@ class StatusIndicator(QToolButton):
     def _on_decision_changed(self, decision: DecisionLike | None) -> None:
         self._level = decision.level if decision is not None else Level.NONE
         self._reason = decision.reason if decision is not None else "unknown"
-        on = self._level is not Level.NONE
-        self.setText(f"Telemetry: {self._level.value}" if on else "Telemetry off")
-        self.setStyleSheet("" if on else _MUTED)
+        self.setStyleSheet("" if self._level is not Level.NONE else _MUTED)
+        self._show_text()
         self._on_records_changed()
+
+    def _show_text(self) -> None:
+        on = self._level is not Level.NONE
+        text = f"Telemetry: {self._level.value}" if on else "Telemetry off"
+        if self._pending:
+            text += f" · {self._pending:,} pending"
+        self.setText(text)
 
     def _on_records_changed(self) -> None:
         self._controller.run_in_thread("count pending records", self._read, self._on_status_read)
 
-    def _read(self) -> tuple[int, datetime | None]:
+    def _read(self) -> tuple[int, str]:
         core = self._controller.core
-        attempts = [core.next_attempt(lv) for lv in self._level.streams()]
-        return core.pending_count(), min((a for a in attempts if a is not None), default=None)
+        return core.pending_count(), core.next_send()
 
-    def _on_status_read(self, status: tuple[int, datetime | None]) -> None:
-        count, next_send = status
-        when = next_send.strftime("%Y-%m-%d %H:%M") if next_send else "not planned"
+    def _on_status_read(self, status: tuple[int, str]) -> None:
+        self._pending, next_send = status
+        self._show_text()
         self.setToolTip(
             f"napari telemetry: {self._level.value} ({self._reason})\n"
-            f"{count} records pending\nNext send: {when}\nClick to see what will be sent."
+            f"{self._pending:,} records pending\nNext send: {next_send}\n"
+            "Click to see what will be sent."
         )

@@ -105,6 +105,11 @@ class Recorder:
             self._wake.set()
             self._done.wait_for(lambda: self._finished >= target, timeout=timeout)
 
+    def buffered_streams(self) -> set[Level]:
+        """The streams with records still in memory (in today's file within seconds)."""
+        with self._lock:
+            return {RECORD_LEVEL[t] for t, bucket in self._buf.items() if bucket}
+
     def pending_count(self) -> int:
         """Records waiting on disk plus those still in memory."""
         if self._pending is None:
