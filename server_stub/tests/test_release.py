@@ -16,14 +16,14 @@ from napari_telemetry_server._release_config import ReleaseSettings
 from napari_telemetry_server._release_dims import DIM_BY_NAME, DIMS, bound
 from napari_telemetry_server._release_dp import Mechanism, Query
 from napari_telemetry_server._release_plan import describe, week_mechanism, window_mechanism
-from napari_telemetry_server._release_read import SOURCES, read_bounded
+from napari_telemetry_server._release_read import PICKS, read_bounded
 from napari_telemetry_server._storage import make_engine
 
 WEEK = "2026-W48"
 
 
 def test_every_released_dimension_has_a_raw_source() -> None:
-    assert set(SOURCES) == {d.name for d in DIMS}
+    assert set(PICKS) == {d.name for d in DIMS}
 
 
 def test_an_id_counts_at_most_per_id_values_the_heaviest_first() -> None:

@@ -23,7 +23,7 @@ from ._aggregate_write import write_meta, write_release, write_rolling, write_we
 from ._release_config import ReleaseSettings, release_settings
 from ._release_dims import DIMS, WINDOW_DIM
 from ._release_plan import CALLS, describe, week_mechanism, window_mechanism
-from ._release_read import read_bounded, weeks_with_data
+from ._release_read import read_tallies, weeks_with_data
 from ._storage import RAW_RETENTION_DAYS, batches, make_engine, record_tables
 
 Released = dict[str, dict[str, int]]
@@ -148,17 +148,17 @@ def _release_weeks(
     data: dict[str, dict[str, Counter[str]]] = {w: {} for w in weeks}
     window: dict[str, Counter[str]] = {}
     with engine.connect() as conn:
+        tallies, skipped = read_tallies(conn, weeks)
+    report.skipped_rows.update(skipped)
+    for week, by_dim in tallies.items():
         for dim in DIMS:
             clip = settings.max_calls if dim.calls else None
-            bounded, skipped = read_bounded(conn, dim, weeks, dim.per_id(settings), clip)
-            if skipped:
-                report.skipped_rows[dim.name] = skipped
-            for week, counted in bounded.items():
-                data[week][dim.name] = counted.ids
-                if dim.calls:
-                    data[week][dim.name + CALLS] = counted.sums
-                if dim.name == "plugins.plugin":  # the window uses the same bounded counts
-                    window[week] = counted.ids
+            counted = by_dim[dim.name].bounded(dim.per_id(settings), clip)
+            data[week][dim.name] = counted.ids
+            if dim.calls:
+                data[week][dim.name + CALLS] = counted.sums
+            if dim.name == "plugins.plugin":  # the window uses the same bounded counts
+                window[week] = counted.ids
     released = {w: _scrub(mechanism.release(data[w]), deny) for w in weeks}
     if window_mechanism(settings) is not None:
         with engine.begin() as conn:  # before the release commits: a retry replaces them

@@ -116,29 +116,50 @@ class Bounded:
     clipped_ids: int = 0  # ids that had more values than the bound allows
 
 
+class Tally:
+    """Collects one dimension's ``(user_id, raw value, weight)`` rows; ``bounded`` counts them.
+
+    *weight* (launches, a count) picks which values an id keeps when it has more than its
+    bound; with ``highest``, a value's weight is the largest seen (the level's rank), not a sum.
+    """
+
+    def __init__(self, dim: Dim, *, highest: bool = False) -> None:
+        self.dim, self.highest = dim, highest
+        self.by_id: dict[str, dict[str, int]] = {}
+        self._canon: dict[str, str] = {}  # raw value -> released value, worked out once
+
+    def add(self, user_id: str, raw: str, weight: int) -> None:
+        key = self._canon.get(raw)
+        if key is None:
+            key = self._canon[raw] = self.dim.canonical(raw)
+        values = self.by_id.get(user_id)
+        if values is None:
+            values = self.by_id[user_id] = {}
+        old = values.get(key, 0)
+        values[key] = max(old, weight) if self.highest else old + weight
+
+    def bounded(self, per_id: int, clip: int | None = None) -> Bounded:
+        """At most *per_id* values per id; with *clip*, each id adds at most *clip* a value."""
+        out = Bounded(Counter(), Counter())
+        ids, sums = out.ids, out.sums
+        for user_id, values in self.by_id.items():
+            if len(values) > per_id:
+                out.clipped_ids += 1
+                values = dict(_heaviest(user_id, values, per_id))
+            ids.update(values.keys())  # Counter's C loop: this runs once per id and dimension
+            if clip is not None:
+                sums.update({k: min(max(w, 0), clip) for k, w in values.items()})
+        return out
+
+
 def bound(
     rows: Iterable[tuple[str, str, int]], dim: Dim, per_id: int, clip: int | None = None
 ) -> Bounded:
-    """Count ``(user_id, raw value, weight)`` rows with at most *per_id* values per id.
-
-    *weight* (launches, a count, the level's rank) picks which values an id keeps when it has
-    more than *per_id*; with *clip*, the sum of weights per value is released too, each id
-    adding at most *clip* to it.
-    """
-    by_id: dict[str, dict[str, int]] = {}
+    """Count ``(user_id, raw value, weight)`` rows with at most *per_id* values per id."""
+    tally = Tally(dim)
     for user_id, raw, weight in rows:
-        values = by_id.setdefault(user_id, {})
-        key = dim.canonical(str(raw))
-        values[key] = values.get(key, 0) + int(weight or 0)
-    out = Bounded(Counter(), Counter())
-    for user_id, values in by_id.items():
-        if len(values) > per_id:
-            out.clipped_ids += 1
-            values = dict(_heaviest(user_id, values, per_id))
-        out.ids.update(values.keys())
-        if clip is not None:
-            out.sums.update({k: min(max(w, 0), clip) for k, w in values.items()})
-    return out
+        tally.add(user_id, str(raw), int(weight or 0))
+    return tally.bounded(per_id, clip)
 
 
 def _heaviest(user_id: str, values: dict[str, int], n: int) -> list[tuple[str, int]]:
