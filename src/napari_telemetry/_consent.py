@@ -9,7 +9,7 @@ from functools import cache
 
 from . import _switches
 from ._consent_record import ConsentFileError, ConsentRecord, load, save
-from .schema import Level, level_fields, level_hash
+from .schema import Level, changes, level_fields, level_hash
 
 _level_hash = cache(level_hash)  # the models do not change while a process runs
 
@@ -28,6 +28,7 @@ class Decision:
     agreed_level: Level = Level.NONE
     expires: date | None = None
     changed_fields: dict[str, list[str]] = field(default_factory=dict)
+    changes: tuple[str, ...] = ()  # what changed, field by field, in plain words
 
 
 def effective_level(*, interactive: bool = False, today: date | None = None) -> Decision:
@@ -94,8 +95,16 @@ def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
     if record.schema_hash != _level_hash(record.level):
         now, then = set(level_fields(record.level)), set(record.fields)
         changed = {"added": sorted(now - then), "removed": sorted(then - now)}
+        words = tuple(changes(record.level, record.terms, record.fields))
         why = f"what the {record.level.value} level collects changed since you agreed on {when}"
-        return replace(base, reason=why, source="changed", should_ask=ask, changed_fields=changed)
+        return replace(
+            base,
+            reason=why,
+            source="changed",
+            should_ask=ask,
+            changed_fields=changed,
+            changes=words,
+        )
     until = f" until {record.expires.isoformat()}" if record.expires else ""
     return replace(
         base, level=record.level, reason=f"you agreed to {record.level.value} on {when}{until}"

@@ -6,9 +6,10 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from . import _paths
-from .schema import Level, level_fields, level_hash
+from .schema import Level, Terms, level_fields, level_hash, level_terms
 
 log = logging.getLogger("napari_telemetry")
 RECORD_VERSION = 1
@@ -28,6 +29,7 @@ class ConsentRecord:
     granted: date
     expires: date | None
     consent_id: str
+    terms: Terms | None = None  # what each field could contain (None: recorded before 0.1.1)
 
     @classmethod
     def new(cls, level: Level, days: int | None, today: date) -> ConsentRecord:
@@ -39,6 +41,7 @@ class ConsentRecord:
             granted=today,
             expires=today + timedelta(days=days) if days is not None else None,
             consent_id=secrets.token_hex(8),
+            terms=level_terms(level),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -51,6 +54,7 @@ class ConsentRecord:
             "granted": self.granted.isoformat(),
             "expires": self.expires.isoformat() if self.expires else None,
             "consent_id": self.consent_id,
+            "terms": self.terms,
         }
 
     @classmethod
@@ -75,6 +79,7 @@ class ConsentRecord:
                 granted=date.fromisoformat(data["granted"]),
                 expires=date.fromisoformat(expires) if expires is not None else None,
                 consent_id=consent_id,
+                terms=_terms(data.get("terms")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ConsentFileError(f"{type(e).__name__}: {e}") from e
@@ -83,6 +88,13 @@ class ConsentRecord:
     def token(self) -> str:
         """What pending lines recorded under this agreement carry."""
         return f"{_paths.environment_key()}.{self.consent_id}"
+
+
+def _terms(value: Any) -> Terms | None:
+    """The kept terms, or None when absent (an older record) or not of the expected shape."""
+    if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    return None
 
 
 def load(env: str | None = None) -> ConsentRecord | None:

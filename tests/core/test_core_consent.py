@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -152,10 +154,42 @@ def test_changed_schema_asks_again_with_the_changes(interactive: None) -> None:
     data = json.loads(path.read_text())
     data["schema_hash"] = "0" * 16
     data["fields"] = [f for f in data["fields"] if f != "plugin.version"] + ["plugin.path"]
+    del data["terms"]  # as a plugin before 0.1.1 wrote it: field names only
     path.write_text(json.dumps(data))
     decision = effective_level(interactive=True)
     assert (decision.level, decision.source, decision.should_ask) == (Level.NONE, "changed", True)
     assert decision.changed_fields == {"added": ["plugin.version"], "removed": ["plugin.path"]}
+    assert decision.changes[0].startswith("`plugin.version`: new: Installed version")
+    assert decision.changes[1] == "`plugin.path`: no longer sent"
+    assert "older napari-telemetry that did not keep the details" in decision.changes[2]
+
+
+def _upgraded_from_an_older_schema() -> None:
+    """The consent record as an older plugin wrote it: `os_name` could not yet say `other`."""
+    record_consent(Level.BASIC)
+    path = _paths.consent_file()
+    data = json.loads(path.read_text())
+    data["schema_hash"] = "0" * 16
+    data["terms"]["session.os_name"]["enum"].remove("other")
+    path.write_text(json.dumps(data))
+
+
+def test_a_field_that_changed_but_kept_its_name_is_explained(interactive: None) -> None:
+    _upgraded_from_an_older_schema()
+    decision = effective_level(interactive=True)
+    assert (decision.source, decision.should_ask) == ("changed", True)
+    assert decision.changed_fields == {"added": [], "removed": []}  # no name changed
+    assert decision.changes == ("`session.os_name`: now also reports `other`",)
+
+
+def test_the_real_cli_status_says_what_changed() -> None:
+    _upgraded_from_an_older_schema()
+    tool = Path(sys.executable).parent / "napari-telemetry"
+    done = subprocess.run([tool, "status"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Changed since you agreed:\n  `session.os_name`: now also reports `other`\n" in (
+        done.stdout
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from telemetry_helpers import consent
 
+from napari_telemetry import _paths
 from napari_telemetry._napari import _launch
 from napari_telemetry.schema import Level
 
@@ -108,6 +109,31 @@ def test_installed_while_napari_runs_starts_at_the_next_launch() -> None:
     assert got["asked"] is False  # no consent prompt popping up over the plugin dialog
     assert got["hooks"] == []
     assert got["pending"] == []
+
+
+SHOW_DIALOG = LAUNCH.replace(
+    '        out["asked"] = _runtime._rt.asked\n',
+    '        out["asked"] = _runtime._rt.asked\n'
+    "        from napari_telemetry._qt._consent_dialog import ConsentDialog\n"
+    '        out["dialogs"] = [w._text.toPlainText() for w in QApplication.topLevelWidgets()\n'
+    "                          if isinstance(w, ConsentDialog) and w.isVisible()]\n",
+)
+
+
+@pytest.mark.napari
+@pytest.mark.gui
+@pytest.mark.slow
+def test_a_changed_field_is_explained_when_napari_asks_again() -> None:
+    consent(Level.BASIC)
+    path = _paths.consent_file()
+    record = json.loads(path.read_text())
+    record["schema_hash"] = "0" * 16  # agreed under an older plugin, whose os_name lacked "other"
+    record["terms"]["session.os_name"]["enum"].remove("other")
+    path.write_text(json.dumps(record))
+    got = _run(SHOW_DIALOG)
+    assert got["asked"] is True
+    (text,) = got["dialogs"]
+    assert "What changed since you agreed\nsession.os_name: now also reports other" in text
 
 
 def test_plain_import_touches_neither_napari_nor_qt() -> None:

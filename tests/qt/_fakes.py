@@ -21,6 +21,7 @@ class FakeDecision:
     agreed_level: Level = Level.NONE
     expires: date | None = None
     changed_fields: dict[str, list[str]] = field(default_factory=dict)
+    changes: tuple[str, ...] = ()
 
 
 def make_batch(level: Level = Level.BASIC, n_records: int = 1) -> dict[str, Any]:

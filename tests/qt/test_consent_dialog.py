@@ -110,13 +110,13 @@ def test_escape_is_not_now_and_reported_once(qtbot: QtBot) -> None:
 
 
 def test_changed_fields_are_shown(qtbot: QtBot) -> None:
-    changes = {"added": ["layer.gpu_memory"], "removed": ["session.os_version"]}
+    changes = ["`layer.dtype`: now also reports `bool`", "`session.os_version`: no longer sent"]
     dialog = ConsentDialog(changes)
     qtbot.addWidget(dialog)
     text = dialog._text.toPlainText()
     assert "What changed since you agreed" in text
-    assert "Added: layer.gpu_memory" in text
-    assert "Removed: session.os_version" in text
+    assert "layer.dtype: now also reports bool" in text
+    assert "session.os_version: no longer sent" in text
     assert "What changed" not in ConsentDialog()._text.toPlainText()
 
 
@@ -154,9 +154,12 @@ def test_a_changed_level_shows_what_changed_from_the_real_record(
     record = json.loads(path.read_text())
     record["fields"] = [f for f in record["fields"] if f != "session.arch"] + ["session.gpu"]
     record["schema_hash"] = "0" * 16  # agreed to an older schema
+    record["terms"]["session.os_name"]["enum"].remove("other")
+    record["terms"]["session.gpu"] = record["terms"].pop("session.arch")
     path.write_text(json.dumps(record))
     dialog = show_consent_dialog(real_controller)
     qtbot.addWidget(dialog)
     text = dialog._text.toPlainText()
-    assert "Added: session.arch" in text
-    assert "Removed: session.gpu" in text
+    assert "session.arch: new: CPU architecture" in text
+    assert "session.gpu: no longer sent" in text
+    assert "session.os_name: now also reports other" in text

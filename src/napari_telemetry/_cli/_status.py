@@ -16,9 +16,9 @@ def status_lines() -> list[str]:
         lines.append(f"Agreement ends: {decision.expires.isoformat()}")
     if decision.locked:
         lines.append("This is decided by a switch or a locked site policy, not by you here.")
-    for kind, names in decision.changed_fields.items():
-        if names:
-            lines.append(f"Fields {kind} since you agreed: {', '.join(names)}")
+    if decision.changes:
+        lines.append("Changed since you agreed:")
+        lines += [f"  {line}" for line in decision.changes]
     uploader = _uploader.get_uploader()
     for level in decision.level.streams():
         wait = uploader.next_attempt(level)

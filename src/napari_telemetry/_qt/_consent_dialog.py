@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,16 +42,14 @@ class ConsentDialog(QDialog):
 
     choiceMade = Signal(object)  # ConsentChoice
 
-    def __init__(
-        self, changed_fields: dict[str, list[str]] | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, changes: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("napari telemetry: share anonymous usage counts?")
         self._choice: ConsentChoice | None = None
         self._reported = False
         self._text = QTextBrowser()
         self._text.setOpenExternalLinks(True)
-        self._text.setHtml(consent_html(changed_fields))
+        self._text.setHtml(consent_html(changes))
         self._temporary = QCheckBox(f"Only for {TEMPORARY_DAYS} days, then ask me again")
         # Equal weight: same widget, same size, no default button, "Not now" first.
         self._buttons: dict[Level, QPushButton] = {
@@ -103,7 +102,7 @@ def show_consent_dialog(
 ) -> ConsentDialog:
     """Open the dialog without blocking; the controller records the choice when it closes."""
     decision = controller.decision()
-    dialog = ConsentDialog(decision.changed_fields if decision else None, parent)
+    dialog = ConsentDialog(decision.changes if decision else (), parent)
     # Not the parent: the dialog outlives its window in _OPEN and must not keep it alive.
     dialog.choiceMade.connect(lambda c: _record(controller, c))
     dialog.open()

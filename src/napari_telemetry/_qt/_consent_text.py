@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
 
 from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue, level_fields
@@ -40,15 +41,15 @@ def level_rows(level: Level) -> list[dict[str, str]]:
     return [r for r in catalogue() if r["level"] == level.value and r["field"] != "type"]
 
 
-def consent_html(changed_fields: dict[str, list[str]] | None = None) -> str:
+def consent_html(changes: Sequence[str] = ()) -> str:
     """The whole explanation as rich text for a ``QTextBrowser``."""
     parts = [
         "<p>napari-telemetry can send anonymous usage counts to help napari and plugin "
         "developers decide what to work on. Nothing is sent unless you choose a level; "
         "each level includes the ones above it in this list.</p>"
     ]
-    if changed_fields and any(changed_fields.values()):
-        parts.append(changes_html(changed_fields))
+    if changes:
+        parts.append(changes_html(changes))
     for level in SENDING_LEVELS:
         parts.append(f"<h3>{level.value.capitalize()}: {escape(_LEVEL_SUMMARY[level])}</h3>")
         parts.append(_field_list(level_rows(level)))
@@ -63,13 +64,10 @@ def consent_html(changed_fields: dict[str, list[str]] | None = None) -> str:
     return "\n".join(parts)
 
 
-def changes_html(changed_fields: dict[str, list[str]]) -> str:
-    """What was added or removed at the user's level since they agreed."""
-    out = ["<h3>What changed since you agreed</h3><ul>"]
-    for label, key in (("Added", "added"), ("Removed", "removed")):
-        for name in changed_fields.get(key, []):
-            out.append(f"<li><b>{label}</b>: <code>{escape(name)}</code></li>")
-    return "".join(out) + "</ul>"
+def changes_html(changes: Sequence[str]) -> str:
+    """What changed at the user's level since they agreed, field by field, in plain words."""
+    items = "".join(f"<li>{_code(escape(line))}</li>" for line in changes)
+    return f"<h3>What changed since you agreed</h3><ul>{items}</ul>"
 
 
 def field_description(level: Level, dotted: str) -> str:

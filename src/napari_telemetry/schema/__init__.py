@@ -24,6 +24,7 @@ from ._batch import (
 from ._catalogue import catalogue, catalogue_markdown, level_fields, level_hash
 from ._levels import SENDING_LEVELS, Level
 from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+from ._terms import Terms, changes, level_terms
 from ._weeks import (
     CLOCK_SKEW,
     RAW_RETENTION_DAYS,
@@ -62,15 +63,18 @@ __all__ = [
     "PluginRecord",
     "RecordBase",
     "SessionRecord",
+    "Terms",
     "WeekProblem",
     "WeekRefused",
     "WireModel",
     "catalogue",
     "catalogue_markdown",
+    "changes",
     "check_week",
     "iso_week",
     "level_fields",
     "level_hash",
+    "level_terms",
     "newest_week",
     "oldest_week",
     "shift_week",
