@@ -93,7 +93,9 @@ def _user_week(rows: dict[str, list[tuple[object, ...]]], user: str, week: str,
         made += 1
     if rng.random() < 0.6:
         bid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        rows["batches"].append((bid, "middle", user, week, False, "month", "0.1.0", 1, today, None))
+        rows["batches"].append(
+            (bid, "middle", user, week, False, "month", "0.1.0", 1, today, None)
+        )
         for name in set(rng.choices(plugins, weights, k=rng.randint(1, 12))):
             rows["plugin_records"].append(
                 (None, bid, user, week, name, f"0.{rng.randint(1, 4)}.0")

@@ -278,9 +278,11 @@ def test_cli_aggregate_dry_run_and_a_missing_database(
 def test_release_settings_are_checked() -> None:
     with pytest.raises(ValueError, match="add up to 1"):
         ReleaseSettings(split={**ReleaseSettings().split, "layers": 0.5})
-    with pytest.raises(ValueError, match=r"less than or equal to 0\.5"):
-        ReleaseSettings(rho_week=0.8)
+    with pytest.raises(ValueError, match=r"less than or equal to 2"):
+        ReleaseSettings(rho_week=2.5)
     assert ReleaseSettings().rho_per_unit <= 0.5
+    assert not ReleaseSettings().weaker_than_default
+    assert ReleaseSettings(rho_week=0.8).weaker_than_default
     assert ReleaseSettings(window="none").rho_per_unit == ReleaseSettings().rho_week
 
 

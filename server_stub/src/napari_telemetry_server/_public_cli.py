@@ -54,6 +54,9 @@ def _aggregate(args: argparse.Namespace) -> int:
 
     raw = args.db or Settings().db
     settings = ReleaseSettings()
+    if settings.weaker_than_default:
+        _say(f"warning: the budget spends rho={settings.rho_per_unit:g} per weekly id and "
+             "week, more than the 0.5 the privacy notes promise; it is published")  # fmt: skip
     if args.dry_run:
         from ._release_dryrun import dry_run
 

@@ -30,6 +30,9 @@ DEFAULT_SPLIT: dict[str, float] = {
 }
 
 
+RHO_CEILING = 0.5  # the defaults spend this per weekly id and week; more is allowed, and flagged
+
+
 class ReleaseSettings(BaseSettings):
     """How the public numbers are released; ``NAPARI_TELEMETRY_SERVER_RELEASE_<NAME>``."""
 
@@ -40,13 +43,13 @@ class ReleaseSettings(BaseSettings):
     rho_week: float = Field(
         0.35,
         gt=0,
-        le=0.5,
+        le=2,
         description="zCDP budget ρ of one week's release, per weekly id (every weekly table).",
     )
     rho_window: float = Field(
         0.15,
         ge=0,
-        le=0.5,
+        le=2,
         description="zCDP budget ρ of the long-window release (plugin install-weeks per "
         "quarter), per weekly id and week; 0 turns the window release off.",
     )
@@ -95,6 +98,11 @@ class ReleaseSettings(BaseSettings):
         if any(v <= 0 for v in self.split.values()) or abs(sum(self.split.values()) - 1) > 1e-9:
             raise ValueError(f"split shares must be positive and add up to 1, got {self.split!r}")
         return self
+
+    @property
+    def weaker_than_default(self) -> bool:
+        """Whether one weekly id's week spends more than the project's ceiling of ρ = 0.5."""
+        return self.rho_per_unit > RHO_CEILING + 1e-12
 
     @property
     def rho_per_unit(self) -> float:
