@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
+from typing import Literal
 
-from . import _switches
+from . import _paths, _switches
 from ._consent_record import ConsentFileError, ConsentRecord, load, save
 from .schema import Level, changes, level_fields, level_hash
 
@@ -131,11 +132,14 @@ def record_consent(level: Level, *, days: int | None = None, today: date | None 
 
 
 def disable() -> None:
-    """Record ``none`` for this environment and delete everything pending."""
+    """Record ``none`` for this environment and delete what it recorded and has not sent.
+
+    Other environments' data stays: each was recorded under its own consent.
+    """
     from . import _store  # the store sits above consent; imported here to keep layers acyclic
 
     record_consent(Level.NONE)
-    _store.delete_pending()
+    _store.withdraw_pending()
 
 
 def _apply_live() -> None:
@@ -153,16 +157,36 @@ def current_token() -> str | None:
     return record.token if record is not None else None
 
 
-def token_valid(token: str, stream: Level, today: date | None = None) -> bool:
-    """Whether data recorded under *token* may be sent in *stream* now (its consent holds)."""
+Verdict = Literal["send", "stale", "keep"]
+
+
+def judge_token(token: str, stream: Level, today: date | None = None) -> Verdict:
+    """What to do with data recorded under *token* in *stream*: send it, drop it (its consent no
+    longer holds) or keep it for the plugin of its environment.
+
+    The data folder is shared by every environment of the user. Another environment's consent
+    is judged here only when this plugin reads it exactly as that environment's own plugin does
+    (the same schema hash for its level); one this plugin cannot read or judge (a newer plugin's)
+    is left for its own plugin, never deleted. A consent record that is gone holds nothing.
+    """
     env, _, consent_id = token.partition(".")
     if not (env.isalnum() and consent_id.isalnum()):
-        return False
+        return "stale"
+    mine = env == _paths.environment_key()
     try:
         record = load(env)
     except ConsentFileError:
-        return False
-    if record is None or record.consent_id != consent_id:
-        return False
+        return "keep"
+    if record is None:  # withdrawn (or its environment removed): no plugin can send it now
+        return "stale"
+    if not mine and record.schema_hash != _level_hash(record.level):
+        return "keep"
+    if record.consent_id != consent_id:
+        return "stale"
     decision = _judge(record, today or date.today(), ask=False)
-    return decision.level.includes(stream)
+    return "send" if decision.level.includes(stream) else "stale"
+
+
+def token_environment(token: str) -> str:
+    """The environment key a consent token was recorded in."""
+    return token.partition(".")[0]

@@ -171,7 +171,7 @@ class Uploader:
         until: float,
     ) -> bool:
         """Send one sealed file's envelopes; False when the level must wait (backoff)."""
-        built = build(day, _consent.token_valid)
+        built = build(day, _consent.judge_token)
         with _pending.locked():
             _stats.bump(stale_consent=built.stale, invalid_records=built.invalid)
         for envelope in built.envelopes:
@@ -183,13 +183,13 @@ class Uploader:
                 return False
             if outcome == "sent":
                 state.succeeded()
-        _pending.remove(day)
+        _pending.finish(day, built.keep)
         return True
 
     def _show(self, level: Level, url: str, force: bool, report: SendReport) -> None:
         """Log the batches a round would send now, changing nothing on disk."""
         for day in _pending.due(level, include_today=force, today=date.today()):
-            for envelope in build(day, _consent.token_valid).envelopes:
+            for envelope in build(day, _consent.judge_token).envelopes:
                 log.warning(
                     "NAPARI_TELEMETRY_DEBUG: would send to %s: %s", url, json.dumps(envelope)
                 )

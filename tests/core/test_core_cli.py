@@ -144,7 +144,7 @@ def test_disable_deletes(capsys: pytest.CaptureFixture[str]) -> None:
     get_recorder().flush(timeout=2)
     code, out, _ = run(capsys, "disable")
     assert code == 0
-    assert "1 pending record(s) deleted" in out
+    assert "1 pending record(s) of this environment deleted" in out
     assert _consent.effective_level().source == "consent"
     assert not list(_paths.pending_dir().glob("*/*.jsonl"))
 

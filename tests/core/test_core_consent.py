@@ -238,11 +238,11 @@ def test_token_binds_data_to_one_consent() -> None:
     record_consent(Level.MIDDLE)
     token = _consent.current_token()
     assert token is not None
-    assert _consent.token_valid(token, Level.MIDDLE)
-    assert not _consent.token_valid(token, Level.FULL)
+    assert _consent.judge_token(token, Level.MIDDLE) == "send"
+    assert _consent.judge_token(token, Level.FULL) == "stale"
     record_consent(Level.MIDDLE)  # a new agreement: old data is not sent under it
-    assert not _consent.token_valid(token, Level.MIDDLE)
-    assert not _consent.token_valid("../../etc.x", Level.BASIC)
+    assert _consent.judge_token(token, Level.MIDDLE) == "stale"
+    assert _consent.judge_token("../../etc.x", Level.BASIC) == "stale"
 
 
 def test_disable_deletes_pending() -> None:

@@ -32,8 +32,10 @@ def test_exported_members_are_pinned() -> None:
         "delete_pending",
         "get_recorder",
         "level_changed",
+        "pending_here",
         "preview",
         "sent_copies",
+        "withdraw_pending",
     ]
     assert napari_telemetry._cli.__all__ == ["main", "preview_json"]
     for package in (napari_telemetry._store, napari_telemetry._cli):

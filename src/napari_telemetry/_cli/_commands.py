@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from napari_telemetry import _consent, _identity, _switches, _uploader
-from napari_telemetry._store import get_recorder, preview
+from napari_telemetry._store import pending_here, preview
 from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue, catalogue_markdown
 
 from ._explain import explain_lines
@@ -52,11 +52,12 @@ def cmd_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
-    pending = get_recorder().pending_count()
+    pending = pending_here()
     _consent.disable()
     out(
         "Telemetry is off in this environment; nothing more is recorded or sent.",
-        f"{pending} pending record(s) deleted.",
+        f"{pending} pending record(s) of this environment deleted "
+        "(other environments keep theirs, recorded under their own consent).",
     )
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._pending import MAX_PENDING_BYTES
 from ._recorder import Recorder, get_recorder, level_changed
-from ._view import delete_pending, preview, sent_copies
+from ._view import delete_pending, pending_here, preview, sent_copies, withdraw_pending
 
 __all__ = [
     "MAX_PENDING_BYTES",
@@ -12,6 +12,8 @@ __all__ = [
     "delete_pending",
     "get_recorder",
     "level_changed",
+    "pending_here",
     "preview",
     "sent_copies",
+    "withdraw_pending",
 ]

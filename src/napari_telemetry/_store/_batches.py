@@ -23,7 +23,7 @@ from napari_telemetry.schema import (
     RecordBase,
 )
 
-from ._files import DayFile
+from ._files import DayFile, Key
 
 log = logging.getLogger("napari_telemetry")
 _COUNT_MAX = 1_000_000_000
@@ -32,7 +32,7 @@ MODELS: dict[str, type[RecordBase]] = {
     for models in RECORD_TYPES.values()
     for m in models
 }
-TokenCheck = Callable[[str, Level], bool]
+TokenCheck = Callable[[str, Level], str]  # _consent.judge_token: "send" | "stale" | "keep"
 
 
 def record_dict(rtype: str, key: tuple[object, ...], n: int) -> dict[str, Any]:
@@ -62,20 +62,25 @@ class Built:
     envelopes: list[dict[str, Any]] = field(default_factory=list)
     stale: int = 0
     invalid: int = 0
+    keep: set[Key] = field(default_factory=set)  # lines left for another environment's plugin
 
 
-def build(day: DayFile, token_ok: TokenCheck) -> Built:
-    """The envelopes for one pending file; lines whose consent no longer holds are left out."""
+def build(day: DayFile, judge: TokenCheck) -> Built:
+    """The envelopes for one pending file; lines whose consent no longer holds are left out,
+    and so are lines whose consent only another plugin can judge (``keep``)."""
     level, out = day.level, Built()
     merged: dict[tuple[str, tuple[object, ...]], int] = {}
-    verdicts: dict[str, bool] = {}  # a file holds few tokens: check each once
-    for (token, rtype, key), n in day.entries.items():
+    verdicts: dict[str, str] = {}  # a file holds few tokens: judge each once
+    for entry, n in day.entries.items():
+        token, rtype, key = entry
         if token not in verdicts:
-            verdicts[token] = token_ok(token, level)
-        if not verdicts[token]:
+            verdicts[token] = judge(token, level)
+        if verdicts[token] == "keep":
+            out.keep.add(entry)
+        elif verdicts[token] != "send":
             out.stale += 1
-            continue
-        merged[(rtype, key)] = merged.get((rtype, key), 0) + n
+        else:
+            merged[(rtype, key)] = merged.get((rtype, key), 0) + n
     records = []
     for (rtype, key), n in sorted(merged.items(), key=lambda kv: repr(kv[0])):
         try:

@@ -2,6 +2,10 @@
 
 A file is a header line ``{"batch_id": ...}`` (the id its batch will be sent with) followed by one
 line per (consent token, record type, key): ``{"c": token, "t": rtype, "k": [...], "n": count}``.
+
+The folder is shared by every environment of the user, and so by plugins of other versions: a
+line that is a JSON object of a record type (or with keys) this plugin does not know was written
+by a newer one. It is kept as it is, for that plugin to send, and never counted as corrupt.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class DayFile:
     batch_id: str
     entries: dict[Key, int] = field(default_factory=dict)
     corrupt: int = 0
+    foreign: list[str] = field(default_factory=list)  # lines of another plugin version, verbatim
 
     @property
     def day(self) -> date:
@@ -51,6 +56,16 @@ class DayFile:
     def level(self) -> Level:
         """The stream this file belongs to."""
         return Level(self.path.parent.name)
+
+
+_FIELDS = frozenset("ctkn")
+
+
+def _foreign(obj: object) -> bool:
+    """A line of a newer plugin: an object with a record type or keys this one does not know."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
+        return False
+    return obj["t"] not in RECORD_LEVEL or not set(obj) <= _FIELDS
 
 
 def _entry(obj: object) -> tuple[Key, int] | None:
@@ -82,11 +97,13 @@ def read(path: Path) -> DayFile:
         if i == 0 and isinstance(obj, dict) and _is_uuid4(obj.get("batch_id")):
             out.batch_id = obj["batch_id"]
             continue
-        parsed = _entry(obj)
-        if parsed is None:
-            out.corrupt += 1
-        else:
+        parsed = None if _foreign(obj) else _entry(obj)
+        if parsed is not None:
             out.entries[parsed[0]] = out.entries.get(parsed[0], 0) + parsed[1]
+        elif _foreign(obj):
+            out.foreign.append(line)
+        else:
+            out.corrupt += 1
     out.batch_id = out.batch_id or str(uuid.uuid4())
     return out
 
@@ -103,6 +120,7 @@ def write(day: DayFile) -> None:
     lines = [json.dumps({"batch_id": day.batch_id})]
     for (c, t, k), n in sorted(day.entries.items(), key=lambda kv: repr(kv[0])):
         lines.append(json.dumps({"c": c, "t": t, "k": list(k), "n": n}, separators=(",", ":")))
+    lines += day.foreign
     _paths.write_atomic(day.path, ("\n".join(lines) + "\n").encode())
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -112,24 +114,64 @@ def drop_outside_window(level: Level, today: date) -> int:
     return dropped
 
 
-def remove(day: DayFile) -> None:
-    """Delete one pending file (after it was sent or refused)."""
+def finish(day: DayFile, keep: set[Key]) -> None:
+    """After a sealed file was sent (or refused): drop what went, keep the rest for its plugin.
+
+    What stays (lines for other environments' plugins, record types of newer plugins) gets a new
+    batch id: that plugin's batch must not pass for a retry of the one just sent.
+    """
     with _files.lock():
-        day.path.unlink(missing_ok=True)
+        current = _files.read(day.path)  # re-read: another environment may have withdrawn lines
+        done = set(day.entries) - keep
+        left = {k: n for k, n in current.entries.items() if k not in done}
+        if not left and not current.foreign:
+            day.path.unlink(missing_ok=True)
+        elif len(left) < len(current.entries):
+            batch_id = str(uuid.uuid4())
+            rest = _files.DayFile(day.path.with_name(f"{day.path.name[:10]}~{batch_id}.jsonl"),
+                                  batch_id, left, foreign=current.foreign)  # fmt: skip
+            _files.write(rest)
+            day.path.unlink(missing_ok=True)
 
 
-def delete(level: Level | None = None, batch_key: str | None = None) -> int:
-    """Delete pending data of *level* (all levels if None), or only the batch *batch_key*."""
-    removed = 0
+Spare = Callable[[str], bool]  # a consent token whose lines stay
+
+
+def delete(
+    level: Level | None = None, batch_key: str | None = None, spare: Spare | None = None
+) -> int:
+    """Delete pending files of *level* (all levels if None), or the batch *batch_key*.
+
+    With *spare*, lines instead of files: those whose token *spare* keeps stay, and so do lines
+    of newer plugins. Returns how many files changed.
+    """
+    changed = 0
     try:
         with _files.lock():
             for path in list(_files.files(level)):
-                if batch_key is None or _files.read(path).batch_id == batch_key:
-                    path.unlink(missing_ok=True)
-                    removed += 1
+                day = _files.read(path)
+                if batch_key is None or day.batch_id == batch_key:
+                    changed += _thin(day, spare) if spare else _unlink(path)
     except OSError as e:
         log.warning("could not delete pending telemetry: %s", type(e).__name__)
-    return removed
+    return changed
+
+
+def _unlink(path: Path) -> int:
+    path.unlink(missing_ok=True)
+    return 1
+
+
+def _thin(day: DayFile, spare: Spare) -> int:
+    """Drop the lines of *day* that *spare* does not keep (0: none were)."""
+    left = {k: n for k, n in day.entries.items() if spare(k[0])}
+    if not (left or day.foreign):
+        return _unlink(day.path)
+    if len(left) == len(day.entries):
+        return 0
+    day.entries = left
+    _files.write(day)
+    return 1
 
 
 def locked() -> filelock.FileLock:

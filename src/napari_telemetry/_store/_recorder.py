@@ -110,11 +110,15 @@ class Recorder:
         with self._lock:
             return {RECORD_LEVEL[t] for t, bucket in self._buf.items() if bucket}
 
+    def buffered(self) -> int:
+        """Records counted in memory, not written yet."""
+        return sum(len(b) for b in self._buf.values())
+
     def pending_count(self) -> int:
         """Records waiting on disk plus those still in memory."""
         if self._pending is None:
             self._pending = count_records()
-        return self._pending + sum(len(b) for b in self._buf.values())
+        return self._pending + self.buffered()
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -256,7 +260,9 @@ def level_changed(level: Level) -> None:
 
 
 def drop_pending_above(level: Level) -> None:
-    """Delete pending data of every stream *level* does not include."""
+    """Delete this environment's pending data of every stream *level* does not include."""
+    from ._view import withdraw_pending
+
     for stream in SENDING_LEVELS:
         if not level.includes(stream):
-            _pending.delete(stream)
+            withdraw_pending(stream)

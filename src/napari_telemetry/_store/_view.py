@@ -33,7 +33,7 @@ def preview(level: Level | None = None) -> list[dict[str, Any]]:
         for stream in _streams(level):
             for path in _files.files(stream):
                 if _pending.in_window(path, date.today()):  # what is outside is never sent
-                    out += build(_files.read(path), _consent.token_valid).envelopes
+                    out += build(_files.read(path), _consent.judge_token).envelopes
     except (OSError, SecretError) as e:
         why = e.strerror if isinstance(e, OSError) else str(e)
         log.warning("cannot preview pending telemetry: %s", why or type(e).__name__)
@@ -62,9 +62,45 @@ def sent_copies(level: Level | None = None) -> list[dict[str, Any]]:
 
 
 def delete_pending(level: Level | None = None, batch_key: str | None = None) -> None:
-    """Delete pending data: all of it, one level's, or one batch (*batch_key* = its batch_id)."""
+    """Delete pending data: all of it, one level's, or one batch (*batch_key* = its batch_id).
+
+    A batch is deleted as the preview shows it: lines kept for another environment's plugin
+    (not shown, not sendable from here) stay.
+    """
     from ._recorder import _recorder
 
     if batch_key is None and _recorder is not None:
         _recorder.discard_buffer(level)
-    _pending.delete(level, batch_key)
+    spare = None if batch_key is None else _not_shown
+    _pending.delete(level, batch_key, spare)
+
+
+def _not_shown(token: str) -> bool:
+    return _consent.judge_token(token, Level.FULL) == "keep"
+
+
+def pending_here() -> int:
+    """Records this environment recorded and has not sent (on disk and in memory)."""
+    from ._recorder import _recorder
+
+    here = _paths.environment_key()
+    on_disk = sum(
+        1
+        for path in _files.files()
+        for token, _, _ in _files.read(path).entries
+        if _consent.token_environment(token) == here
+    )
+    return on_disk + (_recorder.buffered() if _recorder is not None else 0)
+
+
+def withdraw_pending(level: Level | None = None) -> None:
+    """Delete what this environment recorded and has not sent (of *level*'s stream, or all).
+
+    The data folder is shared by the user's environments; the others' data stays.
+    """
+    from ._recorder import _recorder
+
+    if _recorder is not None:
+        _recorder.discard_buffer(level)
+    here = _paths.environment_key()
+    _pending.delete(level, spare=lambda token: _consent.token_environment(token) != here)
