@@ -32,7 +32,7 @@ def test_missing_app_model_internals_mean_fewer_records_and_a_debug_line(
     with caplog.at_level(logging.DEBUG, logger="napari_telemetry"):
         _runtime.start(viewer, interactive=False)
     assert "get_app_model is unavailable" in caplog.text
-    assert [name for _, name in _runtime._rt.registries] == ["get"]  # npe2 still counted
+    assert [name for _, name in _runtime._rt.registries] == ["get", "actions"]  # still counted
     viewer.add_image(np.zeros((4, 4)))  # napari keeps working, layers still counted
     assert set(pending()) == {"session", "layer"}
 
@@ -114,7 +114,7 @@ def test_missing_npe2_registry_leaves_app_model_counting(
     with caplog.at_level(logging.DEBUG, logger="napari_telemetry"):
         _runtime.start(viewer, interactive=False)
     assert "command registry is unavailable" in caplog.text
-    assert [name for _, name in _runtime._rt.registries] == ["execute_command"]
+    assert [name for _, name in _runtime._rt.registries] == ["execute_command", "actions"]
     from napari._app_model import get_app_model
 
     get_app_model().commands.execute_command("napari.layer.toggle_visibility")

@@ -72,7 +72,7 @@ def test_first_viewer_starts_telemetry_without_any_widget() -> None:
         "point (napari_telemetry._manifest:napari.yaml) stopped working, so telemetry will not "
         "start at launch; see docs/design.md 'Starting at launch'"
     )
-    assert got["hooks"] == ["execute_command", "get"]
+    assert got["hooks"] == ["execute_command", "get", "actions"]
     assert got["attached"] is True
     assert got["pending"] == ["session"]  # full, but nothing was done yet; index unavailable
 

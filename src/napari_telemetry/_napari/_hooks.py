@@ -30,6 +30,25 @@ def app_model_commands() -> Any | None:
         return None
 
 
+def action_manager() -> Any | None:
+    """napari's action manager (viewer and layer key bindings, layer buttons), or None.
+
+    Relied on (napari 0.4.19-0.9, ``napari/utils/action_manager.py``): ``_actions`` maps each
+    action name to an ``Action`` whose cached ``injected`` is what shortcuts and buttons call
+    (shortcuts hold it in their keymap), ``_update_shortcut_bindings(name)`` binds it again,
+    and ``register_action`` is looked up on the instance.
+    """
+    try:
+        from napari.utils.action_manager import action_manager as manager
+
+        if isinstance(manager._actions, dict) and callable(manager._update_shortcut_bindings):
+            return manager
+    except (ImportError, AttributeError):
+        pass
+    log.debug("napari's action manager is unavailable", exc_info=True)
+    return None
+
+
 def npe2_commands() -> Any | None:
     """npe2's global command registry (resolves widgets, readers, writers, sample data)."""
     try:

@@ -51,8 +51,10 @@ class CommandOwners:
     """Map a command id to who may be named as its owner: ``napari``, a public plugin, or None.
 
     npe2 requires a plugin's command ids to start with ``<plugin name>.``; napari's own ids start
-    with ``napari.`` (``napari:`` before 0.5). A command of a plugin that is not in the public
-    index is not counted at all: naming it "other" would still say a private plugin ran.
+    with ``napari.`` (``napari:`` before 0.5, and for its action manager's key bindings, whose
+    names a plugin would start with ``<plugin name>:``). A command of a plugin that is not in
+    the public index is not counted at all: naming it "other" would still say a private plugin
+    ran.
     """
 
     def __init__(self, index: PublicIndex | None) -> None:
@@ -72,7 +74,7 @@ class CommandOwners:
             return None
         if command_id.startswith(("napari.", "napari:")):
             return CORE
-        head = normalized_name(command_id.split(".", 1)[0])
+        head = normalized_name(re.split(r"[.:]", command_id, maxsplit=1)[0])  # or `plugin:action`
         if head in NOT_PLUGINS or self._index is None or not self._index.is_public(head):
             return None
         return head

@@ -12,7 +12,7 @@ from typing import Any
 from napari_telemetry import _public_index, _store
 from napari_telemetry.schema import Level
 
-from . import _commands, _hooks
+from . import _actions, _commands, _hooks
 from ._facts import session_key
 from ._layers import describe_layer
 from ._plugins import CommandOwners, installed_public_plugins
@@ -126,6 +126,9 @@ def _install() -> None:
     npe2 = _hooks.npe2_commands()
     if npe2 is not None and _commands.wrap_npe2_get(npe2, _rt, _rt.is_reader):
         _rt.registries.append((npe2, "get"))
+    actions = _hooks.action_manager()
+    if actions is not None and _actions.wrap_actions(actions, _rt):
+        _rt.registries.append((actions, "actions"))
 
 
 def attach(viewer: Any) -> None:
@@ -199,7 +202,10 @@ def stop() -> None:
     global _rt
     with _lock:
         for registry, name in _rt.registries:
-            _commands.unwrap(registry, name)
+            if name == "actions":
+                _actions.unwrap_actions(registry)
+            else:
+                _commands.unwrap(registry, name)
         for viewer in list(_rt.viewers):
             inserted = _hooks.layer_inserted(viewer)
             if inserted is not None:

@@ -78,7 +78,7 @@ class PluginRecord(RecordBase):
 
 
 class CommandRecord(RecordBase):
-    """How often a command was run through napari's app-model on one day."""
+    """How often a command or one of napari's actions (key bindings, buttons) ran on one day."""
 
     KEY_FIELDS: ClassVar[tuple[str, ...]] = ("command_id", "plugin")
     COUNT_FIELD: ClassVar[str | None] = "count"
@@ -88,7 +88,9 @@ class CommandRecord(RecordBase):
     )
     command_id: _CommandId = Field(
         description="Identifier of the command as declared by napari or by a public plugin's "
-        "manifest, e.g. `napari.window.file.open_files_dialog`. Never its arguments."
+        "manifest, e.g. `napari.window.file.open_files_dialog`, or the name of a napari action "
+        "run by a key binding or a button, e.g. `napari:toggle_ndisplay` (Ctrl+Y). "
+        "Never its arguments."
     )
     plugin: _Name = Field(
         description="Who owns the command: `napari` for napari itself, otherwise the public "
