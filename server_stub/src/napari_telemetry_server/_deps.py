@@ -33,12 +33,16 @@ class Resources:
         # The collector's one clock: the week window of ingest and the day a batch is received.
         self.today = storage.today if storage is not None else date.today
         self._opening = threading.Lock()
-        self.writer = GroupWriter(self.storage)
+        self.writer = GroupWriter(self.storage, settings.wal_limit)
 
     def storage(self) -> Storage:
         with self._opening:
             if self._storage is None:
-                engine = make_engine(self.settings.db, background_checkpoints=True)
+                engine = make_engine(
+                    self.settings.db,
+                    background_checkpoints=True,
+                    wal_limit=self.settings.wal_limit,
+                )
                 try:
                     self._storage = Storage(engine, today=self.today)
                 except BaseException:

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         "X-Forwarded-For names the client (for the rate limit only); empty trusts none. The "
         "default fits a proxy on the same host.",
     )
+    wal_limit: int = Field(
+        64 << 20,
+        ge=1 << 20,
+        description="Bytes SQLite's write-ahead log may reach before ingest waits for a "
+        "truncating checkpoint; also its size after a checkpoint (journal_size_limit).",
+    )
     request_timeout: float = Field(
         10.0,
         gt=0,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +14,8 @@ from napari_telemetry.schema import Batch
 from ._storage import Outcome, Storage
 
 MAX_GROUP = 256
+WAL_RETRY_SECONDS = 2.0  # after a truncation a long reader held up, ingest goes on a while
+log = logging.getLogger(__name__)
 
 
 class GroupWriter:
@@ -19,10 +23,16 @@ class GroupWriter:
 
     A request whose batch arrives while a transaction is running waits for it to end and is
     then written with everything else that arrived meanwhile, in one transaction.
+
+    The writer also bounds SQLite's WAL: background checkpoints run alongside the writes, so
+    under sustained load they never catch up (the WAL grew to 1.2 GB in 30 s). Once a group
+    leaves the WAL above *wal_limit* bytes, the next group waits for a truncating checkpoint.
     """
 
-    def __init__(self, storage: Callable[[], Storage]) -> None:
+    def __init__(self, storage: Callable[[], Storage], wal_limit: int) -> None:
         self._storage = storage
+        self._wal_limit = wal_limit
+        self._truncate_after = 0.0  # monotonic time before which no truncation is tried
         self._pending: list[tuple[tuple[Batch, str], asyncio.Future[Outcome]]] = []
         self._drain: asyncio.Task[None] | None = None
 
@@ -55,3 +65,16 @@ class GroupWriter:
                 for (_, future), outcome in zip(group, results, strict=True):
                     if not future.done():
                         future.set_result(outcome)
+                await self._bound_wal()
+
+    async def _bound_wal(self) -> None:
+        storage = self._storage()
+        if storage.wal_bytes() <= self._wal_limit or time.monotonic() < self._truncate_after:
+            return
+        try:
+            emptied = await run_in_threadpool(storage.checkpoint, truncate=True)
+        except Exception as e:  # the database went away or the disk is full: writes say so
+            log.debug("truncating checkpoint failed: %s", e)
+            emptied = False
+        if not emptied:
+            self._truncate_after = time.monotonic() + WAL_RETRY_SECONDS

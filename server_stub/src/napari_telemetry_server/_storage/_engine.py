@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
 BUSY_TIMEOUT_MS = 5_000
+WAL_LIMIT_BYTES = 64 << 20  # SQLite's write-ahead log is truncated to this after a checkpoint
 
 
 def database_url(target: str | Path) -> str:
@@ -21,11 +23,14 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def make_engine(url: str | Path, *, background_checkpoints: bool = False) -> Engine:
+def make_engine(
+    url: str | Path, *, background_checkpoints: bool = False, wal_limit: int = WAL_LIMIT_BYTES
+) -> Engine:
     """An engine for *url*; SQLite gets WAL, ``synchronous=NORMAL``, a busy timeout.
 
     With *background_checkpoints*, commits never copy the WAL back into the database file (the
-    caller runs ``Storage.checkpoint()`` periodically, off the request path).
+    caller runs ``Storage.checkpoint()`` periodically, off the request path). *wal_limit* is
+    SQLite's ``journal_size_limit``: the WAL file is cut back to it when a checkpoint resets it.
     """
     full = database_url(url)
     if not full.startswith("sqlite"):
@@ -33,17 +38,19 @@ def make_engine(url: str | Path, *, background_checkpoints: bool = False) -> Eng
     engine = create_engine(full, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     if engine.url.database and engine.url.database != ":memory:":
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "connect", partial(_sqlite_connect, wal_limit=wal_limit))
     if background_checkpoints:
         event.listen(engine, "connect", _no_autocheckpoint)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, *, wal_limit: int) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook below opens transactions
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}"):
+    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}",
+               f"journal_size_limit={wal_limit}")  # fmt: skip
+    for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

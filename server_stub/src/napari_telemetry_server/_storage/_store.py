@@ -18,12 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from napari_telemetry.schema import RAW_RETENTION_DAYS, Batch, oldest_week
 
+from ._engine import BUSY_TIMEOUT_MS
 from ._received import Outcome, batch_digest, outcome
 from ._rows import envelope_row, multi_insert, record_rows
 from ._tables import INSERT_COLUMNS, batches, metadata, record_tables, tombstones
 
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
 _SCHEMA_LOCK = 0x6E61_7061  # PostgreSQL advisory lock id for creating the tables ("napa")
+TRUNCATE_WAIT_MS = 200  # how long a truncating checkpoint waits for readers to move on
 _MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
 
 
@@ -40,6 +42,7 @@ class Storage:
         self._sqlite = engine.dialect.name == "sqlite"
         self.local = self._sqlite  # an embedded database: writes are quick, local calls
         self._writer = threading.Lock()  # one writer at a time on SQLite
+        self._checkpointing = threading.Lock()  # and one checkpoint
         self._marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         db = engine.url.database if self._sqlite else None
         self._path = Path(db) if db and db != ":memory:" else None
@@ -117,23 +120,51 @@ class Storage:
         with self._guard(), self.engine.connect() as conn:
             return {t.name: conn.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
-    def checkpoint(self) -> None:
-        """Copy committed WAL pages into the SQLite file without blocking writers (no-op else)."""
+    def checkpoint(self, *, truncate: bool = False) -> bool:
+        """Copy committed WAL pages into the SQLite file; True when the whole WAL was copied.
+
+        A passive checkpoint never waits for anyone (and is skipped while another checkpoint
+        runs). With *truncate*, no writer of this process starts meanwhile, readers are waited
+        for a moment, and the WAL file is emptied; False when a long reader (an ``aggregate``
+        run, a backup) still needs it. No-op on PostgreSQL.
+        """
         if not self._sqlite:
-            return
-        with self._guard():
-            raw = self.engine.raw_connection()
-            try:
-                cursor = raw.cursor()
-                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                cursor.close()
-            finally:
-                raw.close()
+            return True
+        if not self._checkpointing.acquire(blocking=truncate):
+            return False
+        try:
+            with self._writer if truncate else nullcontext(), self._guard():
+                return self._wal_checkpoint("TRUNCATE" if truncate else "PASSIVE")
+        finally:
+            self._checkpointing.release()
+
+    def wal_bytes(self) -> int:
+        """The size of the SQLite WAL file now (0 without one, and on PostgreSQL)."""
+        if self._path is None:
+            return 0
+        try:
+            return os.stat(f"{self._path}-wal").st_size
+        except OSError:
+            return 0
 
     def check(self) -> None:
         """Raise StorageUnavailable unless the database answers a trivial query."""
         with self._guard(), self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
+
+    def _wal_checkpoint(self, mode: str) -> bool:
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")  # TRUNCATE waits, no more
+            try:
+                busy, log, copied = cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                cursor.close()
+        finally:
+            raw.close()
+        return not busy and log == copied
 
     def _insert_rows(self, conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
         if not self._sqlite:
@@ -218,8 +249,8 @@ class Storage:
             self.engine.dispose()
             self._stale = True
             reason = type(e.orig).__name__
-            if type(e.orig) is sqlite3.DatabaseError:  # SQLite's own words name no path or host
-                reason = f"{reason}: {e.orig}"
+            if isinstance(e.orig, sqlite3.Error):  # SQLite's own words name no path or host
+                reason = f"{reason}: {e.orig}"  # e.g. "database or disk is full"
             raise StorageUnavailable(f"database unavailable: {reason}") from e
 
     def _check_file(self) -> None:
