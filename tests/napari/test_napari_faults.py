@@ -119,3 +119,35 @@ def test_missing_npe2_registry_leaves_app_model_counting(
 
     get_app_model().commands.execute_command("napari.layer.toggle_visibility")
     assert {r["command_id"] for r in pending()["command"]} == {"napari.layer.toggle_visibility"}
+
+
+def test_a_layer_whose_data_raises_stops_nothing(make_napari_viewer: Any) -> None:
+    from napari.layers import Image
+
+    class Flaky(Image):  # a plugin's layer whose data went away (a closed file, a lost server)
+        broken = False
+
+        @property  # type: ignore[override]
+        def data(self) -> Any:
+            if self.broken:
+                raise RuntimeError("the data went away")
+            return Image.data.fget(self)  # type: ignore[attr-defined]
+
+        @data.setter
+        def data(self, value: Any) -> None:
+            Image.data.fset(self, value)  # type: ignore[attr-defined]
+
+    viewer = make_napari_viewer()
+    flaky = Flaky(np.zeros((4, 4), "uint8"))
+    viewer.add_layer(flaky)
+    viewer.add_image(np.zeros((8, 8), "float32"))
+    consent(Level.FULL)
+    flaky.broken = True  # present, and broken, when telemetry starts
+    try:
+        assert _runtime.start(viewer, interactive=False)
+    finally:
+        flaky.broken = False
+    records = pending()
+    assert len(records["session"]) == 1
+    layers = {(r["data_type"], r["dtype"], r["ndim"]) for r in records["layer"]}
+    assert layers == {("other.Other", "unknown", 2), ("numpy.ndarray", "float32", 2)}

@@ -120,3 +120,17 @@ def test_layer_types_are_napari_classes_never_a_users_subclass() -> None:
     layer = MyLabLayer(np.zeros((4, 4)))
     assert describe_layer(layer)[0] == "Image"
     assert describe_layer(FakeLayer(np.zeros(2)))[0] == "Other"
+
+
+def test_a_layer_whose_data_and_ndim_raise_is_described_as_unknown() -> None:
+    class Broken(Image):  # type: ignore[misc, valid-type]
+        @property
+        def data(self) -> Any:
+            raise OSError("the file went away")
+
+        @property
+        def ndim(self) -> int:
+            raise ValueError("no dims")
+
+    layer = Broken.__new__(Broken)
+    assert describe_layer(layer) == ("Image", "other.Other", 0, "unknown", False, 1, -1)

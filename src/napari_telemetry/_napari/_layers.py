@@ -27,13 +27,19 @@ MAX_BUCKET = 80
 
 
 def describe_layer(layer: Any) -> LayerKey:
-    """The ``LayerRecord`` key of *layer*; whatever cannot be read safely is ``unknown``/-1."""
+    """The ``LayerRecord`` key of *layer*; whatever cannot be read safely is ``unknown``/-1.
+
+    Never raises: a layer's properties are someone else's code, and any of them may.
+    """
     layer_type = _layer_type(layer)
     multiscale = _multiscale(layer)
-    data = getattr(layer, "data", None)
+    try:
+        data = layer.data
+    except Exception:
+        return (layer_type, _UNKNOWN_TYPE, _ndim(layer), "unknown", multiscale, 1, -1)
     levels, top = _levels(data) if multiscale else (1, data)
     shape = _shape(top)
-    ndim = len(shape) if shape is not None else _int(getattr(layer, "ndim", 0))
+    ndim = len(shape) if shape is not None else _ndim(layer)
     dtype, itemsize = _dtype(top)
     bucket = size_bucket(shape, itemsize)
     return (layer_type, data_type(top), min(ndim, 64), dtype, multiscale, levels, bucket)
@@ -122,5 +128,9 @@ def _dtype(data: Any) -> tuple[str, int | None]:
         return "unknown", None
 
 
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
+def _ndim(layer: Any) -> int:
+    try:
+        value = layer.ndim
+    except Exception:
+        return 0
+    return min(value, 64) if isinstance(value, int) and value >= 0 else 0

@@ -141,12 +141,17 @@ def attach(viewer: Any) -> None:
     inserted.connect(_on_layer_inserted)
     _rt.viewers.add(viewer)
     for layer in list(getattr(viewer, "layers", ())):
-        _count_layer(layer)
+        _count_safely(layer)
 
 
 def _on_layer_inserted(event: Any) -> None:
+    _count_safely(getattr(event, "value", None))
+
+
+def _count_safely(layer: Any) -> None:
+    """Count *layer*; no layer, however broken, stops collection (or napari)."""
     try:
-        _count_layer(event.value)
+        _count_layer(layer)
     except Exception:
         log.debug("a layer could not be counted", exc_info=True)
 
