@@ -16,10 +16,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ._commands import Counter
+from ._commands import _MARK, Counter, unwrap
 
 log = logging.getLogger("napari_telemetry")
-_MARK = "__napari_telemetry__"
 
 
 def wrap_actions(manager: Any, counter: Counter) -> bool:
@@ -33,10 +32,7 @@ def wrap_actions(manager: Any, counter: Counter) -> bool:
     @functools.wraps(register)
     def register_action(name: str, *args: Any, **kwargs: Any) -> Any:
         result = register(name, *args, **kwargs)
-        try:
-            _wrap(manager, name, manager._actions[name], counter)
-        except Exception:
-            log.debug("action %r could not be wrapped", name, exc_info=True)
+        _wrap(manager, name, manager._actions.get(name), counter)
         return result
 
     setattr(register_action, _MARK, True)
@@ -93,5 +89,4 @@ def unwrap_actions(manager: Any) -> None:
                 manager._update_shortcut_bindings(name)
             except Exception:
                 log.debug("action %r could not be bound again", name, exc_info=True)
-    if getattr(manager.__dict__.get("register_action"), _MARK, False):
-        del manager.register_action
+    unwrap(manager, "register_action")
