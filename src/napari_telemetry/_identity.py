@@ -115,10 +115,18 @@ def _save_state(state: dict[str, object]) -> None:
 
 
 def note_enabled(today: date | None = None) -> None:
-    """Remember the first day telemetry was enabled (for the install-age bucket)."""
+    """Remember the first day telemetry was enabled (install age); make the identity now.
+
+    Agreeing is when a user gets weekly ids (the settings dock lists them from then on, and
+    only looks); a broken secret is left for ``status`` to report.
+    """
     state = _state()
     if "first_enabled" not in state:
         _save_state({**state, "first_enabled": (today or date.today()).isoformat()})
+    try:
+        _read_secret()
+    except SecretError:
+        log.debug("the secret is unusable; nothing is sent until forget", exc_info=True)
 
 
 def install_age(today: date) -> InstallAge:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fault_disks import read_only, tmpfs
 
-from napari_telemetry import _consent, _identity
+from napari_telemetry import _consent, _identity, _paths
 from napari_telemetry._store import get_recorder
 from napari_telemetry.schema import Level
 
@@ -39,8 +39,8 @@ def _record(with_secret: bool) -> None:
     _consent.record_consent(Level.FULL)
     get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
     get_recorder().flush(timeout=2)
-    if with_secret:
-        _identity.recent_ids()
+    if not with_secret:  # agreeing makes it; an agreement from before that, or elsewhere, did not
+        _paths.secret_file().unlink()
 
 
 @pytest.mark.parametrize("with_secret", [True, False], ids=["secret", "no-secret-yet"])

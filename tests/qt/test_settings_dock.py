@@ -11,7 +11,7 @@ import pytest
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QWidget
 
-from napari_telemetry import _consent, _identity, _paths, _store
+from napari_telemetry import _consent, _paths, _store
 from napari_telemetry._qt import SettingsDock
 from napari_telemetry._qt._forget_local import ForgetLocalDialog
 from napari_telemetry.schema import Level
@@ -137,7 +137,7 @@ def test_locked_site_policy_disables_the_switch_and_says_why(
 
 
 def test_endpoints_and_ids_are_listed(qtbot: QtBot, real_controller: TelemetryController) -> None:
-    _identity.recent_ids()  # an identity exists once telemetry recorded (or `ids` ran)
+    _consent.record_consent(Level.BASIC)  # an identity exists once you agreed
     dock = _dock(qtbot, real_controller)
     assert "http://127.0.0.1:9/basic" in dock._endpoints.text()
     qtbot.waitUntil(lambda: len(dock._ids.rows()) == 9)
@@ -153,7 +153,11 @@ def test_looking_at_the_ids_makes_no_identity(
     dock._ids.reload()
     qtbot.waitUntil(lambda: "list your weekly ids" not in _running_workers())
     assert dock._ids.rows() == []
+    qtbot.waitUntil(lambda: "No weekly ids yet" in dock._ids._note.text())
     assert not _paths.secret_file().exists()
+    real_controller.set_level(Level.BASIC)  # agreeing makes the identity
+    qtbot.waitUntil(lambda: len(dock._ids.rows()) == 9)
+    assert "change every week" in dock._ids._note.text()
 
 
 def test_store_raising_in_a_callback_is_a_message_in_the_widget(

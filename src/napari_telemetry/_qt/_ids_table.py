@@ -11,6 +11,11 @@ from ._banner import wrapping_label
 from ._controller import TelemetryController
 
 _COLUMNS = ("week", "id")
+_NOTE = (
+    "These ids are computed on this computer and change every week. `napari-telemetry "
+    "forget` (or Forget me) asks the collector to delete everything sent with them."
+)
+_NO_IDS = "No weekly ids yet: you get them when you agree to share."
 
 
 class IdsTable(QWidget):
@@ -23,10 +28,7 @@ class IdsTable(QWidget):
         self._table.read_only = True
         self._table.native.verticalHeader().setVisible(False)
         self._table.native.horizontalHeader().setStretchLastSection(True)
-        self._note = wrapping_label(
-            "These ids are computed on this computer and change every week. `napari-telemetry "
-            "forget` (or Forget me) asks the collector to delete everything sent with them.",
-        )
+        self._note = wrapping_label(_NOTE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._table.native)
@@ -55,3 +57,4 @@ class IdsTable(QWidget):
     def _on_ids_loaded(self, ids: Any) -> None:
         pairs = list(ids)
         self._table.value = {name: [p[i] for p in pairs] for i, name in enumerate(_COLUMNS)}
+        self._note.setText(_NOTE if pairs else _NO_IDS)
