@@ -213,22 +213,26 @@ def test_pending_is_bounded_dropping_oldest(monkeypatch: pytest.MonkeyPatch) -> 
     assert _stats.read()["dropped_oldest"] == 50
 
 
-def test_unwritable_data_folder_turns_telemetry_off_quietly(
+def test_an_unwritable_data_folder_loses_nothing_and_says_so_once(
     telemetry_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     _consent.record_consent(Level.BASIC)
     shutil.rmtree(telemetry_dir / "data" / "pending", ignore_errors=True)
     (telemetry_dir / "data").mkdir(exist_ok=True)
-    (telemetry_dir / "data" / "pending").write_text("a file where a folder should be")
+    blocker = telemetry_dir / "data" / "pending"
+    blocker.write_text("a file where a folder should be")
     recorder = get_recorder()
     with caplog.at_level(logging.WARNING, "napari_telemetry"):
         recorder.count("session", SESSION)
         recorder.flush(timeout=2)
         recorder.count("session", SESSION)
         recorder.flush(timeout=2)
-    assert recorder.level is Level.NONE
-    assert len([r for r in caplog.records if "telemetry is off" in r.getMessage()]) == 1
+    assert recorder.level is Level.BASIC  # still counting, in memory
+    assert len([r for r in caplog.records if "cannot write" in r.getMessage()]) == 1
     assert str(telemetry_dir) not in caplog.text  # no paths in logs
+    blocker.unlink()  # the folder can be written again: nothing was lost
+    recorder.flush(timeout=2)
+    assert [(x["k"], x["n"]) for x in _lines("basic")] == [(list(SESSION), 2)]
 
 
 def test_delete_pending_one_batch() -> None:
@@ -280,7 +284,7 @@ def test_exit_flushes_what_is_buffered() -> None:
     assert [(x["k"], x["n"]) for x in _lines("full")] == [(["napari:at_exit", "napari"], 7)]
 
 
-def test_full_disk_turns_telemetry_off_quietly(
+def test_a_full_disk_keeps_the_counts_in_memory(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     _consent.record_consent(Level.BASIC)
@@ -293,7 +297,8 @@ def test_full_disk_turns_telemetry_off_quietly(
     with caplog.at_level(logging.WARNING, "napari_telemetry"):
         recorder.count("session", SESSION)
         recorder.flush(timeout=2)
-    assert recorder.level is Level.NONE
+    assert recorder.level is Level.BASIC
+    assert recorder.pending_count() == 1
     assert "No space left on device" in caplog.text
 
 

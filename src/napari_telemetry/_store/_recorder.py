@@ -41,6 +41,7 @@ class Recorder:
         self._pending: int | None = None
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
+        self._blocked = False  # the last write failed (a full or read-only disk)
 
     def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
         """Count *n* records of *rtype* with *key*; dropped above the level. Never raises."""
@@ -174,16 +175,19 @@ class Recorder:
                 entries[(token, rtype, key)] = n
         try:
             self._pending = _pending.merge(date.today(), entries)
-        except filelock.Timeout:
-            self._restore(buf)  # another process holds the lock for long: try next time
+        except OSError as e:  # a busy lock, a full or read-only disk: keep it, try next time
+            self._restore(buf)
+            if not isinstance(e, filelock.Timeout):
+                self._unwritable(e)
             return
-        except OSError as e:
-            with self._lock:
-                self._rank, self._buf = 0, {}
-            why = e.strerror or type(e).__name__  # never the path: no paths in logs
-            log.warning("telemetry is off for this session: cannot write its data (%s)", why)
-            return
+        self._blocked = False
         self._notify()
+
+    def _unwritable(self, e: OSError) -> None:
+        if not self._blocked:  # once per streak of failures, not every few seconds
+            self._blocked = True
+            why = e.strerror or type(e).__name__  # never the path: no paths in logs
+            log.warning("telemetry cannot write its data (%s): it keeps counting and retries", why)
 
     def _notify(self) -> None:
         if self.changed is not None:
