@@ -23,7 +23,7 @@ from ._aggregate_write import write_meta, write_release, write_rolling, write_we
 from ._release_config import ReleaseSettings, release_settings
 from ._release_dims import DIMS, WINDOW_DIM
 from ._release_plan import CALLS, describe, week_mechanism, window_mechanism
-from ._release_read import read_tallies, weeks_with_data
+from ._release_read import read_counts, weeks_with_data
 from ._storage import RAW_RETENTION_DAYS, batches, make_engine, record_tables
 
 Released = dict[str, dict[str, int]]
@@ -147,18 +147,16 @@ def _release_weeks(
     document = describe(mechanism, settings, "week")
     data: dict[str, dict[str, Counter[str]]] = {w: {} for w in weeks}
     window: dict[str, Counter[str]] = {}
+    plan = {d.name: (d.per_id(settings), settings.max_calls if d.calls else None) for d in DIMS}
     with engine.connect() as conn:
-        tallies, skipped = read_tallies(conn, weeks)
+        counts, skipped = read_counts(conn, weeks, plan)
     report.skipped_rows.update(skipped)
-    for week, by_dim in tallies.items():
+    for week, by_dim in counts.items():
         for dim in DIMS:
-            clip = settings.max_calls if dim.calls else None
-            counted = by_dim[dim.name].bounded(dim.per_id(settings), clip)
-            data[week][dim.name] = counted.ids
+            data[week][dim.name] = by_dim[dim.name].ids
             if dim.calls:
-                data[week][dim.name + CALLS] = counted.sums
-            if dim.name == "plugins.plugin":  # the window uses the same bounded counts
-                window[week] = counted.ids
+                data[week][dim.name + CALLS] = by_dim[dim.name].sums
+        window[week] = by_dim["plugins.plugin"].ids  # the window counts the same bounded ids
     released = {w: _scrub(mechanism.release(data[w]), deny) for w in weeks}
     if window_mechanism(settings) is not None:
         with engine.begin() as conn:  # before the release commits: a retry replaces them

@@ -116,39 +116,41 @@ class Bounded:
     clipped_ids: int = 0  # ids that had more values than the bound allows
 
 
-class Tally:
-    """Collects one dimension's ``(user_id, raw value, weight)`` rows; ``bounded`` counts them.
+class Counting:
+    """One dimension's bounded counts in one week, fed one weekly id at a time.
 
-    *weight* (launches, a count) picks which values an id keeps when it has more than its
-    bound; with ``highest``, a value's weight is the largest seen (the level's rank), not a sum.
+    ``add`` takes everything one id reported in the dimension (raw value → weight: launches or
+    a count, which decides what an id with too many values keeps); it keeps at most *per_id*
+    values and, with *clip*, adds at most *clip* per value to the released sums.
     """
 
-    def __init__(self, dim: Dim, *, highest: bool = False) -> None:
-        self.dim, self.highest = dim, highest
-        self.by_id: dict[str, dict[str, int]] = {}
-        self._canon: dict[str, str] = {}  # raw value -> released value, worked out once
+    def __init__(self, dim: Dim, per_id: int, clip: int | None = None) -> None:
+        self.dim, self.per_id, self.clip = dim, per_id, clip
+        self.out = Bounded(Counter(), Counter())
+        self._same = dim.categories is None and dim.canon is _same  # open sets keep raw values
+        self._canon: dict[str, str] = {}
 
-    def add(self, user_id: str, raw: str, weight: int) -> None:
-        key = self._canon.get(raw)
-        if key is None:
-            key = self._canon[raw] = self.dim.canonical(raw)
-        values = self.by_id.get(user_id)
-        if values is None:
-            values = self.by_id[user_id] = {}
-        old = values.get(key, 0)
-        values[key] = max(old, weight) if self.highest else old + weight
+    def add(self, user_id: str, values: dict[str, int]) -> None:
+        if not self._same:
+            values = self._canonical(values)
+        if len(values) > self.per_id:
+            self.out.clipped_ids += 1
+            values = dict(_heaviest(user_id, values, self.per_id))
+        ids = self.out.ids  # dict methods: this runs once per id and dimension
+        for key in values:
+            ids[key] = ids.get(key, 0) + 1
+        if self.clip is not None:
+            sums, clip = self.out.sums, self.clip
+            for key, weight in values.items():
+                sums[key] = sums.get(key, 0) + min(max(weight, 0), clip)
 
-    def bounded(self, per_id: int, clip: int | None = None) -> Bounded:
-        """At most *per_id* values per id; with *clip*, each id adds at most *clip* a value."""
-        out = Bounded(Counter(), Counter())
-        ids, sums = out.ids, out.sums
-        for user_id, values in self.by_id.items():
-            if len(values) > per_id:
-                out.clipped_ids += 1
-                values = dict(_heaviest(user_id, values, per_id))
-            ids.update(values.keys())  # Counter's C loop: this runs once per id and dimension
-            if clip is not None:
-                sums.update({k: min(max(w, 0), clip) for k, w in values.items()})
+    def _canonical(self, values: dict[str, int]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for raw, weight in values.items():
+            key = self._canon.get(raw)
+            if key is None:
+                key = self._canon[raw] = self.dim.canonical(raw)
+            out[key] = out.get(key, 0) + weight
         return out
 
 
@@ -156,10 +158,14 @@ def bound(
     rows: Iterable[tuple[str, str, int]], dim: Dim, per_id: int, clip: int | None = None
 ) -> Bounded:
     """Count ``(user_id, raw value, weight)`` rows with at most *per_id* values per id."""
-    tally = Tally(dim)
+    by_id: dict[str, dict[str, int]] = {}
     for user_id, raw, weight in rows:
-        tally.add(user_id, str(raw), int(weight or 0))
-    return tally.bounded(per_id, clip)
+        values = by_id.setdefault(user_id, {})
+        values[str(raw)] = values.get(str(raw), 0) + int(weight or 0)
+    counting = Counting(dim, per_id, clip)
+    for user_id, values in by_id.items():
+        counting.add(user_id, values)
+    return counting.out
 
 
 def _heaviest(user_id: str, values: dict[str, int], n: int) -> list[tuple[str, int]]:

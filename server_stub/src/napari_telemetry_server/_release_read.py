@@ -8,16 +8,19 @@ serve all eighteen dimensions. This is the only place a release touches raw rows
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, distinct, func, select
 
-from ._release_dims import DIMS, Bounded, Dim, Tally
+from ._release_dims import DIM_BY_NAME, Bounded, Counting, Dim
 from ._storage import metadata
 
-Row = tuple[Any, ...]  # the grouped columns of a raw table, then the weight
+Row = tuple[Any, ...]  # week, user_id, the grouped columns of a raw table, then the weight
 Pick = Callable[[Row], "str | None"]  # a dimension's value in a row, None when it has none
 
 
@@ -44,81 +47,99 @@ LAYERS = Source(
     "count",
 )
 _RANK = {"basic": 1, "middle": 2, "full": 3}
+_WEEK_ID = itemgetter(0, 1)
 
 
+@functools.lru_cache(maxsize=4096)
 def _minor(version: str) -> str:
     """ "3.12.4" → "3.12"."""
     return ".".join(version.split(".")[:2])
 
 
+def _column(i: int) -> Pick:
+    """The *i*-th grouped column (text columns: as they are)."""
+    return itemgetter(i + 2)
+
+
 def _text(i: int) -> Pick:
-    return lambda row: None if row[i] is None else str(row[i])
-
-
-def _basic(pick: Pick) -> Pick:
-    return lambda row: pick(row) if row[0] == "basic" else None
+    """The *i*-th grouped column as text (numbers such as ndim)."""
+    return lambda row: None if row[i + 2] is None else str(row[i + 2])
 
 
 # Each dimension: its source, its value in a row, and (for the level) the weight it keeps.
 PICKS: dict[str, tuple[Source, Pick]] = {
-    "installs.active": (BATCHES, _basic(lambda _row: "active")),
-    "installs.new": (BATCHES, _basic(lambda row: "new" if row[1] else None)),
-    "environment.level": (BATCHES, _text(0)),
-    "environment.install_age": (BATCHES, _basic(_text(2))),
-    "environment.napari_version": (SESSIONS, _text(0)),
-    "environment.python_version": (SESSIONS, lambda row: row[1] and _minor(row[1])),
-    "environment.os": (SESSIONS, _text(2)),
-    "environment.os_release": (SESSIONS, lambda row: row[2] and f"{row[2]} {row[3]}"),
-    "environment.arch": (SESSIONS, _text(4)),
-    "plugins.plugin": (PLUGINS, _text(0)),
-    "plugin_versions.version": (PLUGINS, lambda row: row[0] and f"{row[0]} {row[1]}"),
-    "commands.command": (COMMANDS, lambda row: row[0] and f"{row[0]} {row[1]}"),
-    "layers.layer_type": (LAYERS, _text(0)),
-    "layers.data_type": (LAYERS, _text(1)),
+    "installs.active": (BATCHES, lambda row: "active" if row[2] == "basic" else None),
+    "installs.new": (BATCHES, lambda row: "new" if row[2] == "basic" and row[3] else None),
+    "environment.level": (BATCHES, _column(0)),
+    "environment.install_age": (BATCHES, lambda row: row[4] if row[2] == "basic" else None),
+    "environment.napari_version": (SESSIONS, _column(0)),
+    "environment.python_version": (SESSIONS, lambda row: row[3] and _minor(row[3])),
+    "environment.os": (SESSIONS, _column(2)),
+    "environment.os_release": (SESSIONS, lambda row: row[4] and f"{row[4]} {row[5]}"),
+    "environment.arch": (SESSIONS, _column(4)),
+    "plugins.plugin": (PLUGINS, _column(0)),
+    "plugin_versions.version": (PLUGINS, lambda row: row[2] and f"{row[2]} {row[3]}"),
+    "commands.command": (COMMANDS, lambda row: row[2] and f"{row[2]} {row[3]}"),
+    "layers.layer_type": (LAYERS, _column(0)),
+    "layers.data_type": (LAYERS, _column(1)),
     "layers.ndim": (LAYERS, _text(2)),
-    "layers.dtype": (LAYERS, _text(3)),
+    "layers.dtype": (LAYERS, _column(3)),
     "layers.size_bucket": (LAYERS, _text(4)),
-    "layers.multiscale": (LAYERS, lambda row: "multiscale" if row[5] else "single scale"),
+    "layers.multiscale": (LAYERS, lambda row: "multiscale" if row[7] else "single scale"),
 }
 
 
 def query(source: Source, weeks: Iterable[str]) -> Any:
-    """The grouped SELECT of *source* over *weeks*: week, user_id, its columns, the weight."""
+    """The grouped SELECT of *source* over *weeks*: week, user_id, its columns, the weight.
+
+    Ordered by id and week, so that each weekly id's rows arrive together.
+    """
     t = metadata.tables[source.table]
     columns = [t.c[c] for c in source.columns]
     weight = func.count() if source.weight is None else func.sum(t.c[source.weight])
     return (
         select(t.c.week, t.c.user_id, *columns, weight)
         .where(t.c.week.in_(sorted(set(weeks))))
-        .group_by(t.c.week, t.c.user_id, *columns)
+        .group_by(t.c.user_id, t.c.week, *columns)
+        .order_by(t.c.user_id, t.c.week)  # the grouping's own order: no second sort
     )
 
 
-def read_tallies(
-    conn: Connection, weeks: list[str], dims: Iterable[Dim] = DIMS
-) -> tuple[dict[str, dict[str, Tally]], dict[str, int]]:
-    """``{week: {dimension: Tally}}`` for *weeks*, and malformed rows skipped per table."""
-    wanted = list(dims)
-    tallies = {w: {d.name: Tally(d, highest=d.name == "environment.level") for d in wanted}
-               for w in weeks}  # fmt: skip
+Plan = dict[str, tuple[int, "int | None"]]  # dimension -> (values per id, clip of its sums)
+
+
+def read_counts(
+    conn: Connection, weeks: list[str], plan: Plan
+) -> tuple[dict[str, dict[str, Bounded]], dict[str, int]]:
+    """Bounded exact counts ``{week: {dimension: Bounded}}`` and malformed rows per table.
+
+    Each id's rows of a table are read together; what it reported in each dimension goes into
+    that dimension's ``Counting`` at once, which enforces the bound.
+    """
+    counting = {w: {n: Counting(DIM_BY_NAME[n], *plan[n]) for n in plan} for w in weeks}
     skipped: dict[str, int] = {}
-    for source in dict.fromkeys(PICKS[d.name][0] for d in wanted):
-        names = [d.name for d in wanted if PICKS[d.name][0] is source]
+    for source in dict.fromkeys(PICKS[n][0] for n in plan):
+        names = [n for n in plan if PICKS[n][0] is source]
         picks = [PICKS[n][1] for n in names]
         level = names.index("environment.level") if "environment.level" in names else -1
-        rows_of = {w: [tallies[w][n] for n in names] for w in weeks}
-        for row in _rows(conn, query(source, weeks)):
-            week, user_id, weight = row[0], row[1], int(row[-1] or 0)
-            targets = rows_of.get(week)
+        for (week, user_id), group in groupby(_rows(conn, query(source, weeks)), _WEEK_ID):
+            targets = counting.get(week)
             if targets is None or user_id is None:
-                skipped[source.table] = skipped.get(source.table, 0) + 1
+                skipped[source.table] = skipped.get(source.table, 0) + sum(1 for _ in group)
                 continue
-            columns = row[2:-1]
-            for i, (tally, pick) in enumerate(zip(targets, picks, strict=True)):
-                value = pick(columns)
-                if value is not None:
-                    tally.add(user_id, value, _RANK.get(columns[0], 1) if i == level else weight)
-    return tallies, skipped
+            found: list[dict[str, int]] = [{} for _ in names]
+            for row in group:
+                weight = row[-1] or 0  # an int from both drivers (COUNT, SUM of integers)
+                for values, pick in zip(found, picks):  # noqa: B905  (same length: built so)
+                    value = pick(row)
+                    if value is not None:
+                        values[value] = values.get(value, 0) + weight
+            if level >= 0:  # an id's level is the highest stream it sent, not a count
+                found[level] = {v: _RANK.get(v, 1) for v in found[level]}
+            for name, values in zip(names, found, strict=True):
+                if values:
+                    targets[name].add(user_id, values)
+    return {w: {n: c.out for n, c in by.items()} for w, by in counting.items()}, skipped
 
 
 def _rows(conn: Connection, statement: Any) -> Iterable[Row]:
@@ -145,10 +166,8 @@ def read_bounded(
     conn: Connection, dim: Dim, weeks: list[str], per_id: int, clip: int | None
 ) -> tuple[dict[str, Bounded], int]:
     """Bounded exact counts of one dimension for each of *weeks*, and the rows skipped."""
-    tallies, skipped = read_tallies(conn, weeks, [dim])
-    return {w: t[dim.name].bounded(per_id, clip) for w, t in tallies.items()}, sum(
-        skipped.values()
-    )
+    counts, skipped = read_counts(conn, weeks, {dim.name: (per_id, clip)})
+    return {w: c[dim.name] for w, c in counts.items()}, sum(skipped.values())
 
 
 def weeks_with_data(conn: Connection) -> set[str]:
