@@ -109,7 +109,7 @@ def test_plugins_outside_the_public_stable_index_are_dropped(
         _plugin("Napari_Plugin.2", "0.9.0"),  # listed, written another way
         _plugin("napari-private", "1.0.0"),  # not in the index
         _plugin("napari-plugin-3", "1.1.0rc1"),  # listed, but a pre-release
-        _plugin("napari-plugin-4", "1.0.0+local"),  # local version
+        _plugin("napari-plugin-4", "1.0.0.dev1"),  # a development version (a local one: 422)
         _plugin("napari-plugin-5", "2.0.0"),  # version the index does not list
     ]
     assert _send(collector, make_batch("middle", records=records)).status_code == 201

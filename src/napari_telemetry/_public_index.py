@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from packaging.version import InvalidVersion, Version
 
 from . import _paths, _switches
+from .schema import normalized_name as normalized_name  # one rule for client and collector
 
 log = logging.getLogger("napari_telemetry")
 
@@ -44,11 +45,6 @@ class Fetcher(Protocol):
     """The part of the core transport this module needs: a GET with a hard timeout."""
 
     def get(self, url: str, headers: Mapping[str, str], timeout: float) -> _Response: ...
-
-
-def normalized_name(name: str) -> str:
-    """PEP 503 normalized name, as the index (and napari) spell it."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def is_stable(version: str) -> bool:

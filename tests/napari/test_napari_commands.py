@@ -11,18 +11,22 @@ from npe2._command_registry import CommandRegistry
 
 from napari_telemetry._napari import _commands
 from napari_telemetry._napari._plugins import CommandOwners
-from napari_telemetry._public_index import PublicIndex
 
 
 class Boom(Exception):
     pass
 
 
-class Counter:
-    """Records what would be counted; owners from the small test index."""
+# What installed_public_plugins finds with the small test index and make_site's plugins: the
+# public plugins installed at a stable version (napari-devplug is listed but at 0.1.0.dev3).
+PUBLIC = frozenset({"napari-svg", "napari-console"})
 
-    def __init__(self, index: PublicIndex | None) -> None:
-        self.owner = CommandOwners(index)
+
+class Counter:
+    """Records what would be counted; owners among the PUBLIC plugins."""
+
+    def __init__(self, public: frozenset[str]) -> None:
+        self.owner = CommandOwners(public)
         self.counted: list[tuple[str, str]] = []
 
     def count(self, command_id: str) -> str | None:
@@ -43,22 +47,23 @@ def _register(app: Application, id: str, func: Any) -> None:
     app.commands.register_command(id, func, title=id)
 
 
-def test_owners(small_index: PublicIndex) -> None:
-    owner = CommandOwners(small_index)
+def test_owners() -> None:
+    owner = CommandOwners(PUBLIC)
     assert owner("napari.window.file.open_files_dialog") == "napari"
     assert owner("napari:window:view:toggle_fullscreen") == "napari"  # napari < 0.5 ids
     assert owner("napari-svg.svg_writer") == "napari-svg"
-    assert owner("napari-devplug.hello") == "napari-devplug"  # the plugin is public
+    assert owner("napari_svg.svg_writer") == "napari-svg"  # ids are matched normalized
+    assert owner("napari-devplug.hello") is None  # listed, but installed at a dev version
     assert owner("my-private-plugin.run") is None  # not in the public index: not counted
     assert owner("napari-telemetry.settings_dock") is None
     assert owner("bad id with spaces") is None
-    assert CommandOwners(None)("napari-svg.svg_writer") is None  # no index: only napari's own
+    assert CommandOwners()("napari-svg.svg_writer") is None  # no index: only napari's own
 
 
-def test_execute_command_counts_and_returns(app: Application, small_index: PublicIndex) -> None:
+def test_execute_command_counts_and_returns(app: Application) -> None:
     _register(app, "napari-svg.do", lambda: 42)
     _register(app, "private-plugin.do", lambda: 43)
-    counter = Counter(small_index)
+    counter = Counter(PUBLIC)
     _commands.wrap_execute_command(app.commands, counter)
     _commands.wrap_execute_command(app.commands, counter)  # idempotent: wrapped once
     assert app.commands.execute_command("napari-svg.do").result() == 42
@@ -68,16 +73,14 @@ def test_execute_command_counts_and_returns(app: Application, small_index: Publi
     assert counter.counted == [("napari-svg.do", "napari-svg")]
 
 
-def test_the_commands_own_exception_passes_untouched(
-    app: Application, small_index: PublicIndex
-) -> None:
+def test_the_commands_own_exception_passes_untouched(app: Application) -> None:
     error = Boom("from the command")
 
     def fails() -> None:
         raise error
 
     _register(app, "napari.fails", fails)
-    counter = Counter(small_index)
+    counter = Counter(PUBLIC)
     _commands.wrap_execute_command(app.commands, counter)
     future = app.commands.execute_command("napari.fails")
     assert future.exception() is error  # app-model's own contract: the error is in the future
@@ -100,8 +103,8 @@ def test_a_failing_counter_never_breaks_a_command(app: Application) -> None:
     assert app.commands.execute_command("napari.ok").result() == "ok"
 
 
-def test_unwrap_restores_the_original(app: Application, small_index: PublicIndex) -> None:
-    _commands.wrap_execute_command(app.commands, Counter(small_index))
+def test_unwrap_restores_the_original(app: Application) -> None:
+    _commands.wrap_execute_command(app.commands, Counter(PUBLIC))
     _commands.unwrap(app.commands, "execute_command")
     assert "execute_command" not in vars(app.commands)
 
@@ -110,14 +113,12 @@ def _reader(path: str) -> Any:
     return (lambda p: [(None,)]) if path.endswith(".ok") else None
 
 
-def test_npe2_counts_widgets_once_and_readers_only_when_they_accept(
-    app: Application, small_index: PublicIndex
-) -> None:
+def test_npe2_counts_widgets_once_and_readers_only_when_they_accept(app: Application) -> None:
     registry = CommandRegistry()
     registry.register("napari-svg.widget", lambda: "widget")
     registry.register("napari-svg.reader", _reader)
     _register(app, "napari-svg.widget", lambda: registry.get("napari-svg.widget")())
-    counter = Counter(small_index)
+    counter = Counter(PUBLIC)
     _commands.wrap_execute_command(app.commands, counter)
     _commands.wrap_npe2_get(registry, counter, lambda cid: cid.endswith(".reader"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,28 @@ def test_a_broken_pyramid_counts_as_one_unknown_level() -> None:
 def test_user_defined_types_are_not_named() -> None:
     assert data_type(OddShape()) == "other.Other"  # defined in a test module, not a library
     assert data_type(np.zeros(1)) == "numpy.ndarray"
+
+
+def test_only_public_libraries_and_public_stable_plugins_are_named() -> None:
+    """An installed package that is neither (here `packaging`, the stdlib's `fractions`) could
+    as well be an in-house one: it was named before, it is `other.Other` now."""
+    from fractions import Fraction
+
+    from packaging.version import Version
+
+    assert data_type(Version("1.0")) == "other.Other"
+    assert data_type(Fraction(1, 2)) == "other.Other"
+    assert data_type([1, 2]) == "builtins.list"
+    importlib.import_module("napari_svg")  # installed in site-packages, listed in the index
+
+    class Drawing:
+        pass
+
+    Drawing.__module__ = "napari_svg._drawing"
+    assert data_type(Drawing()) == "other.Other"  # not among the public, stable plugins
+    assert data_type(Drawing(), frozenset({"napari-svg"})) == "napari_svg.Drawing"
+    Drawing.__module__ = "acme_patient_pipeline"  # a plugin's name, but not its module
+    assert data_type(Drawing(), frozenset({"napari-svg"})) == "other.Other"
 
 
 def test_layer_types_are_napari_classes_never_a_users_subclass() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import npe2
 from telemetry_helpers import make_site, shared_summary
 
-from napari_telemetry._napari._plugins import installed_public_plugins
+from napari_telemetry._napari._plugins import CommandOwners, installed_public_plugins
 from napari_telemetry._public_index import PublicIndex, normalized_name, parse_summary
 
 
@@ -69,3 +69,20 @@ def test_with_the_real_index_snapshot(tmp_path: Path) -> None:
     for name, version in got.items():
         assert name == normalized_name(name)
         assert index.is_public_stable(name, version)
+
+
+def test_command_owners_are_the_plugins_middle_names(
+    tmp_path: Path, small_index: PublicIndex
+) -> None:
+    """A command's owner is named exactly when ``middle`` names its plugin: napari-devplug is in
+    the index but installed at 0.1.0.dev3, so its command is not counted (it was)."""
+    manifests = _discovered(tmp_path)
+    public = frozenset(name for name, _ in installed_public_plugins(manifests, small_index))
+    owner = CommandOwners(public)
+    assert owner("napari-devplug.hello") is None
+    assert owner("napari-svg.svg_writer") == "napari-svg"
+    for manifest in manifests:
+        expected = "napari" if manifest.name == "napari" else manifest.name
+        for command in manifest.contributions.commands or ():
+            named = owner(command.id)
+            assert named == (expected if expected in public | {"napari"} else None), command.id

@@ -1,20 +1,34 @@
-"""The public plugin index file the operator refreshes; middle records outside it are dropped.
+"""The public plugin index file the operator refreshes: nothing outside it is named in storage.
 
-The rule and the file format are the client's own (``napari_telemetry._public_index``), so the
-collector drops exactly what a well-behaved client would not have sent.
+Middle-level plugin records outside it are dropped; at full level, commands of plugins outside
+it are dropped and data types of modules that are neither public array libraries nor public
+plugins become ``other.Other``. The rules and the file format are the client's own
+(``napari_telemetry.schema``, ``napari_telemetry._public_index``), so the collector drops
+exactly what a well-behaved client would not have sent, whatever an older one sends.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import operator
 import os
 import threading
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from napari_telemetry._public_index import PublicIndex, parse_summary
-from napari_telemetry.schema import Batch, PluginRecord
+from napari_telemetry.schema import (
+    Batch,
+    CommandRecord,
+    IsPublic,
+    LayerRecord,
+    PluginRecord,
+    command_owner,
+    public_data_type,
+)
 
 log = logging.getLogger(__name__)
 _EMPTY = PublicIndex(versions={}, fetched=date.min)  # nothing is public
@@ -34,13 +48,18 @@ class PluginIndex:
         return self._index.is_public_stable(record.name, record.version)
 
     def filter(self, batch: Batch) -> Batch:
-        """*batch* without the plugin records the public index does not allow."""
-        if batch.level != "middle":
+        """*batch* without the records, or names, that the public index does not allow."""
+        if batch.level == "basic":
             return batch
         self._refresh()
-        kept = [r for r in batch.records if isinstance(r, PluginRecord) and self.allows(r)]
-        if len(kept) == len(batch.records):
-            return batch
+        if batch.level == "middle":
+            kept: list[Any] = [
+                r for r in batch.records if isinstance(r, PluginRecord) and self.allows(r)
+            ]
+        else:
+            kept = public_full_records(batch.records, self._index.is_public)
+        if len(kept) == len(batch.records) and all(map(operator.is_, kept, batch.records)):
+            return batch  # nothing dropped or renamed: the batch as validated
         return batch.model_copy(update={"records": kept})
 
     def _refresh(self) -> None:
@@ -56,7 +75,7 @@ class PluginIndex:
             self._stamp = stamp
             self._index = self._load() if stamp else _EMPTY
             if not stamp:
-                log.warning("no public plugin index file: middle-level plugin records are dropped")
+                log.warning("no public plugin index file: no plugin is named in what is stored")
 
     def _load(self) -> PublicIndex:
         try:
@@ -66,3 +85,21 @@ class PluginIndex:
             return self._index
         log.info("public plugin index loaded: %d plugins", len(versions))
         return PublicIndex(versions=versions, fetched=date.today())
+
+
+def public_full_records(records: Iterable[object], is_public: IsPublic) -> list[Any]:
+    """Full-level *records* as a well-behaved client sends them: nothing private named.
+
+    A command is kept only when its owner is napari or a public plugin and is the owner its id
+    says; a data type outside the public libraries and plugins becomes ``other.Other``.
+    """
+    kept: list[Any] = []
+    for record in records:
+        if isinstance(record, CommandRecord):
+            if command_owner(record.command_id, is_public) == record.plugin:
+                kept.append(record)
+        elif isinstance(record, LayerRecord):
+            kind = public_data_type(record.data_type, is_public)
+            same = kind == record.data_type
+            kept.append(record if same else record.model_copy(update={"data_type": kind}))
+    return kept

@@ -43,6 +43,6 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         "collector starting: %s storage, body limit %d bytes", backend, settings.max_body_bytes
     )
     if not settings.plugin_index.is_file():
-        log.warning("no public plugin index file yet: middle-level plugin records are dropped")
+        log.warning("no public plugin index file yet: no plugin is named in what is stored")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down already
         uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()

@@ -16,33 +16,37 @@ from functools import cache
 from math import prod
 from typing import Any
 
+from napari_telemetry.schema import OTHER_DATA_TYPE, public_data_type
+
 log = logging.getLogger("napari_telemetry")
 
 LayerKey = tuple[str, str, int, str, bool, int, int]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DTYPE = re.compile(r"^[a-z0-9_<>|=]{1,24}$")
 _LAYER_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
-_UNKNOWN_TYPE = "other.Other"
 MAX_BUCKET = 80
 
 
-def describe_layer(layer: Any) -> LayerKey:
+def describe_layer(layer: Any, public_plugins: frozenset[str] = frozenset()) -> LayerKey:
     """The ``LayerRecord`` key of *layer*; whatever cannot be read safely is ``unknown``/-1.
 
-    Never raises: a layer's properties are someone else's code, and any of them may.
+    *public_plugins*: normalized names of the installed public, stable plugins, whose classes
+    may be named as data types (see ``data_type``). Never raises: a layer's properties are
+    someone else's code, and any of them may.
     """
     layer_type = _layer_type(layer)
     multiscale = _multiscale(layer)
     try:
         data = layer.data
     except Exception:
-        return (layer_type, _UNKNOWN_TYPE, _ndim(layer), "unknown", multiscale, 1, -1)
+        return (layer_type, OTHER_DATA_TYPE, _ndim(layer), "unknown", multiscale, 1, -1)
     levels, top = _levels(data) if multiscale else (1, data)
     shape = _shape(top)
     ndim = len(shape) if shape is not None else _ndim(layer)
     dtype, itemsize = _dtype(top)
     bucket = size_bucket(shape, itemsize)
-    return (layer_type, data_type(top), min(ndim, 64), dtype, multiscale, levels, bucket)
+    kind = data_type(top, public_plugins)
+    return (layer_type, kind, min(ndim, 64), dtype, multiscale, levels, bucket)
 
 
 def _layer_type(layer: object) -> str:
@@ -54,25 +58,28 @@ def _layer_type(layer: object) -> str:
     return "Other"
 
 
-def data_type(obj: object) -> str:
-    """``<top-level module>.<class>`` of an installed library's type, e.g. ``dask.Array``.
+def data_type(obj: object, public_plugins: frozenset[str] = frozenset()) -> str:
+    """``<top-level module>.<class>`` of a public library's type, e.g. ``dask.Array``.
 
-    Types defined in a user's own script or an unpackaged module fold to ``other.Other``: their
-    names are the user's, not a library's.
+    Named only when the module is a public array library (the schema's list) or an installed
+    public, stable plugin (in *public_plugins*, imported from site-packages); a class from a
+    user's script, an in-house package or a plugin under development is ``other.Other``.
     """
     cls = type(obj)
     top = str(getattr(cls, "__module__", "") or "").split(".")[0]
     name = str(getattr(cls, "__name__", ""))
-    if not (_IDENT.match(top) and _IDENT.match(name)) or not _is_library(top):
-        return _UNKNOWN_TYPE
-    return f"{top[:40]}.{name[:60]}"
+    if not (_IDENT.match(top) and _IDENT.match(name)):
+        return OTHER_DATA_TYPE
+
+    def is_public(plugin: str) -> bool:
+        return plugin in public_plugins and _installed(top)
+
+    return public_data_type(f"{top}.{name}", is_public)  # too long for the schema: other
 
 
 @cache
-def _is_library(top: str) -> bool:
-    """Whether *top* is the standard library or a package installed in site-packages."""
-    if top == "builtins" or top in sys.stdlib_module_names:
-        return True
+def _installed(top: str) -> bool:
+    """Whether the module *top* was imported from site-packages (not a checkout or a script)."""
     spec = getattr(sys.modules.get(top), "__spec__", None)
     origin = str(getattr(spec, "origin", None) or "")
     roots = {p for key in ("purelib", "platlib") if (p := sysconfig.get_paths().get(key))}

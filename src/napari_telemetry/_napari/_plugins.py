@@ -1,4 +1,4 @@
-"""Which plugins may be named: public and stable (middle), or owning a command (full)."""
+"""Which plugins may be named: public and installed at a stable version (middle and full)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from napari_telemetry._public_index import PublicIndex, normalized_name
+from napari_telemetry._public_index import PublicIndex
+from napari_telemetry.schema import CORE, command_owner, normalized_name
 
 log = logging.getLogger("napari_telemetry")
 
-CORE = "napari"
 # napari's built-in plugin is napari itself, and every user of this plugin has this plugin.
 NOT_PLUGINS = frozenset({CORE, "builtins", "napari-telemetry"})
 _COMMAND_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
@@ -50,15 +50,15 @@ def _plugin_key(mf: Any, index: PublicIndex) -> tuple[str, str] | None:
 class CommandOwners:
     """Map a command id to who may be named as its owner: ``napari``, a public plugin, or None.
 
-    npe2 requires a plugin's command ids to start with ``<plugin name>.``; napari's own ids start
-    with ``napari.`` (``napari:`` before 0.5, and for its action manager's key bindings, whose
-    names a plugin would start with ``<plugin name>:``). A command of a plugin that is not in
-    the public index is not counted at all: naming it "other" would still say a private plugin
-    ran.
+    *public* holds the normalized names of the installed plugins that are public and installed
+    at a stable version (``installed_public_plugins``): exactly the plugins ``middle`` names. A
+    listed plugin installed at a development version is not named, so its commands are not
+    counted (the schema's ``command_owner`` rule, which also reads napari's action names,
+    ``<owner>:<action>``, run by key bindings; the collector applies it again).
     """
 
-    def __init__(self, index: PublicIndex | None) -> None:
-        self._index = index
+    def __init__(self, public: Iterable[str] = ()) -> None:
+        self._public = frozenset(public)
         self._cache: dict[str, str | None] = {}
 
     def __call__(self, command_id: str) -> str | None:
@@ -72,9 +72,4 @@ class CommandOwners:
     def _lookup(self, command_id: str) -> str | None:
         if not isinstance(command_id, str) or not _COMMAND_ID.match(command_id):
             return None
-        if command_id.startswith(("napari.", "napari:")):
-            return CORE
-        head = normalized_name(re.split(r"[.:]", command_id, maxsplit=1)[0])  # or `plugin:action`
-        if head in NOT_PLUGINS or self._index is None or not self._index.is_public(head):
-            return None
-        return head
+        return command_owner(command_id, self._public.__contains__)

@@ -30,7 +30,8 @@ class _Runtime:
         self.plugins_done = False
         self.applied = Level.NONE
         self.next_check = 0.0
-        self.owners = CommandOwners(None)
+        self.owners = CommandOwners()
+        self.public_plugins: frozenset[str] = frozenset()  # installed, public and stable
         self.readers: dict[str, frozenset[str]] = {}
         self.viewers: weakref.WeakSet[Any] = weakref.WeakSet()
         self.registries: list[tuple[Any, str]] = []
@@ -162,7 +163,7 @@ def _count_layer(layer: Any) -> None:
     if level is not _rt.applied:
         catch_up(level)
     if level is Level.FULL:
-        recorder.count("layer", describe_layer(layer))
+        recorder.count("layer", describe_layer(layer, _rt.public_plugins))
 
 
 def catch_up(level: Level) -> None:
@@ -185,11 +186,16 @@ def catch_up(level: Level) -> None:
 
 
 def _use_index(index: _public_index.PublicIndex) -> None:
-    """Name public plugins and command owners from *index* (any thread)."""
-    _rt.owners = CommandOwners(index)
+    """Name public plugins, command owners and data types from *index* (any thread).
+
+    The same plugins at every level: those installed at a stable version the index lists.
+    """
+    found = installed_public_plugins(_hooks.npe2_manifests(), index)
+    _rt.public_plugins = frozenset(name for name, _ in found)
+    _rt.owners = CommandOwners(_rt.public_plugins)
     recorder = _recorder()
     if recorder.level.includes(Level.MIDDLE):
-        for key in installed_public_plugins(_hooks.npe2_manifests(), index):
+        for key in found:
             recorder.count("plugin", key)
 
 

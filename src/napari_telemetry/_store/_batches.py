@@ -100,7 +100,7 @@ def _envelopes(day: DayFile, level: Level, records: list[RecordBase]) -> list[di
         "week": week,
         "first_report": _identity.first_report(level),
         "install_age": _identity.install_age(day.day),
-        "client_version": __version__,
+        "client_version": __version__.split("+", 1)[0],  # a local label can name a build
     }
     model = BATCH_MODELS[level]
     probe = model.model_validate({**common, "batch_id": day.batch_id, "records": records[:1]})

@@ -23,7 +23,22 @@ from ._batch import (
 )
 from ._catalogue import catalogue, catalogue_markdown, level_fields, level_hash
 from ._levels import SENDING_LEVELS, Level
-from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+from ._names import (
+    CORE,
+    OTHER_DATA_TYPE,
+    PUBLIC_ARRAY_LIBRARIES,
+    IsPublic,
+    command_owner,
+    normalized_name,
+    public_data_type,
+)
+from ._records import (
+    OS_VERSION_PATTERN,
+    CommandRecord,
+    LayerRecord,
+    PluginRecord,
+    SessionRecord,
+)
 from ._terms import Terms, changes, level_terms
 from ._weeks import (
     CLOCK_SKEW,
@@ -43,8 +58,12 @@ from ._weeks import (
 __all__ = [
     "BATCH_MODELS",
     "CLOCK_SKEW",
+    "CORE",
     "MAX_BATCH_BYTES",
     "MAX_RECORDS",
+    "OS_VERSION_PATTERN",
+    "OTHER_DATA_TYPE",
+    "PUBLIC_ARRAY_LIBRARIES",
     "RAW_RETENTION_DAYS",
     "RECORD_LEVEL",
     "RECORD_TYPES",
@@ -57,6 +76,7 @@ __all__ = [
     "CommandRecord",
     "FullBatch",
     "InstallAge",
+    "IsPublic",
     "LayerRecord",
     "Level",
     "MiddleBatch",
@@ -71,12 +91,15 @@ __all__ = [
     "catalogue_markdown",
     "changes",
     "check_week",
+    "command_owner",
     "iso_week",
     "level_fields",
     "level_hash",
     "level_terms",
     "newest_week",
+    "normalized_name",
     "oldest_week",
+    "public_data_type",
     "shift_week",
     "week_accepted",
     "week_start",

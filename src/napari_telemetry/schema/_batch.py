@@ -55,8 +55,11 @@ class BatchBase(WireModel):
         "`half_year` or `older` (a coarse bucket, never a date)."
     )
     client_version: Annotated[
-        str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+!_-]+$")
-    ] = Field(description="Version of the napari-telemetry plugin that sent the batch.")
+        str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.!_-]+$")
+    ] = Field(
+        description="Version of the napari-telemetry plugin that sent the batch (its public "
+        "part, without a local `+…` label)."
+    )
 
     @field_validator("batch_id")
     @classmethod

@@ -11,10 +11,18 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictBool, StringConstraints
 
 from ._base import RecordBase
+from ._names import PUBLIC_ARRAY_LIBRARIES
 
-_Short = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+# A public version: no local part ("+g1a2b3c", "+acme"), which can name a private build.
 _Version = Annotated[
-    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+!_-]+$")
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.!_-]+$")
+]
+# "14", "11", "server-2022", "ubuntu-24", "opensuse-leap-15", "arch", "other": a release number,
+# or up to three lower-case words and a number of up to four digits. No dots (no builds), no
+# dates (a rolling release's snapshot day), no spaces, no paths.
+OS_VERSION_PATTERN = r"^([0-9]{1,4}|[a-z][a-z0-9]{0,19}(-[a-z][a-z0-9]{0,19}){0,2}(-[0-9]{1,4})?)$"
+_OsVersion = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=OS_VERSION_PATTERN)
 ]
 _Name = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
@@ -40,17 +48,20 @@ class SessionRecord(RecordBase):
     type: Literal["session"] = Field(
         "session", description="Record type: napari launches with this software and platform."
     )
-    napari_version: _Version = Field(description="napari version, e.g. `0.6.4`.")
+    napari_version: _Version = Field(
+        description="napari version, e.g. `0.6.4` (without a local `+…` part, which can name a "
+        "private build)."
+    )
     python_version: _Version = Field(
         description="Python version as major.minor.micro, e.g. `3.12.4`."
     )
     os_name: Literal["Linux", "macOS", "Windows", "other"] = Field(
         description="Operating system family: `Linux`, `macOS`, `Windows` or `other`."
     )
-    os_version: _Short = Field(
-        description="Coarse OS version: macOS/Windows release (e.g. `14`, `11`) or, on Linux, "
-        "the distribution id and major version (e.g. `ubuntu-24`). "
-        "Never a kernel build or host name."
+    os_version: _OsVersion = Field(
+        description="Coarse OS version: macOS/Windows release (e.g. `14`, `11`, `server-2022`) "
+        "or, on Linux, a well-known distribution's id and major version (e.g. `ubuntu-24`, "
+        "`fedora-40`); `other` for anything else. Never a kernel build or host name."
     )
     arch: Literal["x86_64", "arm64", "other"] = Field(
         description="CPU architecture: `x86_64`, `arm64` or `other`."
@@ -93,8 +104,9 @@ class CommandRecord(RecordBase):
         "Never its arguments."
     )
     plugin: _Name = Field(
-        description="Who owns the command: `napari` for napari itself, otherwise the public "
-        "plugin's normalized name."
+        description="Who owns the command: `napari` for napari itself, otherwise the normalized "
+        "name of a plugin installed at a stable version listed in the public plugin index (the "
+        "commands of any other plugin are not counted)."
     )
     count: _Count = Field(1, description="How many times the command ran that day.")
 
@@ -122,7 +134,9 @@ class LayerRecord(RecordBase):
         StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}\.[A-Za-z_][A-Za-z0-9_]{0,59}$"),
     ] = Field(
         description="Top-level module and class of the layer data, e.g. `numpy.ndarray`, "
-        "`dask.Array`, `zarr.Array`, `builtins.list`."
+        "`dask.Array`, `zarr.Array`, `builtins.list`: only for classes of public array "
+        f"libraries ({', '.join(f'`{m}`' for m in PUBLIC_ARRAY_LIBRARIES)}) or of public, "
+        "stable plugins; `other.Other` for any other class (a script's, an in-house package's)."
     )
     ndim: int = Field(ge=0, le=64, description="Number of data dimensions.")
     dtype: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_<>|=]{1,24}$")] = Field(
