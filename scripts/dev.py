@@ -26,7 +26,8 @@ VENV = Path(os.environ.get("NAPARI_TELEMETRY_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 # What the tests need from the system: a virtual display with Mesa's software OpenGL for napari,
-# Chromium for the dashboard, PostgreSQL for the second storage backend.
+# Chromium for the dashboard, PostgreSQL for the second storage backend, Caddy and systemd's
+# tools for the shipped deployment files (server_stub/deploy/).
 APT_PACKAGES = [
     "xvfb",
     "xauth",
@@ -49,12 +50,16 @@ APT_PACKAGES = [
     "chromium",
     "postgresql",
     "faketime",  # the whole-system test runs a napari session ten days in the past
+    "caddy",  # the collector behind the shipped Caddyfile
+    "systemd",  # systemd-analyze verify on the shipped units
 ]
 APT_PROBES = {
     "xvfb": "/usr/bin/Xvfb",
     "chromium": "/usr/bin/chromium",
     "postgresql": "/usr/lib/postgresql",
     "faketime": "/usr/bin/faketime",
+    "caddy": "/usr/bin/caddy",
+    "systemd": "/usr/bin/systemd-analyze",
     "libgl1-mesa-dri": "/usr/lib/x86_64-linux-gnu/dri",
     "libxcb-cursor0": "/usr/lib/x86_64-linux-gnu/libxcb-cursor.so.0",
 }

@@ -11,13 +11,42 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
 
 from napari_telemetry_server._serve import server_config
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip for want of a system tool; fail in CI (NAPARI_TELEMETRY_REQUIRE_ALL), which has it."""
+    if os.environ.get("NAPARI_TELEMETRY_REQUIRE_ALL"):
+        pytest.fail(f"NAPARI_TELEMETRY_REQUIRE_ALL is set, but {reason}")
+    pytest.skip(reason)
+
+
+def dropped(sock: socket.socket, *, drip: bytes = b"", give_up: float = 60.0) -> bool:
+    """Whether the server closes *sock* (sending *drip* a byte at a time meanwhile)."""
+    end = time.monotonic() + give_up
+    sock.settimeout(0.25)
+    while time.monotonic() < end:
+        try:
+            if sock.recv(4096) == b"":
+                return True
+        except TimeoutError:
+            pass
+        except ConnectionError:
+            return True
+        if drip:
+            try:
+                sock.sendall(drip[:1])
+            except ConnectionError:
+                return True
+            drip = drip[1:] or b" "
+    return False
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from collector_testing import Process
+from collector_testing import Process, dropped
 
 HEAD = b"POST /v1/basic/batches HTTP/1.1\r\nHost: basic.example.org\r\n"
 SLOW = 3.0  # the collector's request deadline in these tests (default 10 s)
@@ -28,34 +28,13 @@ def _connect(server: Process) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=10)
 
 
-def _dropped(sock: socket.socket, *, drip: bytes = b"", give_up: float = 60.0) -> bool:
-    """Whether the server closes *sock* (sending *drip* a byte at a time meanwhile)."""
-    end = time.monotonic() + give_up
-    sock.settimeout(0.25)
-    while time.monotonic() < end:
-        try:
-            if sock.recv(4096) == b"":
-                return True
-        except TimeoutError:
-            pass
-        except ConnectionError:
-            return True
-        if drip:
-            try:
-                sock.sendall(drip[:1])
-            except ConnectionError:
-                return True
-            drip = drip[1:] or b" "
-    return False
-
-
 @pytest.fixture
 def sockets() -> Iterator[ExitStack]:
     with ExitStack() as stack:
         yield stack
 
 
-def test_connections_that_never_finish_their_headers_are_dropped(
+def test_connections_that_never_finish_their_headers_aredropped(
     server: Process, sockets: ExitStack
 ) -> None:
     held = []
@@ -63,20 +42,20 @@ def test_connections_that_never_finish_their_headers_are_dropped(
         sock = sockets.enter_context(_connect(server))
         sock.sendall(HEAD)
         held.append(sock)
-    assert all(_dropped(sock) for sock in held)
+    assert all(dropped(sock) for sock in held)
     # The attacker's sockets are still open on its side; the collector has let them go.
     assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
 
 
-def test_a_body_that_stops_half_way_is_dropped(server: Process, sockets: ExitStack) -> None:
+def test_a_body_that_stops_half_way_isdropped(server: Process, sockets: ExitStack) -> None:
     sock = sockets.enter_context(_connect(server))
     sock.sendall(HEAD + b"Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{")
-    assert _dropped(sock)
+    assert dropped(sock)
 
 
-def test_a_request_dripped_byte_by_byte_is_dropped(server: Process, sockets: ExitStack) -> None:
+def test_a_request_dripped_byte_by_byte_isdropped(server: Process, sockets: ExitStack) -> None:
     sock = sockets.enter_context(_connect(server))
-    assert _dropped(sock, drip=HEAD + b"X-Slow: " + b"a" * 1000)
+    assert dropped(sock, drip=HEAD + b"X-Slow: " + b"a" * 1000)
 
 
 def test_a_bad_chunk_after_an_early_answer_is_one_line_in_the_log(
@@ -89,7 +68,7 @@ def test_a_bad_chunk_after_an_early_answer_is_one_line_in_the_log(
                      + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")  # fmt: skip
         assert sock.recv(4096).split(b" ")[1] in (b"415", b"400")  # answered before the end
         sock.sendall(b"zz\r\n")  # not a chunk size
-        assert _dropped(sock)
+        assert dropped(sock)
     server.stop()
     folder = tmp_path / "server"
     for path in (folder / "stdout.txt", folder / "logs" / "collector.log"):
