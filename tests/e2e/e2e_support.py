@@ -17,7 +17,10 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from demo import IndexServer, free_port  # noqa: E402  (the demo's own pieces, tested here)
 
-__all__ = ["Collector", "IndexServer", "require"]
+__all__ = ["BIN", "Collector", "IndexServer", "dashboard_text", "other_installs", "require"]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 
 
 def require(condition: bool, reason: str) -> None:
@@ -77,3 +80,48 @@ class Collector:
     def requests(self) -> int:
         """Requests the collector received (its own count; health checks not included)."""
         return int(self.health()["requests"])  # type: ignore[call-overload]
+
+
+def other_installs(
+    collector: Collector, week: str, n: int, records: dict[str, list[dict[str, object]]]
+) -> None:
+    """*n* other installs of *week* over HTTP, each sending *records* on each level's stream.
+
+    One session alone is never published (differential privacy hides it); the tests add
+    installs that share some of what it reported, so that it has company to be counted with.
+    """
+    import uuid
+
+    for _ in range(n):
+        user = uuid.uuid4().hex
+        for level, recs in records.items():
+            body = {
+                "schema_version": 1, "batch_id": str(uuid.uuid4()), "level": level,
+                "user_id": user, "week": week, "first_report": False, "install_age": "month",
+                "client_version": "0.1.0", "records": recs,
+            }  # fmt: skip
+            request = urllib.request.Request(
+                f"{collector.url}/v1/{level}/batches", data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"}, method="POST",
+            )  # fmt: skip
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert answer.status == 201
+
+
+def dashboard_text(index: Path) -> str:
+    """Everything the dashboard shows (text and chart labels) once its charts have rendered."""
+    require(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(index.as_uri())
+            page.wait_for_selector("body[data-rendered=true]", timeout=30_000)
+            text = str(page.inner_text("body")) + str(page.content())
+        finally:
+            browser.close()
+    assert errors == []
+    return text

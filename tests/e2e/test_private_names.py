@@ -11,8 +11,11 @@ wrote: pending files, sent copies, the raw database, the aggregates, the logs.
 Before the fix the layer was sent as ``acme_patient_pipeline.PatientVolume`` (any package in
 site-packages was named) and the dev plugin as a command owner.
 
-``private_install`` is the hook for more checks of the same data (the published site): it runs
-the session once per module and hands over every path; ``assert_never_named`` greps them.
+``private_install`` runs the session once per module, next to 150 other installs of the same
+week whose layers are of private classes too (one install alone is never published: that is
+differential privacy), and hands over every path; ``assert_never_named`` greps them. The last
+test publishes the released week and reads the dashboard in Chromium: ``other.Other`` is
+there, no private name anywhere in the site.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Collector, IndexServer, require
+from e2e_support import BIN, Collector, IndexServer, dashboard_text, other_installs, require
 
 from napari_telemetry.schema import iso_week, week_start
 
@@ -99,13 +102,25 @@ class PrivateInstall:
             return sorted(conn.execute(sql).fetchall())
 
     def aggregate(self) -> Path:
-        """Run the current ``aggregate`` as on a day after this week's grace period."""
+        """Run ``aggregate`` as on a day after this week's grace period (the week, once)."""
         from napari_telemetry_server._aggregate import aggregate
 
         out = self.root / "aggregates.sqlite"
-        today = week_start(self.week) + timedelta(days=10)
-        assert aggregate(self.collector.db, out, today=today).released == [self.week]
+        if not out.exists():
+            today = week_start(self.week) + timedelta(days=10)
+            assert aggregate(self.collector.db, out, today=today).released == [self.week]
         return out
+
+    def user_id(self) -> str:
+        """This install's weekly id of the session's week."""
+        lines = [ln.split() for ln in self.cli("ids").splitlines() if ln.startswith(self.week)]
+        return str(lines[0][1])
+
+
+OTHERS = 150  # other installs of the week, each with a layer of some private class
+OTHER_LAYER = {"type": "layer", "layer_type": "Image", "data_type": "other.Other", "ndim": 3,
+               "dtype": "uint16", "multiscale": False, "levels": 1, "size_bucket": 20,
+               "count": 1}  # fmt: skip
 
 
 def assert_never_named(*paths: Path, names: tuple[str, ...] = PRIVATE_NAMES) -> None:
@@ -144,7 +159,10 @@ def private_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Privat
     root = tmp_path_factory.mktemp("private")
     python = _throwaway_python(root / "venv")
     env = {k: v for k, v in os.environ.items() if k not in _NOT_A_DESKTOP}
-    with IndexServer(INDEX) as index_url, Collector(root / "collector", INDEX) as collector:
+    with (
+        IndexServer(INDEX) as index_url,
+        Collector(root / "collector", INDEX, BIN, "--rate-limit", "100000") as collector,
+    ):
         env.update(NAPARI_TELEMETRY_DIR=str(root / "client"), NAPARI_TELEMETRY_URL=collector.url,
                    NAPARI_TELEMETRY_INDEX_URL=index_url, LIBGL_ALWAYS_SOFTWARE="1")  # fmt: skip
         install = PrivateInstall(root, python, env, collector, iso_week(date.today()))
@@ -152,6 +170,7 @@ def private_install(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Privat
         done = subprocess.run([str(python), str(SESSION)], env=env, capture_output=True,
                               timeout=300)  # fmt: skip
         assert done.returncode == 0, (done.stdout + done.stderr).decode(errors="replace")
+        other_installs(collector, install.week, OTHERS, {"full": [OTHER_LAYER]})
         yield install
 
 
@@ -178,7 +197,8 @@ def test_the_collector_and_the_aggregate_name_nothing_private(
     from napari_telemetry_server._release_read import read_bounded
 
     private_install.cli("send", "--now")
-    assert private_install.rows("SELECT data_type, count FROM layer_records") == [
+    mine = f"user_id = '{private_install.user_id()}'"
+    assert private_install.rows(f"SELECT data_type, count FROM layer_records WHERE {mine}") == [
         ("numpy.ndarray", 1),
         ("other.Other", 1),
     ]
@@ -192,7 +212,22 @@ def test_the_collector_and_the_aggregate_name_nothing_private(
             bounded, _ = read_bounded(conn, dim, [week], dim.per_id(ReleaseSettings()), None)
     finally:
         engine.dispose()
-    assert dict(bounded[week].ids) == {"numpy.ndarray": 1, "other.Other": 1}
+    assert dict(bounded[week].ids) == {"numpy.ndarray": 1, "other.Other": 1 + OTHERS}
     client, collector = private_install.root / "client", private_install.root / "collector"
     assert_never_named(client, collector, out)
     assert_never_named(client / "data" / "sent", collector, out, names=(DEV_PLUGIN,))
+
+
+def test_the_published_site_says_other_and_names_nothing_private(
+    private_install: PrivateInstall,
+) -> None:
+    from napari_telemetry_server._publish import publish
+
+    private_install.cli("send", "--now")  # when run alone; nothing new otherwise
+    site = private_install.root / "site"
+    publish(private_install.aggregate(), site)
+    text = dashboard_text(site / "index.html")
+    assert private_install.week in text
+    assert "other.Other" in text  # the data-types chart: the session's layer among 151
+    assert_never_named(site)
+    assert_never_named(site, names=(DEV_PLUGIN,))

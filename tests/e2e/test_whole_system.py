@@ -18,8 +18,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import date, timedelta
@@ -27,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Collector, IndexServer, require
+from e2e_support import Collector, IndexServer, dashboard_text, other_installs, require
 
 from napari_telemetry_server._aggregate_weeks import iso_week
 
@@ -35,12 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SESSION = ROOT / "scripts" / "demo_session.py"
 INDEX_DIR = ROOT / "tests" / "napari" / "data"  # a small copy of napari's public plugin index
-CHROMIUM = "/usr/bin/chromium"
 DAYS_AGO = 10  # the session's week is over (and past its grace period) today
 # libfaketime: without it Python's sleep fails with EINVAL under a shifted clock.
 FAKETIME_ENV = {"FAKETIME_FORCE_MONOTONIC_FIX": "1"}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
 
@@ -101,37 +96,6 @@ def napari_session(env: dict[str, str], days_ago: int | None = None) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def other_installs(collector: Collector, week: str, n: int) -> None:
-    """*n* other installs of *week* sharing some of what the session reported, over HTTP."""
-    session = {
-        "type": "session", "napari_version": "0.9.2", "python_version": "3.12.4",
-        "os_name": "Linux", "os_version": "ubuntu-24", "arch": "x86_64", "launches": 2,
-    }  # fmt: skip
-    full = [
-        {"type": "command", "command_id": "napari.canvas.toggle_scale_bar", "plugin": "napari",
-         "count": 2},
-        *({"type": "layer", "layer_type": "Image", "data_type": t, "ndim": 3, "dtype": "uint8",
-           "multiscale": False, "levels": 1, "size_bucket": 20, "count": 1}
-          for t in ("numpy.ndarray", "dask.Array", "zarr.Array")),
-    ]  # fmt: skip
-    records = {"basic": [session], "middle": [{"type": "plugin", "name": "napari-svg",
-                                               "version": "0.2.1"}], "full": full}  # fmt: skip
-    for _ in range(n):
-        user = uuid.uuid4().hex
-        for level, recs in records.items():
-            body = {
-                "schema_version": 1, "batch_id": str(uuid.uuid4()), "level": level,
-                "user_id": user, "week": week, "first_report": False, "install_age": "month",
-                "client_version": "0.1.0", "records": recs,
-            }  # fmt: skip
-            request = urllib.request.Request(
-                f"{collector.url}/v1/{level}/batches", data=json.dumps(body).encode(),
-                headers={"Content-Type": "application/json"}, method="POST",
-            )  # fmt: skip
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                assert answer.status == 201
-
-
 def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
     with closing(sqlite3.connect(db)) as conn:
         return conn.execute(sql).fetchall()
@@ -184,7 +148,18 @@ def test_whole_system(
     site = tmp_path / "site"
     aggregates = tmp_path / "aggregates.db"
     server = "napari-telemetry-server"
-    other_installs(collector, week, 150)
+    session = {
+        "type": "session", "napari_version": "0.9.2", "python_version": "3.12.4",
+        "os_name": "Linux", "os_version": "ubuntu-24", "arch": "x86_64", "launches": 2,
+    }  # fmt: skip
+    layers = [{"type": "layer", "layer_type": "Image", "data_type": t, "ndim": 3,
+               "dtype": "uint8", "multiscale": False, "levels": 1, "size_bucket": 20,
+               "count": 1} for t in ("numpy.ndarray", "dask.Array", "zarr.Array")]  # fmt: skip
+    toggle = {"type": "command", "command_id": "napari.canvas.toggle_scale_bar",
+              "plugin": "napari", "count": 2}  # fmt: skip
+    svg = {"type": "plugin", "name": "napari-svg", "version": "0.2.1"}
+    other_installs(collector, week, 150,
+                   {"basic": [session], "middle": [svg], "full": [toggle, *layers]})  # fmt: skip
     released = cli(env, "aggregate", "--db", str(db), "--out", str(aggregates), tool=server)
     assert f"weeks released: 1 ({week} to {week})" in released
     cli(env, "publish", "--aggregates", str(aggregates), "--out", str(site), tool=server)
@@ -240,22 +215,3 @@ def assert_nothing_private(tmp_path: Path, collector: Collector) -> None:
             assert secret.encode() not in data, f"{secret!r} in {path.name}"
         if collector.db.parent in path.parents:
             assert b"127.0.0.1" not in data, f"an IP address in the collector's {path.name}"
-
-
-def dashboard_text(index: Path) -> str:
-    """Everything the dashboard shows (text and chart labels) once its charts have rendered."""
-    require(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(index.as_uri())
-            page.wait_for_selector("body[data-rendered=true]", timeout=30_000)
-            text = str(page.inner_text("body")) + str(page.content())
-        finally:
-            browser.close()
-    assert errors == []
-    return text
