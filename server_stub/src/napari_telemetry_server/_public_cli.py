@@ -213,7 +213,6 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         help="print each table's accuracy for the current number of weekly ids; release nothing",
     )
     p.add_argument("--denylist", type=Path, default=_denylist(), help=_DENY_HELP)
-    p.add_argument("--week", action="append", help="only this ISO week (repeatable)")
     p.set_defaults(func=_aggregate)
 
     p = subparsers.add_parser("publish", help="build the static public site")
