@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +97,12 @@ def test_records_still_in_memory_count_as_todays() -> None:
     get_recorder().set_level(Level.BASIC)
     get_recorder().count("session", SESSION)  # not yet written (the writer runs every 5 s)
     assert _schedule.next_send(NOW).why == "today's records, once the day is over"
+
+
+def test_the_real_cli_status_says_the_same() -> None:
+    _record()
+    tool = Path(sys.executable).parent / "napari-telemetry"
+    done = subprocess.run([tool, "status"], env=dict(os.environ), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"Next send: {_schedule.next_send().text()}\n" in done.stdout
+    assert "once the day is over" in done.stdout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from napari_telemetry import _consent, _identity, _switches, _uploader
+from napari_telemetry import _consent, _identity, _schedule, _switches, _uploader
 from napari_telemetry._store import _stats, get_recorder
 
 
@@ -25,6 +25,7 @@ def status_lines() -> list[str]:
         when = f"next attempt after {wait:%Y-%m-%d %H:%M} UTC" if wait else "sent when due"
         lines.append(f"Stream {level.value}: {_switches.batches_url(level)} ({when})")
     lines.append(f"Pending records: {get_recorder().pending_count()}")
+    lines.append(f"Next send: {_schedule.next_send().text()}")
     if _switches.debug():
         lines.append("NAPARI_TELEMETRY_DEBUG is set: batches are logged, never sent.")
     problem = _identity.secret_problem()
