@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Iterator
@@ -36,18 +37,12 @@ def read_only(mount: Path) -> Iterator[None]:
 
 
 def fill(mount: Path) -> None:
-    """Fill the tmpfs at *mount* to the last byte."""
-    with (mount / "ballast").open("wb") as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-        except OSError:
-            pass
-    with (mount / "ballast").open("ab") as f:  # the last few bytes too
-        try:
-            while True:
-                f.write(b"\0")
-                f.flush()
-        except OSError:
-            pass
+    """Fill the tmpfs at *mount* to the last byte (``ballast`` holds it; delete it to free)."""
+    fd = os.open(mount / "ballast", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        for size in (1 << 16, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)

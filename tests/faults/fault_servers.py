@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
 from types import TracebackType
+from urllib.parse import urlsplit
 
-__all__ = ["DripServer", "http_answer"]
+__all__ = ["DripServer", "FaultGate", "http_answer"]
 
 
 def http_answer(
@@ -105,3 +107,119 @@ def _read_request(conn: socket.socket) -> bytes:
             raise ConnectionResetError("the client went away before its body was whole")
         body += chunk
     return head + b"\r\n\r\n" + body
+
+
+class FaultGate:
+    """The collector's front door for the fault matrix: passes requests through to the real
+    collector, or misbehaves as ``mode`` says. Raw sockets, so it can do what no server would.
+
+    Modes: ``pass``; ``down`` (nothing listens: connection refused); ``500``; ``429`` (with
+    Retry-After); ``413``; ``garbage`` (bytes that are no HTTP answer); ``redirect`` (307 to
+    *elsewhere*); ``close-after-store`` (passed through, then the connection closed without an
+    answer); ``drip`` (passed through, the answer dripped a byte at a time).
+    """
+
+    def __init__(self, upstream: str, elsewhere: str) -> None:
+        self._upstream = urlsplit(upstream)
+        self.elsewhere = elsewhere
+        self.seen: dict[str, int] = {}  # requests answered, by mode
+        self.mode = "pass"
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._listener: socket.socket | None = None
+        self._port = 0
+        self._listen()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    def set(self, mode: str) -> None:
+        """Switch the fault; ``down`` closes the port, any other mode opens it again."""
+        if mode == "down" and self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        elif mode != "down" and self._listener is None:
+            self._listen()
+        self.mode = mode
+
+    def close(self) -> None:
+        self._stop.set()
+        self.set("down")
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _listen(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self._port))
+        listener.listen(16)
+        listener.settimeout(0.1)
+        self._listener, self._port = listener, listener.getsockname()[1]
+        self._spawn(self._accept, listener)
+
+    def _spawn(self, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while not self._stop.is_set() and listener is self._listener:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._spawn(self._serve, conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            try:
+                request = _read_request(conn)
+                mode = self.mode
+                self.seen[mode] = self.seen.get(mode, 0) + 1
+                self._answer(conn, mode, request)
+            except OSError:
+                pass
+
+    def _answer(self, conn: socket.socket, mode: str, request: bytes) -> None:
+        path = request.split(b" ", 2)[1].decode()
+        canned = {
+            "500": http_answer(500, b"<html>Internal Server Error</html>"),
+            "429": http_answer(429, b"{}", {"Retry-After": "120"}),
+            "413": http_answer(413, b'{"detail": "too large"}'),
+            "garbage": b"\x00\xffSPDY?\r\n\x17\x03\x03 not HTTP at all\r\n\r\n",
+            "redirect": http_answer(307, b"", {"Location": f"{self.elsewhere}{path}"}),
+        }
+        if mode in canned:
+            conn.sendall(canned[mode])
+            return
+        answer = self._forward(request)
+        if mode == "close-after-store":
+            return  # stored upstream; the client hears nothing
+        if mode == "drip":
+            for i in range(len(answer)):
+                if self._stop.wait(0.2):
+                    return
+                conn.sendall(answer[i : i + 1])
+            return
+        conn.sendall(answer)
+
+    def _forward(self, request: bytes) -> bytes:
+        """Send *request* to the real collector; its answer as bytes."""
+        head, _, body = request.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ", 2)
+        headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+        headers.pop("Host", None)
+        upstream = http.client.HTTPConnection(self._upstream.hostname, self._upstream.port, 30)
+        try:
+            upstream.request(method, path, body, headers)
+            reply = upstream.getresponse()
+            data = reply.read()
+            extra = {k: v for k, v in reply.getheaders() if k.lower() == "retry-after"}
+            return http_answer(reply.status, data, extra)
+        finally:
+            upstream.close()

@@ -5,6 +5,11 @@ The entry point ``napari_telemetry._manifest:napari.yaml`` names a sub-package, 
 parent package ``napari_telemetry`` (see docs/design.md, "Starting at launch"). That happens in
 ``Viewer.__init__`` before the window and the QApplication exist, so the real start is posted to
 the Qt event loop and runs once napari's window is up.
+
+What is slow in a first start (importing the core, its pydantic models and views; napari building
+its plugin settings for the Preferences page, which re-reads every plugin manifest; reading the
+consent and the plugin index) is done first on a worker thread: only :func:`launched`, a few
+milliseconds of hooking in and adding the indicator, runs on napari's GUI thread.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import importlib
 import logging
 import os
 import sys
+import threading
 
 log = logging.getLogger("napari_telemetry")
 
@@ -43,9 +49,41 @@ def on_import() -> None:
 
         # A zero-delay single shot is a queued call: it is delivered by the event loop that
         # napari.run() (or IPython's Qt loop) starts, after Viewer() has finished.
-        QTimer.singleShot(0, launched)
+        QTimer.singleShot(0, _begin)
     except Exception:
         log.debug("napari-telemetry could not schedule its start", exc_info=True)
+
+
+_PRELOAD = ("napari_telemetry._napari._runtime", "napari_telemetry._uploader",
+            "napari_telemetry._qt._mount", "napari_telemetry._qt._preferences")  # fmt: skip
+
+
+def _begin() -> None:
+    """On the GUI thread, once its loop runs: prepare the start on a worker thread."""
+    try:
+        threading.Thread(target=_prepare, name="napari-telemetry-start", daemon=True).start()
+    except Exception:
+        log.debug("napari-telemetry could not prepare its start", exc_info=True)
+
+
+def _prepare() -> None:
+    """Off the GUI thread: everything slow a start needs; then :func:`launched` on the GUI."""
+    try:
+        for name in _PRELOAD:
+            importlib.import_module(name)
+        from napari_telemetry import _public_index, _store
+
+        _store.get_recorder()
+        _public_index.current()
+        importlib.import_module("napari_telemetry._qt._preferences").preferences_section()
+    except Exception:
+        log.debug("napari-telemetry could not prepare its start", exc_info=True)
+    try:
+        from superqt.utils import ensure_main_thread
+
+        ensure_main_thread(launched)()
+    except Exception:
+        log.debug("napari-telemetry could not start at launch", exc_info=True)
 
 
 def launched() -> None:

@@ -10,9 +10,11 @@ by a newer one. It is kept as it is, for that plugin to send, and never counted 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -148,6 +150,18 @@ def files(level: Level | None = None) -> Iterator[Path]:
         if folder.is_dir():
             found += [p for p in folder.glob("*.jsonl") if _named_by_day(p) and p.is_file()]
     yield from sorted(found, key=lambda p: (p.name, p.parent.name))
+
+
+STALE_TEMP = 600.0  # seconds: a temporary file lives for a write; older, its writer died
+
+
+def sweep(level: Level) -> None:
+    """Delete temporary files that a process killed while writing left behind."""
+    cutoff = time.time() - STALE_TEMP
+    for path in _paths.pending_dir(level.value).glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _named_by_day(path: Path) -> bool:

@@ -68,6 +68,7 @@ def seal(level: Level, *, include_today: bool, today: date) -> list[DayFile]:
     """
     sealed: list[DayFile] = []
     with _files.lock():
+        _files.sweep(level)
         for path in _files.files(level):
             day = _files.read(path)
             # include_today also takes days "after" today: the clock went back
