@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from packaging.version import InvalidVersion, Version
-
 from . import _paths, _switches
-from .schema import normalized_name as normalized_name  # one rule for client and collector
+
+# The index's rules are the schema's, shared with the collector; named here for older callers.
+from .schema import PublicIndex as PublicIndex
+from .schema import is_stable as is_stable
+from .schema import normalized_name as normalized_name
+from .schema import parse_summary as parse_summary
 
 log = logging.getLogger("napari_telemetry")
 
@@ -29,7 +30,6 @@ MAX_AGE = timedelta(days=7)
 RETRY_AFTER_FAILURE = timedelta(days=1)
 TIMEOUT = 10.0
 _CACHE_VERSION = 1
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _lock = threading.Lock()
 _memo: list[PublicIndex | None] = []
 
@@ -45,48 +45,6 @@ class Fetcher(Protocol):
     """The part of the core transport this module needs: a GET with a hard timeout."""
 
     def get(self, url: str, headers: Mapping[str, str], timeout: float) -> _Response: ...
-
-
-def is_stable(version: str) -> bool:
-    """A release with no pre-release, development or local part."""
-    try:
-        v = Version(version)
-    except InvalidVersion:
-        return False
-    return not (v.is_prerelease or v.is_devrelease or v.local)
-
-
-@dataclass(frozen=True)
-class PublicIndex:
-    """Normalized plugin name → the versions the index lists for it."""
-
-    versions: Mapping[str, frozenset[str]]
-    fetched: date
-
-    def is_public(self, name: str) -> bool:
-        """Listed under its normalized name (enough to name a command's owner)."""
-        return normalized_name(name) in self.versions
-
-    def is_public_stable(self, name: str, version: str | None) -> bool:
-        """Listed under its normalized name, in exactly this stable version."""
-        if not version or not is_stable(version):
-            return False
-        return version in self.versions.get(normalized_name(name), frozenset())
-
-
-def parse_summary(data: Any) -> dict[str, frozenset[str]]:
-    """Read an ``extended_summary`` list; malformed entries are skipped, a wrong shape raises."""
-    if not isinstance(data, list):
-        raise ValueError(f"the plugin index is not a list but a {type(data).__name__!r}")
-    out: dict[str, frozenset[str]] = {}
-    for entry in data:
-        if not isinstance(entry, dict):
-            continue
-        name = entry.get("normalized_name") or entry.get("name")
-        versions = entry.get("pypi_versions")
-        if isinstance(name, str) and _NAME.match(name) and isinstance(versions, list):
-            out[normalized_name(name)] = frozenset(v for v in versions if isinstance(v, str))
-    return out
 
 
 def _cache_file() -> Path:

@@ -3,7 +3,7 @@
 Middle-level plugin records outside it are dropped; at full level, commands of plugins outside
 it are dropped and data types of modules that are neither public array libraries nor public
 plugins become ``other.Other``. The rules and the file format are the client's own
-(``napari_telemetry.schema``, ``napari_telemetry._public_index``), so the collector drops
+(``napari_telemetry.schema``), so the collector drops
 exactly what a well-behaved client would not have sent, whatever an older one sends.
 """
 
@@ -19,14 +19,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from napari_telemetry._public_index import PublicIndex, parse_summary
 from napari_telemetry.schema import (
     Batch,
     CommandRecord,
     IsPublic,
     LayerRecord,
     PluginRecord,
+    PublicIndex,
     command_owner,
+    parse_summary,
     public_data_type,
 )
 

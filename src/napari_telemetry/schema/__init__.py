@@ -1,7 +1,8 @@
 """Wire schema: the single source of truth for what napari-telemetry sends.
 
-Imports only pydantic and the standard library (never Qt, napari or the rest of the package),
-so the collector can validate with exactly these models.
+Imports only pydantic, packaging and the standard library (never Qt, napari or the rest of the
+package), so the collector can validate with exactly these models and judge plugin names by the
+client's own rules.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._batch import (
     MiddleBatch,
 )
 from ._catalogue import catalogue, catalogue_markdown, level_fields, level_hash
+from ._index import PublicIndex, is_stable, parse_summary
 from ._levels import SENDING_LEVELS, Level
 from ._names import (
     CORE,
@@ -81,6 +83,7 @@ __all__ = [
     "Level",
     "MiddleBatch",
     "PluginRecord",
+    "PublicIndex",
     "RecordBase",
     "SessionRecord",
     "Terms",
@@ -92,6 +95,7 @@ __all__ = [
     "changes",
     "check_week",
     "command_owner",
+    "is_stable",
     "iso_week",
     "level_fields",
     "level_hash",
@@ -99,6 +103,7 @@ __all__ = [
     "newest_week",
     "normalized_name",
     "oldest_week",
+    "parse_summary",
     "public_data_type",
     "shift_week",
     "week_accepted",
