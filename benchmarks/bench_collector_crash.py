@@ -3,10 +3,10 @@
     python benchmarks/bench_collector_crash.py [--seconds 20] [--kills 3] [--processes 4]
         [--records 50] [--db postgresql://...] [--wal-limit BYTES]
 
-The long variant of ``server_stub/tests/test_collector_crash.py``: a real ``serve`` process
-(SQLite in a temp folder, or ``--db``), several load processes sending gzip ``full`` batches as
-fast as it answers, and every ``--seconds`` a ``kill -9`` followed by a restart on the same
-port. Prints batches acknowledged per phase, how long each restart took to answer /healthz,
+The long variant of ``server_stub/tests/collector/test_collector_crash.py``: a real ``serve``
+process (SQLite in a temp folder, or ``--db``), several load processes sending gzip ``full``
+batches as fast as it answers, and every ``--seconds`` a ``kill -9`` followed by a restart on the
+same port. Prints batches acknowledged per phase, how long each restart took to answer /healthz,
 the largest WAL seen against its bound, and the checks: every acknowledged batch stored with
 all its records, ``PRAGMA integrity_check``.
 """

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collector_testing import Clock, LiveServer, Process, free_port
 
 from napari_telemetry.schema import iso_week
 from napari_telemetry_server import Settings, Storage, create_app, make_engine
 from napari_telemetry_server._storage import metadata
+from tests.collector_testing import Clock, LiveServer, Process, free_port
 
 _SERVER_ENV = ("DB", "PLUGIN_INDEX", "LOG_DIR", "MAX_BODY_BYTES", "RATE_LIMIT", "RATE_WINDOW",
                "REQUEST_TIMEOUT", "TRUSTED_PROXIES", "DELETION_LIMIT", "WAL_LIMIT")  # fmt: skip

@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from collector_testing import UNPRIVILEGED, Process
 
 from napari_telemetry.schema import BATCH_MODELS, Level
 from napari_telemetry_server import Storage, make_engine
 from napari_telemetry_server._cli import main
+from tests.collector_testing import UNPRIVILEGED, Process
 
 MakeBatch = Callable[..., dict[str, Any]]
 _needs_setpriv = pytest.mark.skipif(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from collector_load import Load, integrity, stored, wal_bytes
-from collector_testing import Process
+from tests.collector_load import Load, integrity, stored, wal_bytes
+from tests.collector_testing import Process
 
 WAL_LIMIT = 2 << 20
 GROUP = 2 << 20  # what one group commit of three clients' batches can add past the limit

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from collector_testing import LiveServer
 from pydantic import ValidationError
 
 from napari_telemetry_server import Settings
+from tests.collector_testing import LiveServer
 
 MakeBatch = Callable[..., dict[str, Any]]
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from collector_testing import LiveServer
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -15,6 +14,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.collector_testing import LiveServer
 
 CHECKS = [
     not_a_server_error,

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from collector_testing import LiveServer
 
 from napari_telemetry_server import Settings
+from tests.collector_testing import LiveServer
 
 MakeBatch = Callable[..., dict[str, Any]]
 LIMIT = 1 << 20  # the WAL bound these tests set (default 64 MiB)

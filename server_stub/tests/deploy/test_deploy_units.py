@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from collector_testing import unavailable
 
 from napari_telemetry_server import Settings
+from tests.collector_testing import unavailable
 
-DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNITS = sorted(p for p in DEPLOY.iterdir() if p.suffix in (".service", ".timer"))
 SERVER = "/opt/napari-telemetry/bin/napari-telemetry-server"
 ENV_FILE = "/etc/napari-telemetry/napari-telemetry.env"

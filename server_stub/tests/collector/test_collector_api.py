@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from collector_testing import Clock, LiveServer
 
 from napari_telemetry.schema import BATCH_MODELS, Level
 from napari_telemetry_server import Settings, Storage, make_engine
+from tests.collector_testing import Clock, LiveServer
 
 MakeBatch = Callable[..., dict[str, Any]]
 
@@ -225,7 +225,7 @@ def test_ingest_and_deletion_on_each_backend(
 def test_unreachable_postgresql_is_503(
     serve: Callable[..., LiveServer], settings: Settings, make_batch: MakeBatch
 ) -> None:
-    from collector_testing import free_port
+    from tests.collector_testing import free_port
 
     dead = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres?connect_timeout=2"
     server = serve(settings.model_copy(update={"db": dead}))

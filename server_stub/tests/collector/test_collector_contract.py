@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from collector_testing import LiveServer
 
 from napari_telemetry_server import Settings
+from tests.collector_testing import LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -298,7 +298,7 @@ def test_the_screenshot_script_photographs_the_page(browser: Any, tmp_path: Path
     import subprocess
     import sys
 
-    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshot_dashboard.py"
+    script = Path(__file__).resolve().parents[3] / "scripts" / "screenshot_dashboard.py"
     cmd = [sys.executable, str(script), "--out", str(tmp_path), "--weeks", "16"]
     subprocess.run(cmd, check=True, capture_output=True, timeout=300)
     png = (tmp_path / "dashboard.png").read_bytes()

@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from collector_testing import LiveServer
 
 from napari_telemetry_server import Settings
+from tests.collector_testing import LiveServer
 
 MakeBatch = Callable[..., dict[str, Any]]
 JSON = {"content-type": "application/json"}

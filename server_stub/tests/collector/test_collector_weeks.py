@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from collector_testing import Clock, LiveServer
 
 from napari_telemetry.schema import RAW_RETENTION_DAYS, iso_week, week_start
 from napari_telemetry_server import Settings, Storage, make_engine
+from tests.collector_testing import Clock, LiveServer
 
 MakeBatch = Callable[..., dict[str, Any]]
 SATURDAY = date(2026, 11, 28)  # 2026-W48; 60 days before is Tuesday 2026-09-29 (W40)

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from collector_testing import Clock
 from sqlalchemy import select
 
 from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Batch, Level, iso_week
@@ -21,6 +20,7 @@ from napari_telemetry_server._storage import (
     metadata,
     record_tables,
 )
+from tests.collector_testing import Clock
 
 MakeBatch = Callable[..., dict[str, Any]]
 

@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
-from collector_testing import Process, dropped, free_port, unavailable
 
-DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+from tests.collector_testing import Process, dropped, free_port, unavailable
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 HOST = "telemetry.example.org"
 MakeBatch = Callable[..., dict[str, Any]]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from collector_testing import Process, dropped
+
+from tests.collector_testing import Process, dropped
 
 HEAD = b"POST /v1/basic/batches HTTP/1.1\r\nHost: basic.example.org\r\n"
 SLOW = 3.0  # the collector's request deadline in these tests (default 10 s)

@@ -17,7 +17,7 @@ from napari_telemetry_server._aggregate import aggregate
 from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape
 
-GRAFANA = Path(__file__).resolve().parents[1] / "grafana"
+GRAFANA = Path(__file__).resolve().parents[2] / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "napari-telemetry.json"
 
 

@@ -1,0 +1,1 @@
+"""The demo: synthetic data through the real pipeline."""

@@ -1,0 +1,1 @@
+"""The shipped deployment files (server_stub/deploy/), run for real."""

@@ -1,0 +1,1 @@
+"""The public side: aggregation, differentially private releases, the site, certificates."""

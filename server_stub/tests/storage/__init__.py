@@ -1,0 +1,1 @@
+"""Raw storage on SQLite and PostgreSQL."""
