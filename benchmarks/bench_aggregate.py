@@ -32,7 +32,7 @@ from napari_telemetry_server._demo_data import (
     PYTHONS,
     plugin_names,
 )
-from napari_telemetry_server._storage import Storage, make_engine
+from napari_telemetry_server.storage import Storage, make_engine
 
 # The GROUP BYs a plain report would run: one per published breakdown.
 BASELINE = [

@@ -273,7 +273,7 @@ def _breakdown(records: int, n: int = 2_000, group: int = 16) -> None:
     """Per-batch costs in this process, without HTTP: inflate, validate, digest, store."""
     from napari_telemetry.schema import FullBatch
     from napari_telemetry_server import Storage, make_engine
-    from napari_telemetry_server._storage import batch_digest
+    from napari_telemetry_server.storage import batch_digest
 
     bodies = [_body(records) for _ in range(n)]
     start = time.perf_counter()

@@ -31,7 +31,7 @@ from napari_telemetry_server._release_dims import DIM_BY_NAME, WINDOW_DIM
 from napari_telemetry_server._release_dp import Mechanism
 from napari_telemetry_server._release_plan import week_mechanism, window_mechanism
 from napari_telemetry_server._release_read import read_bounded
-from napari_telemetry_server._storage import make_engine
+from napari_telemetry_server.storage import make_engine
 
 QUARTER = "2026-Q3"
 SIZES = (300, 1_000, 10_000)

@@ -17,7 +17,7 @@ import pytest
 
 from napari_telemetry.schema import iso_week
 from napari_telemetry_server import Settings, Storage, create_app, make_engine
-from napari_telemetry_server._storage import metadata
+from napari_telemetry_server.storage import metadata
 from tests.collector_testing import Clock, LiveServer, Process, free_port
 
 _SERVER_ENV = ("DB", "PLUGIN_INDEX", "LOG_DIR", "MAX_BODY_BYTES", "RATE_LIMIT", "RATE_WINDOW",

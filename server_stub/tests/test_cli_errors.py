@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from napari_telemetry_server._cli import main
-from napari_telemetry_server._storage import Storage, make_engine
+from napari_telemetry_server.storage import Storage, make_engine
 
 _ID = "c" * 32
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ._app import create_app
 from ._settings import Settings, get_settings
-from ._storage import Storage, StorageUnavailable, make_engine
 from ._version import __version__
+from .storage import Storage, StorageUnavailable, make_engine
 
 __all__ = [
     "Settings",

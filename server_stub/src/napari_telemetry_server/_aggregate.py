@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select
 
+from napari_telemetry_server.storage import RAW_RETENTION_DAYS, batches, make_engine, record_tables
+
 from . import _aggregate_db as db
 from . import _release_partials as partials
 from ._aggregate_rules import Denylist, valid_week
@@ -24,7 +26,6 @@ from ._release_config import ReleaseSettings, release_settings
 from ._release_dims import DIMS, WINDOW_DIM
 from ._release_plan import CALLS, describe, week_mechanism, window_mechanism
 from ._release_read import read_counts, weeks_with_data
-from ._storage import RAW_RETENTION_DAYS, batches, make_engine, record_tables
 
 Released = dict[str, dict[str, int]]
 

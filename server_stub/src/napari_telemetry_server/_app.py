@@ -10,6 +10,8 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from napari_telemetry_server.storage import Storage
+
 from ._deletion import router as deletion_router
 from ._deps import Resources
 from ._ingest import router as ingest_router
@@ -18,7 +20,6 @@ from ._openapi import openapi_builder
 from ._problems import install_handlers
 from ._published import health_router, schema_router
 from ._settings import Settings, get_settings
-from ._storage import Storage
 from ._version import __version__
 
 DESCRIPTION = (

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 
 from ._settings import Settings
-from ._storage import RAW_RETENTION_DAYS, Storage, StorageUnavailable, make_engine
 from ._version import __version__
+from .storage import RAW_RETENTION_DAYS, Storage, StorageUnavailable, make_engine
 
 DESCRIPTION = (
     "The napari-telemetry collector: serve the per-level endpoints, purge old raw data, forget "

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from napari_telemetry_server.storage import Storage, make_engine
+
 from ._aggregate import AggregateReport, aggregate
 from ._aggregate_weeks import iso_week
 from ._certify import load_or_create_key, public_pem
 from ._demo_data import DemoShape, Synth
 from ._publish import PublishReport, publish
-from ._storage import Storage, make_engine
 
 _GROUP = 2000  # batches per transaction (the collector's group commit)
 

@@ -11,10 +11,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from napari_telemetry_server.storage import Storage, make_engine
+
 from ._limits import RateLimiter
 from ._plugin_index import PluginIndex
 from ._settings import Settings
-from ._storage import Storage, make_engine
 from ._writer import GroupWriter
 
 CHECKPOINT_SECONDS = 1.0

@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from napari_telemetry.schema import BATCH_MODELS, SENDING_LEVELS, Level, WeekRefused, check_week
+from napari_telemetry_server.storage import Outcome, batch_digest
 
 from ._body import read_json_body
 from ._deps import resources_of
 from ._openapi import json_body
 from ._problems import conflict, invalid, refused_week, responses
-from ._storage import Outcome, batch_digest
 
 router = APIRouter(tags=["ingest"])
 

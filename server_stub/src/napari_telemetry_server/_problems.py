@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from napari_telemetry.schema import WeekRefused
+from napari_telemetry_server.storage import StorageUnavailable
 
 from ._body import BodyError
-from ._storage import StorageUnavailable
 
 RETRY_STORAGE_SECONDS = 60
 log = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from napari_telemetry.schema import BATCH_MODELS, Level
+from napari_telemetry_server.storage import StorageUnavailable
 
 from ._deps import ResourcesDep
 from ._problems import responses
-from ._storage import StorageUnavailable
 
 schema_router = APIRouter(tags=["schema"])
 health_router = APIRouter(tags=["health"])

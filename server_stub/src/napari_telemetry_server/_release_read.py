@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, distinct, func, select
 
+from napari_telemetry_server.storage import metadata
+
 from ._release_dims import DIM_BY_NAME, Bounded, Counting, Dim
-from ._storage import metadata
 
 Row = tuple[Any, ...]  # week, user_id, the grouped columns of a raw table, then the weight
 Pick = Callable[[Row], "str | None"]  # a dimension's value in a row, None when it has none

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from starlette.concurrency import run_in_threadpool
 
 from napari_telemetry.schema import Batch
-
-from ._storage import Outcome, Storage
+from napari_telemetry_server.storage import Outcome, Storage
 
 MAX_GROUP = 256
 WAL_RETRY_SECONDS = 2.0  # after a truncation a long reader held up, ingest goes on a while

@@ -15,7 +15,7 @@ import pytest
 
 from napari_telemetry.schema import BATCH_MODELS, Batch, Level
 from napari_telemetry_server import Storage, make_engine
-from napari_telemetry_server._storage import Outcome, batch_digest
+from napari_telemetry_server.storage import Outcome, batch_digest
 from tests.collector_testing import LiveServer
 
 MakeBatch = Callable[..., dict[str, Any]]

@@ -25,7 +25,8 @@ def test_exports_are_pinned() -> None:
 
 def test_validation_uses_the_clients_own_models() -> None:
     from napari_telemetry import schema
-    from napari_telemetry_server import _ingest, _storage
+    from napari_telemetry_server import _ingest
+    from napari_telemetry_server import storage as _storage
 
     assert _ingest.BATCH_MODELS is schema.BATCH_MODELS
     assert _storage._tables.RECORD_TYPES is schema.RECORD_TYPES

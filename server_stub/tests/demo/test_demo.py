@@ -12,7 +12,7 @@ import pytest
 from napari_telemetry_server._aggregate_weeks import iso_week
 from napari_telemetry_server._cli import main
 from napari_telemetry_server._demo_data import DemoShape, Synth
-from napari_telemetry_server._storage import Storage, make_engine
+from napari_telemetry_server.storage import Storage, make_engine
 
 
 def test_demo_builds_a_full_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

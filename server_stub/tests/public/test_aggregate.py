@@ -23,7 +23,7 @@ from napari_telemetry_server._aggregate_rules import Denylist
 from napari_telemetry_server._cli import main
 from napari_telemetry_server._demo_data import make_batch
 from napari_telemetry_server._release_config import ReleaseSettings
-from napari_telemetry_server._storage import Storage, make_engine
+from napari_telemetry_server.storage import Storage, make_engine
 
 OLD, WEEK, NOW = "2026-W47", "2026-W48", "2026-W49"  # NOW is the current week on 2026-12-03
 TODAY = date(2026, 12, 3)  # a Thursday: 2026-W48 ended on Monday, its 3-day grace is over

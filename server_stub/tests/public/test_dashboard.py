@@ -23,7 +23,7 @@ from napari_telemetry_server._demo_data import DemoShape, make_batch
 from napari_telemetry_server._publish import publish
 from napari_telemetry_server._publish_charts import chart_specs
 from napari_telemetry_server._publish_serve import make_server
-from napari_telemetry_server._storage import Storage, make_engine
+from napari_telemetry_server.storage import Storage, make_engine
 
 pytestmark = pytest.mark.browser
 

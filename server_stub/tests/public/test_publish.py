@@ -23,7 +23,7 @@ from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape, make_batch
 from napari_telemetry_server._publish import badge, publish
 from napari_telemetry_server._publish_data import size_label
-from napari_telemetry_server._storage import Storage, batches, make_engine
+from napari_telemetry_server.storage import Storage, batches, make_engine
 
 LAST, NOW = "2026-W48", "2026-W49"
 TODAY = date(2026, 12, 3)

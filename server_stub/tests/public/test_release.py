@@ -17,7 +17,7 @@ from napari_telemetry_server._release_dims import DIM_BY_NAME, DIMS, bound
 from napari_telemetry_server._release_dp import Mechanism, Query
 from napari_telemetry_server._release_plan import describe, week_mechanism, window_mechanism
 from napari_telemetry_server._release_read import PICKS, read_bounded
-from napari_telemetry_server._storage import make_engine
+from napari_telemetry_server.storage import make_engine
 
 WEEK = "2026-W48"
 

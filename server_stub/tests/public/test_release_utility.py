@@ -29,7 +29,7 @@ from napari_telemetry_server._demo_data import DemoShape
 from napari_telemetry_server._release_config import ReleaseSettings
 from napari_telemetry_server._release_dims import DIM_BY_NAME, WINDOW_DIM
 from napari_telemetry_server._release_read import read_bounded
-from napari_telemetry_server._storage import make_engine
+from napari_telemetry_server.storage import make_engine
 
 QUARTER = "2026-Q3"
 IDS = 1000

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Batch, Level, iso_week
 from napari_telemetry_server import Storage, StorageUnavailable, make_engine
-from napari_telemetry_server._storage import (
+from napari_telemetry_server.storage import (
     RAW_RETENTION_DAYS,
     TOMBSTONE_DAYS,
     batches,
