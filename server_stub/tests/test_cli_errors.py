@@ -44,6 +44,19 @@ def test_raw_verbs_refuse_a_missing_database(
     assert not db.parent.exists()
 
 
+@pytest.mark.parametrize(
+    "verb", [["purge"], ["forget", _ID], ["aggregate"], ["aggregate", "--dry-run"]]
+)
+def test_raw_verbs_find_a_database_under_home(
+    verb: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``~/raw.sqlite`` (from the environment file, where no shell expands it) works for all."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    Storage(make_engine(tmp_path / "raw.sqlite")).engine.dispose()
+    out = ["--out", str(tmp_path / "agg.sqlite")] if verb[0] == "aggregate" else []
+    assert main([*verb, "--db", "~/raw.sqlite", *out]) == 0
+
+
 def test_aggregate_into_a_corrupt_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     raw = tmp_path / "raw.sqlite"
     assert main(["purge", "--db", str(raw)]) == 2  # missing

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select
 
-from napari_telemetry_server.storage import RAW_RETENTION_DAYS, batches, make_engine, record_tables
+from napari_telemetry_server.storage import (
+    RAW_RETENTION_DAYS,
+    batches,
+    make_engine,
+    record_tables,
+    require_database,
+)
 
 from . import _aggregate_db as db
 from . import _release_partials as partials
@@ -84,8 +90,7 @@ def aggregate(
     *assume_complete* releases weeks older than raw retention too (synthetic demo data,
     which no purge has touched); a real collector must not.
     """
-    if "://" not in str(raw) and not Path(raw).exists():
-        raise ValueError(f"raw database {str(raw)!r} does not exist")
+    require_database(raw)
     settings = settings or release_settings()
     today = today or date.today()
     report = AggregateReport()

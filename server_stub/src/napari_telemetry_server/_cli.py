@@ -7,14 +7,19 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
 from ._settings import Settings
 from ._version import __version__
-from .storage import RAW_RETENTION_DAYS, Storage, StorageUnavailable, make_engine
+from .storage import (
+    RAW_RETENTION_DAYS,
+    Storage,
+    StorageUnavailable,
+    make_engine,
+    require_database,
+)
 
 DESCRIPTION = (
     "The napari-telemetry collector: serve the per-level endpoints, purge old raw data, forget "
@@ -41,10 +46,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _raw_storage(args: argparse.Namespace) -> Storage:
-    # A mistyped path must not become a new empty database that "purged" or "deleted" nothing.
     db = _settings(args).db
-    if "://" not in db and not Path(db).expanduser().exists():
-        raise ValueError(f"raw database {db!r} does not exist")
+    require_database(db)
     return Storage(make_engine(db))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from napari_telemetry_server.storage import make_engine
+from napari_telemetry_server.storage import make_engine, require_database
 
 from ._aggregate_weeks import iso_week
 from ._release_config import ReleaseSettings
@@ -19,8 +19,7 @@ from ._release_read import ids_in
 
 def dry_run(raw: str | Path, settings: ReleaseSettings, today: date) -> list[str]:
     """Lines describing the budget and each table's 95 % accuracy at today's number of ids."""
-    if "://" not in str(raw) and not Path(raw).exists():
-        raise ValueError(f"raw database {str(raw)!r} does not exist")
+    require_database(raw)
     week = iso_week(today - timedelta(weeks=1))
     engine = make_engine(raw)
     try:

@@ -23,6 +23,16 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+def require_database(target: str | Path) -> None:
+    """Refuse a database file that does not exist (URLs are left to the server they name).
+
+    A mistyped path must not become a new, empty database that "purged", "deleted" or
+    "released" nothing.
+    """
+    if "://" not in str(target) and not Path(target).expanduser().exists():
+        raise ValueError(f"raw database {str(target)!r} does not exist")
+
+
 def make_engine(
     url: str | Path, *, background_checkpoints: bool = False, wal_limit: int = WAL_LIMIT_BYTES
 ) -> Engine:
