@@ -9,20 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    event,
-    select,
-)
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, select
 from sqlalchemy import exc as sa_exc
+
+from napari_telemetry_server.storage import sqlite_engine
 
 metadata = MetaData()
 
@@ -129,22 +119,9 @@ def open_aggregates(path: Path, *, create: bool = True) -> Engine:
     """An engine on the aggregate SQLite file (rollback journal), with the tables created."""
     if not create and not path.exists():
         raise ValueError(f"aggregate database {str(path)!r} does not exist; run `aggregate` first")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}")
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # transactions are begun below, reads included
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=DELETE")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # pysqlite runs each SELECT on its own: a publish reading table after table while an
-        # aggregate commits could mix two states. A transaction makes the reads one snapshot.
-        conn.exec_driver_sql("BEGIN")
-
+    # Its own rollback journal, and reads in one transaction: a publish reading table after
+    # table while an aggregate commits sees one state.
+    engine = sqlite_engine(f"sqlite:///{path}", ["journal_mode=DELETE"])
     if create:
         metadata.create_all(engine)
     _check_format(engine, path)

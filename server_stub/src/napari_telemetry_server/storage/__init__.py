@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from napari_telemetry.schema import RAW_RETENTION_DAYS
 
-from ._engine import BUSY_TIMEOUT_MS, database_url, make_engine, require_database
+from ._engine import BUSY_TIMEOUT_MS, database_url, make_engine, require_database, sqlite_engine
 from ._received import Outcome, batch_digest
 from ._store import TOMBSTONE_DAYS, Storage, StorageUnavailable
 from ._tables import batches, metadata, record_tables, tombstones
@@ -27,5 +27,6 @@ __all__ = [
     "metadata",
     "record_tables",
     "require_database",
+    "sqlite_engine",
     "tombstones",
 ]

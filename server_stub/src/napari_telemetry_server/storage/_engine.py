@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,29 +46,40 @@ def make_engine(
     full = database_url(url)
     if not full.startswith("sqlite"):
         return create_engine(full, pool_pre_ping=True, pool_size=8, max_overflow=8)
-    engine = create_engine(full, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    pragmas = [
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        f"journal_size_limit={wal_limit}",
+        "foreign_keys=ON",
+    ]
+    if background_checkpoints:
+        pragmas.append("wal_autocheckpoint=0")
+    return sqlite_engine(full, pragmas, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+
+def sqlite_engine(url: str, pragmas: Sequence[str], **options: Any) -> Engine:
+    """A SQLite engine that runs *pragmas* on each new connection and begins every transaction.
+
+    pysqlite would run each SELECT on its own (two reads could see two states of the file) and
+    begin a write only at its first statement; here every ``connect()`` is one transaction, a
+    snapshot, and a connection with the execution option ``write=True`` begins ``IMMEDIATE``.
+    The database file's folder is created. *options* go to ``create_engine``.
+    """
+    engine = create_engine(url, **options)
     if engine.url.database and engine.url.database != ":memory:":
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    event.listen(engine, "connect", partial(_sqlite_connect, wal_limit=wal_limit))
-    if background_checkpoints:
-        event.listen(engine, "connect", _no_autocheckpoint)
+    event.listen(engine, "connect", partial(_sqlite_connect, pragmas=tuple(pragmas)))
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any, *, wal_limit: int) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, *, pragmas: tuple[str, ...]) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook below opens transactions
     cursor = dbapi_connection.cursor()
-    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={BUSY_TIMEOUT_MS}",
-               f"journal_size_limit={wal_limit}")  # fmt: skip
     for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _sqlite_begin(conn: Connection) -> None:
