@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from napari_telemetry_server._serve import server_config
+from napari_telemetry_server.collector import server_config
 
 
 def unavailable(reason: str) -> NoReturn:

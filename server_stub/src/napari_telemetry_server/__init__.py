@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ._app import create_app
-from ._settings import Settings, get_settings
 from ._version import __version__
+from .collector import Settings, create_app, get_settings
 from .storage import Storage, StorageUnavailable, make_engine
 
 __all__ = [

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
-from ._settings import Settings
+from ._public_cli import add_commands
 from ._version import __version__
+from .collector import DeletionRequest, Settings, serve
 from .storage import (
     RAW_RETENTION_DAYS,
     Storage,
@@ -39,8 +40,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ._serve import serve
-
     serve(_settings(args), host=args.host, port=args.port)
     return 0
 
@@ -58,8 +57,6 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _forget(args: argparse.Namespace) -> int:
-    from ._deletion import DeletionRequest
-
     ids = DeletionRequest(user_ids=args.ids).user_ids
     deleted = _raw_storage(args).forget(ids)
     _say(f"deleted {deleted} raw batches of {len(ids)} ids; their later batches are dropped")
@@ -102,8 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("ids", nargs="+", metavar="ID", help=_IDS)
     forget.add_argument("--db", **db)
     forget.set_defaults(func=_forget)
-
-    from ._public_cli import add_commands
 
     add_commands(sub)
     return parser

@@ -112,6 +112,6 @@ def test_deleted_ids_per_client_are_bounded(
     ],
 )
 def test_client_key(client: tuple[str, int] | None, key: str) -> None:
-    from napari_telemetry_server._limits import client_key
+    from napari_telemetry_server.collector._limits import client_key
 
     assert client_key({"type": "http", "client": client}) == key

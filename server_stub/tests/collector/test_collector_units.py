@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import napari_telemetry_server
-from napari_telemetry_server._body import BodyError, _Inflater
-from napari_telemetry_server._limits import RateLimiter
-from napari_telemetry_server._logging import LOG_DAYS, RedactAddresses, file_handler
+from napari_telemetry_server.collector._body import BodyError, _Inflater
+from napari_telemetry_server.collector._limits import RateLimiter
+from napari_telemetry_server.collector._logging import LOG_DAYS, RedactAddresses, file_handler
 
 
 def test_exports_are_pinned() -> None:
@@ -25,8 +25,8 @@ def test_exports_are_pinned() -> None:
 
 def test_validation_uses_the_clients_own_models() -> None:
     from napari_telemetry import schema
-    from napari_telemetry_server import _ingest
     from napari_telemetry_server import storage as _storage
+    from napari_telemetry_server.collector import _ingest
 
     assert _ingest.BATCH_MODELS is schema.BATCH_MODELS
     assert _storage._tables.RECORD_TYPES is schema.RECORD_TYPES

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from napari_telemetry_server.storage import Storage, make_engine
@@ -61,6 +63,17 @@ class Resources:
                 await run_in_threadpool(self._storage.checkpoint)
             except Exception as e:  # only an optimisation: SQLite checkpoints at close anyway
                 log.debug("checkpoint skipped: %s", e)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        """The app's lifespan: checkpoints run in the background while it serves."""
+        task = asyncio.create_task(self.checkpoints())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def close(self) -> None:
         """Close the database connections (the storage reopens them if used again)."""

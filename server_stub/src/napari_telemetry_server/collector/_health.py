@@ -1,28 +1,20 @@
-"""``GET /v1/schema/{level}`` and ``GET /healthz``: what the collector accepts, and is it up."""
+"""``GET /healthz``: whether the collector can store batches now."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from napari_telemetry.schema import BATCH_MODELS, Level
 from napari_telemetry_server.storage import StorageUnavailable
 
 from ._deps import ResourcesDep
 from ._problems import responses
 
-schema_router = APIRouter(tags=["schema"])
-health_router = APIRouter(tags=["health"])
-
-
-@schema_router.get("/v1/schema/{level}", summary="JSON Schema of one level's batches")
-async def level_schema(level: Literal["basic", "middle", "full"]) -> dict[str, Any]:
-    """The JSON Schema the collector validates that level's batches with."""
-    return BATCH_MODELS[Level(level)].model_json_schema()
+router = APIRouter(tags=["health"])
 
 
 class Health(BaseModel):
@@ -35,7 +27,7 @@ class Health(BaseModel):
     )
 
 
-@health_router.get(
+@router.get(
     "/healthz",
     response_model=Health,
     summary="Liveness and storage check",

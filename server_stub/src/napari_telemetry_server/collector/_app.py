@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from functools import partial
-
 from fastapi import FastAPI
 
+from napari_telemetry_server._version import __version__
 from napari_telemetry_server.storage import Storage
 
-from ._deletion import router as deletion_router
+from . import _deletion, _health, _ingest, _schema
 from ._deps import Resources
-from ._ingest import router as ingest_router
 from ._limits import RateLimitMiddleware
 from ._openapi import openapi_builder
 from ._problems import install_handlers
-from ._published import health_router, schema_router
 from ._settings import Settings, get_settings
-from ._version import __version__
 
 DESCRIPTION = (
     "Receives napari-telemetry batches, one endpoint per level so each level can be blocked on "
     "its own. Stores no IP address and keeps no access log. Raw data is kept 60 days."
 )
-
-
-@asynccontextmanager
-async def _lifespan(resources: Resources, _: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(resources.checkpoints())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def create_app(settings: Settings | None = None, *, storage: Storage | None = None) -> FastAPI:
@@ -47,7 +28,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     settings = settings or get_settings()
     resources = Resources(settings, storage)
     app = FastAPI(
-        lifespan=partial(_lifespan, resources),
+        lifespan=resources.lifespan,
         title="napari-telemetry collector",
         version=__version__,
         description=DESCRIPTION,
@@ -56,8 +37,8 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     )
     app.state.resources = resources
     app.add_middleware(RateLimitMiddleware, limiter=resources.limiter)
-    for router in (ingest_router, deletion_router, schema_router, health_router):
-        app.include_router(router)
+    for concern in (_ingest, _deletion, _schema, _health):
+        app.include_router(concern.router)
     install_handlers(app)
     app.openapi = openapi_builder(app)  # type: ignore[method-assign]
     return app
