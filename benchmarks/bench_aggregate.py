@@ -22,8 +22,7 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
-from napari_telemetry_server._aggregate import aggregate
-from napari_telemetry_server._aggregate_weeks import shift
+from napari_telemetry.schema import shift_week as shift
 from napari_telemetry_server._demo_data import (
     LAYERS,
     NAPARI_COMMANDS,
@@ -32,6 +31,7 @@ from napari_telemetry_server._demo_data import (
     PYTHONS,
     plugin_names,
 )
+from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.storage import Storage, make_engine
 
 # The GROUP BYs a plain report would run: one per published breakdown.

@@ -23,14 +23,14 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
-from napari_telemetry_server._aggregate_weeks import quarter_weeks
 from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape
-from napari_telemetry_server._release_config import ReleaseSettings
-from napari_telemetry_server._release_dims import DIM_BY_NAME, WINDOW_DIM
-from napari_telemetry_server._release_dp import Mechanism
-from napari_telemetry_server._release_plan import week_mechanism, window_mechanism
-from napari_telemetry_server._release_read import read_bounded
+from napari_telemetry_server.public._aggregate_weeks import quarter_weeks
+from napari_telemetry_server.public._release_config import ReleaseSettings
+from napari_telemetry_server.public._release_dims import DIM_BY_NAME, WINDOW_DIM
+from napari_telemetry_server.public._release_dp import Mechanism
+from napari_telemetry_server.public._release_plan import week_mechanism, window_mechanism
+from napari_telemetry_server.public._release_read import read_bounded
 from napari_telemetry_server.storage import make_engine
 
 QUARTER = "2026-Q3"

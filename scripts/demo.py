@@ -120,7 +120,7 @@ def your_session(raw_db: Path, env: dict[str, str]) -> str:
     from contextlib import closing
     from datetime import date, timedelta
 
-    from napari_telemetry_server._aggregate_weeks import iso_week
+    from napari_telemetry.schema import iso_week
 
     week = iso_week(date.today())
     ids = subprocess.run([str(BIN / "napari-telemetry"), "ids"], env=env, capture_output=True,

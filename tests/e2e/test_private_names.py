@@ -103,7 +103,7 @@ class PrivateInstall:
 
     def aggregate(self) -> Path:
         """Run ``aggregate`` as on a day after this week's grace period (the week, once)."""
-        from napari_telemetry_server._aggregate import aggregate
+        from napari_telemetry_server.public._aggregate import aggregate
 
         out = self.root / "aggregates.sqlite"
         if not out.exists():
@@ -192,9 +192,9 @@ def test_the_collector_and_the_aggregate_name_nothing_private(
     private_install: PrivateInstall,
 ) -> None:
     from napari_telemetry_server import make_engine
-    from napari_telemetry_server._release_config import ReleaseSettings
-    from napari_telemetry_server._release_dims import DIMS
-    from napari_telemetry_server._release_read import read_bounded
+    from napari_telemetry_server.public._release_config import ReleaseSettings
+    from napari_telemetry_server.public._release_dims import DIMS
+    from napari_telemetry_server.public._release_read import read_bounded
 
     private_install.cli("send", "--now")
     mine = f"user_id = '{private_install.user_id()}'"
@@ -221,7 +221,7 @@ def test_the_collector_and_the_aggregate_name_nothing_private(
 def test_the_published_site_says_other_and_names_nothing_private(
     private_install: PrivateInstall,
 ) -> None:
-    from napari_telemetry_server._publish import publish
+    from napari_telemetry_server.public._publish import publish
 
     private_install.cli("send", "--now")  # when run alone; nothing new otherwise
     site = private_install.root / "site"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from e2e_support import require
 
-from napari_telemetry_server._aggregate_weeks import iso_week
+from napari_telemetry.schema import iso_week
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from e2e_support import Collector, IndexServer, dashboard_text, other_installs, require
 
-from napari_telemetry_server._aggregate_weeks import iso_week
+from napari_telemetry.schema import iso_week
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -11,13 +11,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from napari_telemetry.schema import iso_week
 from napari_telemetry_server.storage import Storage, make_engine
 
-from ._aggregate import AggregateReport, aggregate
-from ._aggregate_weeks import iso_week
-from ._certify import load_or_create_key, public_pem
 from ._demo_data import DemoShape, Synth
-from ._publish import PublishReport, publish
+from .public import (
+    AggregateReport,
+    PublishReport,
+    aggregate,
+    load_or_create_key,
+    public_pem,
+    publish,
+)
 
 _GROUP = 2000  # batches per transaction (the collector's group commit)
 

@@ -12,9 +12,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from napari_telemetry.schema import BATCH_MODELS, BasicBatch, Batch, FullBatch, Level, MiddleBatch
-
-from ._aggregate_weeks import shift
+from napari_telemetry.schema import (
+    BATCH_MODELS,
+    BasicBatch,
+    Batch,
+    FullBatch,
+    Level,
+    MiddleBatch,
+    shift_week,
+)
 
 NAPARI_VERSIONS = ("0.5.6", "0.6.0", "0.6.2", "0.6.4", "0.7.0", "0.7.1", "0.8.0", "0.9.0")
 PYTHONS = ("3.10.14", "3.11.9", "3.11.7", "3.12.4", "3.12.8", "3.13.1")
@@ -105,7 +111,7 @@ class Synth:
         """Every batch of the year ending at *last_week*, week by week."""
         weeks = self.shape.weeks
         for i in range(weeks):
-            week = shift(last_week, i - weeks + 1)
+            week = shift_week(last_week, i - weeks + 1)
             share = i / max(weeks - 1, 1)
             users = round(
                 self.shape.first_week_users

@@ -48,9 +48,8 @@ def _denylist() -> Path:
 
 
 def _aggregate(args: argparse.Namespace) -> int:
-    from ._aggregate import aggregate
-    from ._aggregate_rules import Denylist
-    from ._release_config import ReleaseSettings
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import Denylist, ReleaseSettings, aggregate, dry_run
 
     raw = args.db or Settings().db
     settings = ReleaseSettings()
@@ -58,8 +57,6 @@ def _aggregate(args: argparse.Namespace) -> int:
         _say(f"warning: the budget spends rho={settings.rho_per_unit:g} per weekly id and "
              "week, more than the 0.5 the privacy notes promise; it is published")  # fmt: skip
     if args.dry_run:
-        from ._release_dryrun import dry_run
-
         for line in dry_run(raw, settings, date.today()):
             _say(line)
         return 0
@@ -71,9 +68,8 @@ def _aggregate(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from ._aggregate_rules import Denylist
-    from ._certify import load_or_create_key, public_pem
-    from ._publish import publish
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import Denylist, load_or_create_key, public_pem, publish
 
     if args.public_key:
         pem: bytes | None = _read(args.public_key)
@@ -91,7 +87,8 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    from ._publish_serve import make_server
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import make_server
 
     try:
         server = make_server(args.dir, args.host, args.port)
@@ -109,7 +106,8 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _certify(args: argparse.Namespace) -> int:
-    from ._certify import load_or_create_key, record_key, sign, statement
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import load_or_create_key, record_key, sign, statement
 
     stmt = statement(args.aggregates, args.plugin, args.period, today=date.today())
     key, created = load_or_create_key(args.key)
@@ -125,7 +123,8 @@ def _certify(args: argparse.Namespace) -> int:
 
 
 def _key(args: argparse.Namespace) -> int:
-    from ._certify import fingerprint, key_id, load_or_create_key
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import fingerprint, key_id, load_or_create_key
 
     if not args.key.exists():
         raise ValueError(f"no signing key at {str(args.key)!r} (`certify` creates one)")
@@ -136,7 +135,8 @@ def _key(args: argparse.Namespace) -> int:
 
 
 def _verify_key(args: argparse.Namespace, document: object) -> Ed25519PublicKey:
-    from ._certify import InvalidCertificate, load_or_create_key, load_public_key
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import InvalidCertificate, load_or_create_key, load_public_key
 
     if args.keys:
         kid = document.get("key_id") if isinstance(document, dict) else None
@@ -154,7 +154,8 @@ def _verify_key(args: argparse.Namespace, document: object) -> Ed25519PublicKey:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ._certify import parse, verify
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import parse, verify
 
     try:
         document = parse(args.file.read_bytes())  # bytes: a BOM or UTF-16 is fine too

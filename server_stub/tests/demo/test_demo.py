@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry_server._aggregate_weeks import iso_week
+from napari_telemetry.schema import iso_week
 from napari_telemetry_server._cli import main
 from napari_telemetry_server._demo_data import DemoShape, Synth
 from napari_telemetry_server.storage import Storage, make_engine

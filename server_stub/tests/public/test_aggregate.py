@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from napari_telemetry_server._aggregate import aggregate
-from napari_telemetry_server._aggregate_rules import Denylist
 from napari_telemetry_server._cli import main
 from napari_telemetry_server._demo_data import make_batch
-from napari_telemetry_server._release_config import ReleaseSettings
+from napari_telemetry_server.public._aggregate import aggregate
+from napari_telemetry_server.public._aggregate_rules import Denylist
+from napari_telemetry_server.public._release_config import ReleaseSettings
 from napari_telemetry_server.storage import Storage, make_engine
 
 OLD, WEEK, NOW = "2026-W47", "2026-W48", "2026-W49"  # NOW is the current week on 2026-12-03
@@ -294,7 +294,8 @@ def test_release_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPa
 
 
 def test_rolling_means_are_lower_bounds_over_known_weeks() -> None:
-    from napari_telemetry_server._aggregate_weeks import rolling_means, shift
+    from napari_telemetry.schema import shift_week as shift
+    from napari_telemetry_server.public._aggregate_weeks import rolling_means
 
     weeks = [shift(WEEK, -i) for i in range(6)]
     series = {w: 10 for w in weeks if w != shift(WEEK, -1)}  # one week without the value
@@ -307,7 +308,7 @@ def test_rolling_means_are_lower_bounds_over_known_weeks() -> None:
 
 
 def test_denylist_and_badge_buckets() -> None:
-    from napari_telemetry_server._aggregate_rules import bucket_range
+    from napari_telemetry_server.public._aggregate_rules import bucket_range
 
     assert Denylist(frozenset({"napari-foo"})).denies("napari-foo.run")
     assert not Denylist(frozenset({"napari-foo"})).denies("napari-foobar")

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from napari_telemetry_server import _aggregate_db as db
-from napari_telemetry_server._aggregate_weeks import quarter_weeks
-from napari_telemetry_server._certify import (
+from napari_telemetry_server._cli import main
+from napari_telemetry_server.public import _aggregate_db as db
+from napari_telemetry_server.public._aggregate_weeks import quarter_weeks
+from napari_telemetry_server.public._certify import (
     InvalidCertificate,
     key_id,
     load_or_create_key,
@@ -24,10 +25,9 @@ from napari_telemetry_server._certify import (
     statement,
     verify,
 )
-from napari_telemetry_server._cli import main
-from napari_telemetry_server._release_config import ReleaseSettings
-from napari_telemetry_server._release_dp import lower_margin
-from napari_telemetry_server._release_plan import describe, window_mechanism
+from napari_telemetry_server.public._release_config import ReleaseSettings
+from napari_telemetry_server.public._release_dp import lower_margin
+from napari_telemetry_server.public._release_plan import describe, window_mechanism
 
 PERIOD = "2026-Q3"
 ISSUED = date(2026, 10, 8)

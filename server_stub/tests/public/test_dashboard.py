@@ -17,12 +17,12 @@ from urllib.request import urlopen
 
 import pytest
 
-from napari_telemetry_server._aggregate import aggregate
 from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape, make_batch
-from napari_telemetry_server._publish import publish
-from napari_telemetry_server._publish_charts import chart_specs
-from napari_telemetry_server._publish_serve import make_server
+from napari_telemetry_server.public._aggregate import aggregate
+from napari_telemetry_server.public._publish import publish
+from napari_telemetry_server.public._publish_charts import chart_specs
+from napari_telemetry_server.public._publish_serve import make_server
 from napari_telemetry_server.storage import Storage, make_engine
 
 pytestmark = pytest.mark.browser

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from scipy.stats import beta
 
-from napari_telemetry_server._release_config import ReleaseSettings
-from napari_telemetry_server._release_dims import DIMS
-from napari_telemetry_server._release_dp import Mechanism, Query
-from napari_telemetry_server._release_plan import week_mechanism
+from napari_telemetry_server.public._release_config import ReleaseSettings
+from napari_telemetry_server.public._release_dims import DIMS
+from napari_telemetry_server.public._release_dp import Mechanism, Query
+from napari_telemetry_server.public._release_plan import week_mechanism
 
 TRIALS = 2000
 ALPHA = 1e-6

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from napari_telemetry_server._aggregate import aggregate
-from napari_telemetry_server._certify import load_or_create_key, public_pem
 from napari_telemetry_server._cli import main
 from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape, make_batch
-from napari_telemetry_server._publish import badge, publish
-from napari_telemetry_server._publish_data import size_label
+from napari_telemetry_server.public._aggregate import aggregate
+from napari_telemetry_server.public._certify import load_or_create_key, public_pem
+from napari_telemetry_server.public._publish import badge, publish
+from napari_telemetry_server.public._publish_data import size_label
 from napari_telemetry_server.storage import Storage, batches, make_engine
 
 LAST, NOW = "2026-W48", "2026-W49"
@@ -71,7 +71,9 @@ def release_weekly(raw: Path, out: Path, first: str, last: str) -> None:
     """Run `aggregate` as a collector's daily job would: on each week's release day."""
     from datetime import timedelta
 
-    from napari_telemetry_server._aggregate_weeks import shift, week_end, week_start
+    from napari_telemetry.schema import shift_week as shift
+    from napari_telemetry.schema import week_start
+    from napari_telemetry_server.public._aggregate_weeks import week_end
 
     week = first
     while week_start(week) <= week_start(last):
@@ -256,7 +258,7 @@ def dashboard(tmp_path: Path) -> Iterator[Any]:
     """``dashboard`` on a small site with one 16 MB file; closing it joins every request."""
     import threading
 
-    from napari_telemetry_server._publish_serve import make_server
+    from napari_telemetry_server.public._publish_serve import make_server
 
     (tmp_path / "index.html").write_text("<p>site</p>")
     (tmp_path / "big.bin").write_bytes(bytes(16_000_000))
@@ -308,7 +310,7 @@ def test_dashboard_never_writes_the_address_of_a_client_that_hangs_up(
 def test_a_hostile_plugin_name_never_becomes_a_path(tmp_path: Path) -> None:
     from sqlalchemy import insert
 
-    from napari_telemetry_server import _aggregate_db as db
+    from napari_telemetry_server.public import _aggregate_db as db
 
     engine = db.open_aggregates(tmp_path / "agg.sqlite")
     with engine.begin() as conn:
@@ -326,7 +328,7 @@ def test_publish_reads_one_state_of_the_aggregates(tmp_path: Path) -> None:
     from sqlalchemy import create_engine, insert
     from sqlalchemy.exc import OperationalError
 
-    from napari_telemetry_server import _aggregate_db as db
+    from napari_telemetry_server.public import _aggregate_db as db
 
     path = tmp_path / "agg.sqlite"
     reader = db.open_aggregates(path)

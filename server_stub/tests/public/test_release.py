@@ -12,11 +12,11 @@ import pytest
 
 from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape
-from napari_telemetry_server._release_config import ReleaseSettings
-from napari_telemetry_server._release_dims import DIM_BY_NAME, DIMS, bound
-from napari_telemetry_server._release_dp import Mechanism, Query
-from napari_telemetry_server._release_plan import describe, week_mechanism, window_mechanism
-from napari_telemetry_server._release_read import PICKS, read_bounded
+from napari_telemetry_server.public._release_config import ReleaseSettings
+from napari_telemetry_server.public._release_dims import DIM_BY_NAME, DIMS, bound
+from napari_telemetry_server.public._release_dp import Mechanism, Query
+from napari_telemetry_server.public._release_plan import describe, week_mechanism, window_mechanism
+from napari_telemetry_server.public._release_read import PICKS, read_bounded
 from napari_telemetry_server.storage import make_engine
 
 WEEK = "2026-W48"

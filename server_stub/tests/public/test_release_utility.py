@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 from scipy.stats import norm
 
-from napari_telemetry_server._aggregate import aggregate
-from napari_telemetry_server._aggregate_weeks import quarter_weeks, week_end
 from napari_telemetry_server._demo import seed
 from napari_telemetry_server._demo_data import DemoShape
-from napari_telemetry_server._release_config import ReleaseSettings
-from napari_telemetry_server._release_dims import DIM_BY_NAME, WINDOW_DIM
-from napari_telemetry_server._release_read import read_bounded
+from napari_telemetry_server.public._aggregate import aggregate
+from napari_telemetry_server.public._aggregate_weeks import quarter_weeks, week_end
+from napari_telemetry_server.public._release_config import ReleaseSettings
+from napari_telemetry_server.public._release_dims import DIM_BY_NAME, WINDOW_DIM
+from napari_telemetry_server.public._release_read import read_bounded
 from napari_telemetry_server.storage import make_engine
 
 QUARTER = "2026-Q3"

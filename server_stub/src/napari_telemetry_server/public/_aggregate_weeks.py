@@ -12,10 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from napari_telemetry.schema import iso_week, week_start
-from napari_telemetry.schema import shift_week as shift
 
-__all__ = ["iso_week", "quarter_of", "quarter_weeks", "rolling_means", "shift", "week_end",
-           "week_start", "week_start_unix"]  # fmt: skip
 WINDOWS = (4, 13, 52)
 _QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
 

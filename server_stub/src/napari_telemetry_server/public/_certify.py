@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import _aggregate_db as db
 from ._certificate import Certificate, Statement
+from ._release_dp import lower_margin
 
 MIN_LOWER = 1  # no certificate for a plugin whose lower bound is below one weekly install
 CONFIDENCE = 0.95
@@ -96,8 +97,6 @@ def _canonical(stmt: dict[str, Any]) -> bytes:
 
 def statement(aggregates: Path, plugin: str, period: str, *, today: date) -> dict[str, Any]:
     """What the certificate says; ValueError when it cannot be stated (not released, too few)."""
-    from ._release_dp import lower_margin
-
     engine = db.open_aggregates(aggregates, create=False)
     try:
         with engine.connect() as conn:

@@ -13,17 +13,16 @@ import json
 import re
 import shutil
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import _publish_data as data
 from ._aggregate_db import PUBLIC_TABLES, open_aggregates, read_keys, read_tables
 from ._aggregate_rules import Denylist, bucket_range
+from ._certify import key_id, load_public_key
 from ._publish_charts import chart_specs
-from ._publish_page import page_html
+from ._publish_page import SITE, page_html
 
-SITE = resources.files("napari_telemetry_server") / "_site"
 ASSETS = (
     "app.js",
     "style.css",
@@ -145,8 +144,6 @@ def _write_badges(out: Path, index: data.Rows) -> int:
 
 
 def _key_id(pem: bytes) -> str:
-    from ._certify import key_id, load_public_key
-
     return key_id(load_public_key(pem))
 
 

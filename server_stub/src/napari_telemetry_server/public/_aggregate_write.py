@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from napari_telemetry.schema import week_start
+
 from . import _aggregate_db as db
-from ._aggregate_weeks import rolling_means, week_start, week_start_unix
+from ._aggregate_weeks import rolling_means, week_start_unix
 from ._release_dims import DIMS, OTHER
 from ._release_plan import CALLS
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from napari_telemetry.schema import iso_week
 from napari_telemetry_server.storage import make_engine, require_database
 
-from ._aggregate_weeks import iso_week
 from ._release_config import ReleaseSettings
 from ._release_plan import describe, week_mechanism, window_mechanism
 from ._release_read import ids_in

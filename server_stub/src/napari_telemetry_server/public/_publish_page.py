@@ -17,6 +17,7 @@ from typing import Any
 from . import _publish_data as data
 
 DOCS = "https://github.com/napari/napari-telemetry/blob/main/docs/"
+SITE = resources.files("napari_telemetry_server.public") / "_site"  # the page's template, assets
 _SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                 "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
 KEY_LINK = (
@@ -35,8 +36,7 @@ def script_json(value: Any) -> str:
 
 def page_html(page: dict[str, Any], tables: data.Tables, meta: dict[str, str], key: bool) -> str:
     """index.html for *page* (the inlined data) and the released *tables*."""
-    template = Template((resources.files("napari_telemetry_server") / "_site" / "index.html")
-                        .read_text("utf-8"))  # fmt: skip
+    template = Template((SITE / "index.html").read_text("utf-8"))
     week, window = data.latest_week(tables), data.latest_window(tables)
     docs = data.documents(tables)
     doc = docs.get(week or "") or {}

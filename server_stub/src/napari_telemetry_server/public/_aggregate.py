@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select
 
+from napari_telemetry.schema import week_start
 from napari_telemetry_server.storage import (
     RAW_RETENTION_DAYS,
     batches,
@@ -26,7 +27,7 @@ from napari_telemetry_server.storage import (
 from . import _aggregate_db as db
 from . import _release_partials as partials
 from ._aggregate_rules import Denylist, valid_week
-from ._aggregate_weeks import quarter_of, quarter_weeks, week_end, week_start
+from ._aggregate_weeks import quarter_of, quarter_weeks, week_end
 from ._aggregate_write import write_meta, write_release, write_rolling, write_week, write_window
 from ._release_config import ReleaseSettings, release_settings
 from ._release_dims import DIMS, WINDOW_DIM
