@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from napari_telemetry.schema import shift_week as shift
-from napari_telemetry_server._demo_data import (
+from napari_telemetry_server.demo._data import (
     LAYERS,
     NAPARI_COMMANDS,
     NAPARI_VERSIONS,

@@ -23,8 +23,7 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
-from napari_telemetry_server._demo import seed
-from napari_telemetry_server._demo_data import DemoShape
+from napari_telemetry_server.demo import DemoShape, seed
 from napari_telemetry_server.public._aggregate_weeks import quarter_weeks
 from napari_telemetry_server.public._release_config import ReleaseSettings
 from napari_telemetry_server.public._release_dims import DIM_BY_NAME, WINDOW_DIM

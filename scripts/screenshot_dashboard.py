@@ -38,8 +38,7 @@ def render(site: Path, png: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from napari_telemetry_server._demo import run_demo
-    from napari_telemetry_server._demo_data import DemoShape
+    from napari_telemetry_server.demo import DemoShape, run_demo
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")

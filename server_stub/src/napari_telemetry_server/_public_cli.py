@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._demo_data import DemoShape
 from .collector import Settings, data_dir
 
 if TYPE_CHECKING:
@@ -171,11 +170,13 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ._demo import run_demo
+    # lazy: demo/ runs the public side, which loads Altair and OpenDP (0.45 s)
+    from .demo import DemoShape, run_demo
 
-    shape = DemoShape(weeks=args.weeks, first_week_users=max(args.users // 4, 10),
-                      last_week_users=args.users)  # fmt: skip
-    _say(f"seeding {args.weeks} weeks of synthetic data into {args.dir} ...")
+    weeks = DemoShape.weeks if args.weeks is None else args.weeks
+    users = DemoShape.last_week_users if args.users is None else args.users
+    shape = DemoShape(weeks=weeks, first_week_users=max(users // 4, 10), last_week_users=users)
+    _say(f"seeding {weeks} weeks of synthetic data into {args.dir} ...")
     shown = [0]
 
     def progress(stored: int) -> None:
@@ -251,11 +252,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     p = subparsers.add_parser("demo", help="seed synthetic data, aggregate, publish and serve")
     p.add_argument("--dir", type=Path, default=Path("napari-telemetry-demo"), help="demo folder")
-    p.add_argument("--weeks", type=int, default=DemoShape.weeks, help="weeks of synthetic data")
+    # No defaults here: they are DemoShape's, and demo/ is imported only when the verb runs.
+    p.add_argument("--weeks", type=int, help="weeks of synthetic data")
     p.add_argument(
         "--users",
         type=int,
-        default=DemoShape.last_week_users,
         help="weekly active installs in the last week (a quarter of it in the first)",
     )
     p.add_argument("--seed", type=int, default=8, help="random seed")

@@ -11,7 +11,7 @@ import pytest
 
 from napari_telemetry.schema import iso_week
 from napari_telemetry_server._cli import main
-from napari_telemetry_server._demo_data import DemoShape, Synth
+from napari_telemetry_server.demo import DemoShape, Synth
 from napari_telemetry_server.storage import Storage, make_engine
 
 

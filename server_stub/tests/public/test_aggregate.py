@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from napari_telemetry_server._cli import main
-from napari_telemetry_server._demo_data import make_batch
+from napari_telemetry_server.demo import make_batch
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._aggregate_rules import Denylist
 from napari_telemetry_server.public._release_config import ReleaseSettings

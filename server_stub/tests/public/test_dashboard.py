@@ -17,8 +17,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from napari_telemetry_server._demo import seed
-from napari_telemetry_server._demo_data import DemoShape, make_batch
+from napari_telemetry_server.demo import DemoShape, make_batch, seed
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._publish import publish
 from napari_telemetry_server.public._publish_charts import chart_specs

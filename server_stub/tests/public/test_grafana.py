@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from napari_telemetry_server._demo import seed
-from napari_telemetry_server._demo_data import DemoShape
+from napari_telemetry_server.demo import DemoShape, seed
 from napari_telemetry_server.public._aggregate import aggregate
 
 GRAFANA = Path(__file__).resolve().parents[2] / "grafana"

@@ -17,8 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from napari_telemetry_server._cli import main
-from napari_telemetry_server._demo import seed
-from napari_telemetry_server._demo_data import DemoShape, make_batch
+from napari_telemetry_server.demo import DemoShape, make_batch, seed
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._certify import load_or_create_key, public_pem
 from napari_telemetry_server.public._publish import badge, publish

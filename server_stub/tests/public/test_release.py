@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from napari_telemetry_server._demo import seed
-from napari_telemetry_server._demo_data import DemoShape
+from napari_telemetry_server.demo import DemoShape, seed
 from napari_telemetry_server.public._release_config import ReleaseSettings
 from napari_telemetry_server.public._release_dims import DIM_BY_NAME, DIMS, bound
 from napari_telemetry_server.public._release_dp import Mechanism, Query

@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 from scipy.stats import norm
 
-from napari_telemetry_server._demo import seed
-from napari_telemetry_server._demo_data import DemoShape
+from napari_telemetry_server.demo import DemoShape, seed
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._aggregate_weeks import quarter_weeks, week_end
 from napari_telemetry_server.public._release_config import ReleaseSettings

@@ -12,10 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from napari_telemetry.schema import iso_week
-from napari_telemetry_server.storage import Storage, make_engine
-
-from ._demo_data import DemoShape, Synth
-from .public import (
+from napari_telemetry_server.public import (
     AggregateReport,
     PublishReport,
     aggregate,
@@ -23,6 +20,9 @@ from .public import (
     public_pem,
     publish,
 )
+from napari_telemetry_server.storage import Storage, make_engine
+
+from ._data import DemoShape, Synth
 
 _GROUP = 2000  # batches per transaction (the collector's group commit)
 
