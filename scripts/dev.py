@@ -207,6 +207,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     run([BIN / "ruff", "check", "."], **tools)
     run([BIN / "ruff", "format", "--check", "."], **tools)
     run([BIN / "mypy"], **tools)
+    run([BIN / "lint-imports"], **tools)  # the import contracts in pyproject.toml
     run([BIN / "npe2", "validate", "napari.yaml"], **tools)
     with Display() as display_env:
         env = {**os.environ, **display_env, "PYTHONFAULTHANDLER": "1"}
