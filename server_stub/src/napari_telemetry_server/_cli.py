@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
-from ._public_cli import add_commands
+from ._public_cli import add_commands, say
 from ._version import __version__
 from .collector import DeletionRequest, Settings, serve
 from .storage import (
@@ -28,10 +28,6 @@ DESCRIPTION = (
 )
 
 _IDS = "32-hex weekly ids (from the user's `napari-telemetry ids`)"
-
-
-def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -52,14 +48,14 @@ def _raw_storage(args: argparse.Namespace) -> Storage:
 
 def _purge(args: argparse.Namespace) -> int:
     deleted = _raw_storage(args).purge(date.today())
-    _say(f"purged {deleted} raw batches past the {RAW_RETENTION_DAYS}-day raw retention")
+    say(f"purged {deleted} raw batches past the {RAW_RETENTION_DAYS}-day raw retention")
     return 0
 
 
 def _forget(args: argparse.Namespace) -> int:
     ids = DeletionRequest(user_ids=args.ids).user_ids
     deleted = _raw_storage(args).forget(ids)
-    _say(f"deleted {deleted} raw batches of {len(ids)} ids; their later batches are dropped")
+    say(f"deleted {deleted} raw batches of {len(ids)} ids; their later batches are dropped")
     return 0
 
 

@@ -16,10 +16,11 @@ from .collector import Settings, data_dir
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-_ENV = "NAPARI_TELEMETRY_SERVER_"
+_ENV = Settings.model_config["env_prefix"]
 
 
-def _say(text: str) -> None:
+def say(text: str) -> None:
+    """One line of a verb's report, on stdout (errors go to stderr, from ``main``)."""
     sys.stdout.write(text + "\n")
 
 
@@ -53,16 +54,16 @@ def _aggregate(args: argparse.Namespace) -> int:
     raw = args.db or Settings().db
     settings = ReleaseSettings()
     if settings.weaker_than_default:
-        _say(f"warning: the budget spends rho={settings.rho_per_unit:g} per weekly id and "
+        say(f"warning: the budget spends rho={settings.rho_per_unit:g} per weekly id and "
              "week, more than the 0.5 the privacy notes promise; it is published")  # fmt: skip
     if args.dry_run:
         for line in dry_run(raw, settings, date.today()):
-            _say(line)
+            say(line)
         return 0
     report = aggregate(raw, args.out, settings=settings, deny=Denylist.load(args.denylist))
     for line in report.lines():
-        _say(line)
-    _say(f"aggregate database: {args.out}")
+        say(line)
+    say(f"aggregate database: {args.out}")
     return 0
 
 
@@ -77,11 +78,11 @@ def _publish(args: argparse.Namespace) -> int:
     else:
         pem = None
     report = publish(args.aggregates, args.out, deny=Denylist.load(args.denylist), public_key=pem)
-    _say(f"published {report.files} files ({report.plugins} plugins) to {report.out}")
+    say(f"published {report.files} files ({report.plugins} plugins) to {report.out}")
     if report.removed_rows:
-        _say(f"left out {report.removed_rows} rows matching the denylist")
+        say(f"left out {report.removed_rows} rows matching the denylist")
     if pem is None:
-        _say("no public key published (no --public-key and no signing key yet)")
+        say("no public key published (no --public-key and no signing key yet)")
     return 0
 
 
@@ -94,7 +95,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     except OSError as e:
         raise ValueError(f"cannot listen on {args.host}:{args.port}: {e.strerror}") from e
     host, port = server.server_address[:2]
-    _say(f"serving {args.dir} at http://{host!s}:{port}/ (Ctrl+C to stop)")
+    say(f"serving {args.dir} at http://{host!s}:{port}/ (Ctrl+C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -111,13 +112,13 @@ def _certify(args: argparse.Namespace) -> int:
     stmt = statement(args.aggregates, args.plugin, args.period, today=date.today())
     key, created = load_or_create_key(args.key)
     if created:
-        _say(f"created a new signing key {args.key} (keep it secret; publish the site again)")
+        say(f"created a new signing key {args.key} (keep it secret; publish the site again)")
     record_key(args.aggregates, key.public_key(), date.today())
     out = args.out or Path(f"{args.plugin}-{args.period}.json")
     out.write_text(json.dumps(sign(stmt, key), indent=2, sort_keys=True) + "\n", "utf-8")
-    _say(f"{args.plugin}: at least {stmt['at_least']} weekly installs on average in "
+    say(f"{args.plugin}: at least {stmt['at_least']} weekly installs on average in "
          f"{args.period} ({stmt['confidence']:.0%} lower bound)")  # fmt: skip
-    _say(f"certificate: {out}")
+    say(f"certificate: {out}")
     return 0
 
 
@@ -128,8 +129,8 @@ def _key(args: argparse.Namespace) -> int:
     if not args.key.exists():
         raise ValueError(f"no signing key at {str(args.key)!r} (`certify` creates one)")
     public = load_or_create_key(args.key)[0].public_key()
-    _say(f"key id: {key_id(public)}")
-    _say(f"SHA-256 fingerprint: {fingerprint(public)}")
+    say(f"key id: {key_id(public)}")
+    say(f"SHA-256 fingerprint: {fingerprint(public)}")
     return 0
 
 
@@ -163,7 +164,7 @@ def _verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RecursionError) as e:
         sys.stderr.write(f"INVALID: {e}\n")
         return 1
-    _say(f"valid: {stmt['plugin']} had at least {stmt['at_least']} weekly installs on average "
+    say(f"valid: {stmt['plugin']} had at least {stmt['at_least']} weekly installs on average "
          f"in {stmt['period']} ({stmt['confidence']:.0%} lower bound, ε = "
          f"{stmt['epsilon']:.2f}; issued {stmt['issued_on']})")  # fmt: skip
     return 0
@@ -176,17 +177,17 @@ def _demo(args: argparse.Namespace) -> int:
     weeks = DemoShape.weeks if args.weeks is None else args.weeks
     users = DemoShape.last_week_users if args.users is None else args.users
     shape = DemoShape(weeks=weeks, first_week_users=max(users // 4, 10), last_week_users=users)
-    _say(f"seeding {weeks} weeks of synthetic data into {args.dir} ...")
+    say(f"seeding {weeks} weeks of synthetic data into {args.dir} ...")
     shown = [0]
 
     def progress(stored: int) -> None:
         if stored >= shown[0] + 20_000:
             shown[0] = stored
-            _say(f"  {stored} batches stored")
+            say(f"  {stored} batches stored")
 
     result = run_demo(args.dir, shape, seed_value=args.seed, progress=progress)
-    _say(f"stored {result.batches} batches; " + "; ".join(result.aggregated.lines()))
-    _say(f"site: {result.site / 'index.html'}")
+    say(f"stored {result.batches} batches; " + "; ".join(result.aggregated.lines()))
+    say(f"site: {result.site / 'index.html'}")
     if args.no_serve:
         return 0
     args.dir = result.site
