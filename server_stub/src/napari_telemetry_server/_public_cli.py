@@ -54,8 +54,10 @@ def _aggregate(args: argparse.Namespace) -> int:
     raw = args.db or Settings().db
     settings = ReleaseSettings()
     if settings.weaker_than_default:
-        say(f"warning: the budget spends rho={settings.rho_per_unit:g} per weekly id and "
-             "week, more than the 0.5 the privacy notes promise; it is published")  # fmt: skip
+        say(
+            f"warning: the budget spends rho={settings.rho_per_unit:g} per weekly id and "
+            "week, more than the 0.5 the privacy notes promise; it is published"
+        )
     if args.dry_run:
         for line in dry_run(raw, settings, date.today()):
             say(line)
@@ -116,8 +118,10 @@ def _certify(args: argparse.Namespace) -> int:
     record_key(args.aggregates, key.public_key(), date.today())
     out = args.out or Path(f"{args.plugin}-{args.period}.json")
     out.write_text(json.dumps(sign(stmt, key), indent=2, sort_keys=True) + "\n", "utf-8")
-    say(f"{args.plugin}: at least {stmt['at_least']} weekly installs on average in "
-         f"{args.period} ({stmt['confidence']:.0%} lower bound)")  # fmt: skip
+    say(
+        f"{args.plugin}: at least {stmt['at_least']} weekly installs on average in "
+        f"{args.period} ({stmt['confidence']:.0%} lower bound)"
+    )
     say(f"certificate: {out}")
     return 0
 
@@ -164,9 +168,11 @@ def _verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RecursionError) as e:
         sys.stderr.write(f"INVALID: {e}\n")
         return 1
-    say(f"valid: {stmt['plugin']} had at least {stmt['at_least']} weekly installs on average "
-         f"in {stmt['period']} ({stmt['confidence']:.0%} lower bound, ε = "
-         f"{stmt['epsilon']:.2f}; issued {stmt['issued_on']})")  # fmt: skip
+    say(
+        f"valid: {stmt['plugin']} had at least {stmt['at_least']} weekly installs on average "
+        f"in {stmt['period']} ({stmt['confidence']:.0%} lower bound, ε = "
+        f"{stmt['epsilon']:.2f}; issued {stmt['issued_on']})"
+    )
     return 0
 
 

@@ -226,8 +226,15 @@ def make_batch(
 ) -> Batch:
     """One validated wire batch (for hand-made scenarios in tests and docs)."""
     model = BATCH_MODELS[Level(level)]
-    return model.model_validate({
-        "level": level, "batch_id": uuid.uuid4(), "user_id": user_id, "week": week,
-        "first_report": first_report, "install_age": install_age, "client_version": "0.1.0",
-        "records": records,
-    })  # fmt: skip
+    return model.model_validate(
+        {
+            "level": level,
+            "batch_id": uuid.uuid4(),
+            "user_id": user_id,
+            "week": week,
+            "first_report": first_report,
+            "install_age": install_age,
+            "client_version": "0.1.0",
+            "records": records,
+        }
+    )

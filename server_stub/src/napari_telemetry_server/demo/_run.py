@@ -41,8 +41,14 @@ class DemoResult:
         return self.folder / "site"
 
 
-def seed(raw: Path, shape: DemoShape, *, seed: int = 8, last_week: str | None = None,
-         progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
+def seed(
+    raw: Path,
+    shape: DemoShape,
+    *,
+    seed: int = 8,
+    last_week: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Store a synthetic year in the raw database *raw* through ``Storage``; return batches."""
     if raw.exists():
         raise ValueError(f"{str(raw)!r} already exists; the demo only seeds a new database")
@@ -63,12 +69,16 @@ def seed(raw: Path, shape: DemoShape, *, seed: int = 8, last_week: str | None = 
     return count
 
 
-def run_demo(folder: Path, shape: DemoShape | None = None, *, seed_value: int = 8,
-             progress: Callable[[int], None] | None = None) -> DemoResult:  # fmt: skip
+def run_demo(
+    folder: Path,
+    shape: DemoShape | None = None,
+    *,
+    seed_value: int = 8,
+    progress: Callable[[int], None] | None = None,
+) -> DemoResult:
     """Seed, aggregate and publish into *folder*; the site is ``folder / "site"``."""
     folder.mkdir(parents=True, exist_ok=True)
-    batches = seed(folder / "raw.sqlite", shape or DemoShape(), seed=seed_value,
-                   progress=progress)  # fmt: skip
+    batches = seed(folder / "raw.sqlite", shape or DemoShape(), seed=seed_value, progress=progress)
     # Synthetic data no purge has touched: every finished week is complete.
     report = aggregate(folder / "raw.sqlite", folder / "aggregates.sqlite", assume_complete=True)
     key, _ = load_or_create_key(folder / "signing_key.pem")

@@ -50,15 +50,21 @@ class AggregateReport:
 
     def lines(self) -> list[str]:
         """A human summary, one fact per line."""
-        out = [f"weeks released: {len(self.released)}" + _span(self.released),
-               f"windows released: {len(self.windows)}" + _span(self.windows),
-               f"released cells: {self.cells}"]  # fmt: skip
+        out = [
+            f"weeks released: {len(self.released)}" + _span(self.released),
+            f"windows released: {len(self.windows)}" + _span(self.windows),
+            f"released cells: {self.cells}",
+        ]
         if self.waiting:
-            out.append(f"weeks not released yet (current, or inside the grace period): "
-                       f"{', '.join(self.waiting)}")  # fmt: skip
+            out.append(
+                f"weeks not released yet (current, or inside the grace period): "
+                f"{', '.join(self.waiting)}"
+            )
         if self.past_retention:
-            out.append(f"weeks never released (raw data partly past retention): "
-                       f"{len(self.past_retention)}" + _span(self.past_retention))  # fmt: skip
+            out.append(
+                f"weeks never released (raw data partly past retention): "
+                f"{len(self.past_retention)}" + _span(self.past_retention)
+            )
         out += [f"skipped {n} malformed rows in {t}" for t, n in sorted(self.skipped_rows.items())]
         return out
 
@@ -117,14 +123,20 @@ def _check_tables(engine: Engine, raw: str | Path) -> None:
         inspect(engine).get_table_names()
     )
     if missing:
-        raise ValueError(f"{str(raw)!r} is not a collector database (no table "
-                         f"{', '.join(sorted(missing))}); nothing was released")  # fmt: skip
+        raise ValueError(
+            f"{str(raw)!r} is not a collector database (no table "
+            f"{', '.join(sorted(missing))}); nothing was released"
+        )
 
 
 def _due(
-    engine: Engine, done: set[str], today: date, settings: ReleaseSettings,
-    assume_complete: bool, report: AggregateReport,
-) -> list[str]:  # fmt: skip
+    engine: Engine,
+    done: set[str],
+    today: date,
+    settings: ReleaseSettings,
+    assume_complete: bool,
+    report: AggregateReport,
+) -> list[str]:
     with engine.connect() as conn:
         found = weeks_with_data(conn)
     bad = sorted(w for w in found if not valid_week(w))
@@ -142,9 +154,14 @@ def _due(
 
 
 def _release_weeks(
-    engine: Engine, target: Engine, weeks: list[str], settings: ReleaseSettings,
-    deny: Denylist, today: date, report: AggregateReport,
-) -> None:  # fmt: skip
+    engine: Engine,
+    target: Engine,
+    weeks: list[str],
+    settings: ReleaseSettings,
+    deny: Denylist,
+    today: date,
+    report: AggregateReport,
+) -> None:
     if not weeks:
         with target.begin() as conn:
             write_rolling(conn)
@@ -179,14 +196,22 @@ def _release_weeks(
 
 
 def _release_windows(
-    engine: Engine, target: Engine, done: set[str], settings: ReleaseSettings,
-    deny: Denylist, today: date, report: AggregateReport,
-) -> None:  # fmt: skip
+    engine: Engine,
+    target: Engine,
+    done: set[str],
+    settings: ReleaseSettings,
+    deny: Denylist,
+    today: date,
+    report: AggregateReport,
+) -> None:
     mechanism = window_mechanism(settings)
     with engine.connect() as conn:
         waiting = partials.periods(conn)
-    finished = sorted(p for p in waiting if p not in done and releasable(
-        quarter_weeks(p)[-1], today, settings.grace_days))  # fmt: skip
+    finished = sorted(
+        p
+        for p in waiting
+        if p not in done and releasable(quarter_weeks(p)[-1], today, settings.grace_days)
+    )
     if mechanism is not None and finished:
         document = describe(mechanism, settings, "window")
         for period in finished:
@@ -205,5 +230,7 @@ def _scrub(out: Released, deny: Denylist) -> Released:
     """Leave out denied values (post-processing of released numbers)."""
     if not deny.values:
         return out
-    return {name: {k: n for k, n in counts.items() if not deny.denies(*k.split(" "))}
-            for name, counts in out.items()}  # fmt: skip
+    return {
+        name: {k: n for k, n in counts.items() if not deny.denies(*k.split(" "))}
+        for name, counts in out.items()
+    }

@@ -110,8 +110,14 @@ public_keys = Table(
     Column("first_used", String, nullable=False),
 )
 WEEKLY_TABLES = (environment, plugins, plugin_versions, commands, layers)
-PUBLIC_TABLES = (releases, weeks, *WEEKLY_TABLES, plugin_windows, rolling_installs,
-                 rolling_plugins)  # fmt: skip
+PUBLIC_TABLES = (
+    releases,
+    weeks,
+    *WEEKLY_TABLES,
+    plugin_windows,
+    rolling_installs,
+    rolling_plugins,
+)
 FORMAT = "2"  # 1: k-anonymity (before differential privacy); not read any more
 
 

@@ -24,24 +24,37 @@ Released = dict[str, dict[str, int]]
 
 
 def write_release(
-    conn: Connection, period: str, kind: str, weeks: list[str], document: dict[str, Any],
+    conn: Connection,
+    period: str,
+    kind: str,
+    weeks: list[str],
+    document: dict[str, Any],
     today: date,
-) -> None:  # fmt: skip
+) -> None:
     """The release's row: what it covered and its privacy accounting."""
-    conn.execute(insert(db.releases).values(
-        period=period, kind=kind, first_week=weeks[0], last_week=weeks[-1],
-        released_on=today.isoformat(), document=json.dumps(document, sort_keys=True),
-    ))  # fmt: skip
+    conn.execute(
+        insert(db.releases).values(
+            period=period,
+            kind=kind,
+            first_week=weeks[0],
+            last_week=weeks[-1],
+            released_on=today.isoformat(),
+            document=json.dumps(document, sort_keys=True),
+        )
+    )
 
 
 def write_week(conn: Connection, week: str, out: Released) -> int:
     """A week's released counts into the public tables; returns the rows written."""
-    conn.execute(insert(db.weeks).values(
-        week=week, week_start=week_start(week).isoformat(),
-        week_start_unix=week_start_unix(week),
-        active_installs=out["installs.active"].get("active", 0),
-        new_installs=out["installs.new"].get("new", 0),
-    ))  # fmt: skip
+    conn.execute(
+        insert(db.weeks).values(
+            week=week,
+            week_start=week_start(week).isoformat(),
+            week_start_unix=week_start_unix(week),
+            active_installs=out["installs.active"].get("active", 0),
+            new_installs=out["installs.new"].get("new", 0),
+        )
+    )
     rows: dict[str, list[dict[str, Any]]] = {}
     for dim in DIMS:
         if dim.table == "installs":
@@ -58,25 +71,52 @@ def write_week(conn: Connection, week: str, out: Released) -> int:
 def _rows(week: str, table: str, dimension: str, out: Released, name: str) -> list[dict[str, Any]]:
     counts = out[name]
     if table == "environment":
-        return [{"week": week, "dimension": dimension, "value": v, "installs": n}
-                for v, n in counts.items()]  # fmt: skip
+        return [
+            {"week": week, "dimension": dimension, "value": v, "installs": n}
+            for v, n in counts.items()
+        ]
     if table == "layers":
-        return [{"week": week, "dimension": dimension, "value": v, "users": n}
-                for v, n in counts.items()]  # fmt: skip
+        return [
+            {"week": week, "dimension": dimension, "value": v, "users": n}
+            for v, n in counts.items()
+        ]
     if table == "plugins":
         return [{"week": week, "plugin": v, "installs": n} for v, n in counts.items()]
     if table == "plugin_versions":
-        return [{"week": week, "plugin": v.split(" ", 1)[0], "version": v.split(" ", 1)[1],
-                 "installs": n} for v, n in counts.items()]  # fmt: skip
+        return [
+            {
+                "week": week,
+                "plugin": v.split(" ", 1)[0],
+                "version": v.split(" ", 1)[1],
+                "installs": n,
+            }
+            for v, n in counts.items()
+        ]
     calls = out.get(name + CALLS, {})
-    return [{"week": week, "plugin": v.split(" ", 1)[0], "command_id": v.split(" ", 1)[1],
-             "users": n, "calls": calls.get(v, 0)} for v, n in counts.items()]  # fmt: skip
+    return [
+        {
+            "week": week,
+            "plugin": v.split(" ", 1)[0],
+            "command_id": v.split(" ", 1)[1],
+            "users": n,
+            "calls": calls.get(v, 0),
+        }
+        for v, n in counts.items()
+    ]
 
 
 def write_window(conn: Connection, period: str, weeks: int, counts: dict[str, int]) -> int:
     """A long window's released plugin install-weeks."""
-    rows = [{"period": period, "plugin": p, "install_weeks": n, "weeks": weeks,
-             "mean_installs": round(n / weeks, 2)} for p, n in counts.items()]  # fmt: skip
+    rows = [
+        {
+            "period": period,
+            "plugin": p,
+            "install_weeks": n,
+            "weeks": weeks,
+            "mean_installs": round(n / weeks, 2),
+        }
+        for p, n in counts.items()
+    ]
     if rows:
         conn.execute(insert(db.plugin_windows), rows)
     return len(rows)
@@ -84,10 +124,13 @@ def write_window(conn: Connection, period: str, weeks: int, counts: dict[str, in
 
 def write_meta(conn: Connection, today: date) -> None:
     conn.execute(delete(db.meta))
-    conn.execute(insert(db.meta), [
-        {"key": "format", "value": db.FORMAT},
-        {"key": "updated_on", "value": today.isoformat()},
-    ])  # fmt: skip
+    conn.execute(
+        insert(db.meta),
+        [
+            {"key": "format", "value": db.FORMAT},
+            {"key": "updated_on", "value": today.isoformat()},
+        ],
+    )
 
 
 def write_rolling(conn: Connection) -> None:

@@ -54,9 +54,10 @@ def load_or_create_key(path: Path) -> tuple[Ed25519PrivateKey, bool]:
         return key, False
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
-    )  # fmt: skip
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -102,30 +103,49 @@ def statement(aggregates: Path, plugin: str, period: str, *, today: date) -> dic
         with engine.connect() as conn:
             windows = select(db.releases).where(db.releases.c.kind == "window")
             release = conn.execute(windows.where(db.releases.c.period == period)).first()
-            row = conn.execute(select(db.plugin_windows).where(
-                db.plugin_windows.c.period == period,
-                db.plugin_windows.c.plugin == plugin)).first()  # fmt: skip
+            row = conn.execute(
+                select(db.plugin_windows).where(
+                    db.plugin_windows.c.period == period, db.plugin_windows.c.plugin == plugin
+                )
+            ).first()
     finally:
         engine.dispose()
     if release is None:
-        raise ValueError(f"{period!r} has not been released (a quarter is released once, after "
-                         "its last week); run `aggregate` then")  # fmt: skip
+        raise ValueError(
+            f"{period!r} has not been released (a quarter is released once, after "
+            "its last week); run `aggregate` then"
+        )
     if row is None:
-        raise ValueError(f"refused: {plugin!r} was not released for {period} (too few installs "
-                         "to clear the privacy threshold)")  # fmt: skip
+        raise ValueError(
+            f"refused: {plugin!r} was not released for {period} (too few installs "
+            "to clear the privacy threshold)"
+        )
     doc = json.loads(release.document)
     scale = float(doc["tables"]["plugin_windows.plugin"]["noise_scale"])
     low = math.floor(max(row.install_weeks - lower_margin(scale, CONFIDENCE), 0) / row.weeks)
     if low < MIN_LOWER:
-        raise ValueError(f"refused: the 95 % lower bound of {plugin!r} in {period} is below "
-                         f"{MIN_LOWER} weekly install")  # fmt: skip
+        raise ValueError(
+            f"refused: the 95 % lower bound of {plugin!r} in {period} is below "
+            f"{MIN_LOWER} weekly install"
+        )
     return Statement(
-        type="napari-telemetry-usage-certificate", version=2, plugin=plugin, period=period,
-        first_week=release.first_week, last_week=release.last_week, weeks=row.weeks,
-        at_least=low, confidence=CONFIDENCE, released_install_weeks=row.install_weeks,
-        noise_scale=scale, epsilon=doc["epsilon"], delta=doc["delta"], rho=doc["rho"],
-        method=METHOD, issued_on=today.isoformat(),
-    ).model_dump()  # fmt: skip
+        type="napari-telemetry-usage-certificate",
+        version=2,
+        plugin=plugin,
+        period=period,
+        first_week=release.first_week,
+        last_week=release.last_week,
+        weeks=row.weeks,
+        at_least=low,
+        confidence=CONFIDENCE,
+        released_install_weeks=row.install_weeks,
+        noise_scale=scale,
+        epsilon=doc["epsilon"],
+        delta=doc["delta"],
+        rho=doc["rho"],
+        method=METHOD,
+        issued_on=today.isoformat(),
+    ).model_dump()
 
 
 def record_key(aggregates: Path, key: Ed25519PublicKey, today: date) -> None:
@@ -133,9 +153,15 @@ def record_key(aggregates: Path, key: Ed25519PublicKey, today: date) -> None:
     engine = db.open_aggregates(aggregates, create=False)
     try:
         with engine.begin() as conn:
-            conn.execute(sqlite_insert(db.public_keys).values(
-                key_id=key_id(key), pem=public_pem(key).decode(), first_used=today.isoformat(),
-            ).on_conflict_do_nothing())  # fmt: skip
+            conn.execute(
+                sqlite_insert(db.public_keys)
+                .values(
+                    key_id=key_id(key),
+                    pem=public_pem(key).decode(),
+                    first_used=today.isoformat(),
+                )
+                .on_conflict_do_nothing()
+            )
     finally:
         engine.dispose()
 

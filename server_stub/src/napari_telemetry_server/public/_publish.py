@@ -105,8 +105,10 @@ def _write_tables(out: Path, tables: data.Tables, meta: dict[str, str]) -> int:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS[name])  # a header even when empty
             writer.writeheader()
             writer.writerows(rows)
-    releases = [{**{k: v for k, v in r.items() if k != "document"}, **json.loads(r["document"])}
-                for r in tables["releases"]]  # fmt: skip
+    releases = [
+        {**{k: v for k, v in r.items() if k != "document"}, **json.loads(r["document"])}
+        for r in tables["releases"]
+    ]
     document = {
         "format": 2,
         "updated_on": meta.get("updated_on"),

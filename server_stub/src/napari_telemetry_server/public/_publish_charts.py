@@ -21,8 +21,12 @@ def _base(name: str, title: str) -> alt.Chart:
 
 def _weeks() -> alt.X:
     # The ISO week itself labels the axis (a time axis would label Sunday-based weeks).
-    return alt.X("week:O", title="ISO week", sort="ascending",
-                 axis=alt.Axis(labelAngle=-45, labelOverlap=True))  # fmt: skip
+    return alt.X(
+        "week:O",
+        title="ISO week",
+        sort="ascending",
+        axis=alt.Axis(labelAngle=-45, labelOverlap=True),
+    )
 
 
 def trend(name: str, title: str, y_title: str) -> dict[str, Any]:

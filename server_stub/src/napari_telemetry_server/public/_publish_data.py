@@ -58,8 +58,11 @@ def key_figures(tables: Tables) -> dict[str, Any]:
     """Latest week, its active and new installs with their intervals, the rolling means."""
     week = latest_week(tables)
     row = next((r for r in tables["weeks"] if r["week"] == week), {})
-    means = {f"mean_{r['window']}": r["mean_installs"]
-             for r in tables["rolling_installs"] if r["week"] == week}  # fmt: skip
+    means = {
+        f"mean_{r['window']}": r["mean_installs"]
+        for r in tables["rolling_installs"]
+        if r["week"] == week
+    }
     return {
         "week": week,
         "active_installs": row.get("active_installs"),
@@ -89,18 +92,24 @@ def datasets(tables: Tables) -> dict[str, Rows]:
     """Rows of every named dataset of the page's charts (the plugin ones come per plugin)."""
     week = latest_week(tables)
     wai = [_point(r, "weekly active installs", r["active_installs"]) for r in tables["weeks"]]
-    wai += [_point(r, f"mean of {r['window']} weeks", r["mean_installs"])
-            for r in tables["rolling_installs"]]  # fmt: skip
+    wai += [
+        _point(r, f"mean of {r['window']} weeks", r["mean_installs"])
+        for r in tables["rolling_installs"]
+    ]
     env, layers = tables["environment"], tables["layers"]
-    versions = [{"week": r["week"], "value": r["value"], "installs": r["installs"]}
-                for r in env if r["dimension"] == "napari_version"]  # fmt: skip
+    versions = [
+        {"week": r["week"], "value": r["value"], "installs": r["installs"]}
+        for r in env
+        if r["dimension"] == "napari_version"
+    ]
     top = [{"label": p["plugin"], "installs": p["mean"]} for p in plugin_index(tables)[:20]]
     out: dict[str, Rows] = {"wai": wai, "napari_version": versions, "top_plugins": top}
     for dim in ("python_version", "os_release", "arch"):
         out[dim] = _by_dimension(env, dim, week, "installs")
     ages = _by_dimension(env, "install_age", week, "installs")
-    out["install_age"] = sorted(ages, key=lambda r: _AGE_ORDER.index(r["label"])
-                                if r["label"] in _AGE_ORDER else 99)  # fmt: skip
+    out["install_age"] = sorted(
+        ages, key=lambda r: _AGE_ORDER.index(r["label"]) if r["label"] in _AGE_ORDER else 99
+    )
     for dim in ("layer_type", "data_type"):
         out[dim] = _by_dimension(layers, dim, week, "users")
     out["ndim"] = _numeric(_by_dimension(layers, "ndim", week, "users"))
@@ -124,14 +133,25 @@ def plugin_index(tables: Tables) -> Rows:
         mean = {r["plugin"]: r["mean_installs"] for r in rows}
         mean_acc = None if acc is None else round(acc / weeks, 1)
     else:
-        mean = {r["plugin"]: r["mean_installs"] for r in tables["rolling_plugins"]
-                if r["week"] == week and r["window"] == 13}  # fmt: skip
+        mean = {
+            r["plugin"]: r["mean_installs"]
+            for r in tables["rolling_plugins"]
+            if r["week"] == week and r["window"] == 13
+        }
         mean_acc = None
     week_acc = accuracy(tables, week, "plugins.plugin")
     names = (set(latest) | set(mean)) - {"other"}
-    index = [{"plugin": p, "latest": latest.get(p), "latest_accuracy": week_acc,
-              "mean": mean.get(p, 0.0), "mean_accuracy": mean_acc, "window": window}
-             for p in names]  # fmt: skip
+    index = [
+        {
+            "plugin": p,
+            "latest": latest.get(p),
+            "latest_accuracy": week_acc,
+            "mean": mean.get(p, 0.0),
+            "mean_accuracy": mean_acc,
+            "window": window,
+        }
+        for p in names
+    ]
     return sorted(index, key=lambda r: (-r["mean"], -(r["latest"] or 0), r["plugin"]))
 
 

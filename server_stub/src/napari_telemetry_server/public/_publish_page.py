@@ -18,14 +18,22 @@ from . import _publish_data as data
 
 DOCS = "https://github.com/napari/napari-telemetry/blob/main/docs/"
 SITE = resources.files("napari_telemetry_server.public") / "_site"  # the page's template, assets
-_SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                "\u2028": "\\u2028", "\u2029": "\\u2029"}  # fmt: skip
+_SCRIPT_SAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 KEY_LINK = (
     'certificates are signed with <a href="public_key.pem">this key</a> (older keys: '
     "<code>keys/&lt;key id&gt;.pem</code>)."
 )
-_KIND = {"closed": "every value, with noise", "open": "values above the threshold only",
-         "sum": "sum on the selected values"}  # fmt: skip
+_KIND = {
+    "closed": "every value, with noise",
+    "open": "values above the threshold only",
+    "sum": "sum on the selected values",
+}
 
 
 def script_json(value: Any) -> str:
@@ -62,17 +70,21 @@ def _budget(week: dict[str, Any], window: dict[str, Any]) -> str:
         f"privacy), which implies ε = {week['epsilon']:.2f} at δ = {week['delta']:.0e}",
     ]
     if window:
-        parts.append(f"the quarter's plugin release spends ρ = {window['rho']:.3g} more "
-                     f"(ε = {window['epsilon']:.2f} at δ = {window['delta']:.0e})")  # fmt: skip
-    bounds = (f"at most {s['max_plugins']} plugins, {s['max_versions']} plugin versions, "
-              f"{s['max_commands']} command ids (each counted up to {s['max_calls']} calls), "
-              f"{s['max_layer_values']} values per layer property, {s['max_napari_versions']} "
-              f"napari and {s['max_python_versions']} Python versions")  # fmt: skip
-    return (
-        "<p>" + html.escape("; ".join(parts)) + ". Per weekly id, only " + html.escape(bounds) +
-        " are counted; the rest of what it sent is left out before any noise is added. "
-        "Mechanisms and accounting: " + html.escape(week["mechanism"]) + ".</p>"
-    )  # fmt: skip
+        parts.append(
+            f"the quarter's plugin release spends ρ = {window['rho']:.3g} more "
+            f"(ε = {window['epsilon']:.2f} at δ = {window['delta']:.0e})"
+        )
+    bounds = (
+        f"at most {s['max_plugins']} plugins, {s['max_versions']} plugin versions, "
+        f"{s['max_commands']} command ids (each counted up to {s['max_calls']} calls), "
+        f"{s['max_layer_values']} values per layer property, {s['max_napari_versions']} "
+        f"napari and {s['max_python_versions']} Python versions"
+    )
+    text = (
+        f"{'; '.join(parts)}. Per weekly id, only {bounds} are counted; the rest of what it sent "
+        f"is left out before any noise is added. Mechanisms and accounting: {week['mechanism']}."
+    )
+    return f"<p>{html.escape(text)}</p>"
 
 
 def _accuracy_rows(rows: data.Rows) -> str:

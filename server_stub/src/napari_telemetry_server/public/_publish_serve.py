@@ -16,9 +16,13 @@ from typing import Any
 class _Handler(SimpleHTTPRequestHandler):
     """Static files only; nothing is logged, so no client address is ever written anywhere."""
 
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".json": "application/json",
-                      ".csv": "text/csv; charset=utf-8", ".pem": "text/plain; charset=utf-8",
-                      ".js": "text/javascript"}  # fmt: skip
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".json": "application/json",
+        ".csv": "text/csv; charset=utf-8",
+        ".pem": "text/plain; charset=utf-8",
+        ".js": "text/javascript",
+    }
 
     def log_message(self, format: str, *args: Any) -> None:
         return

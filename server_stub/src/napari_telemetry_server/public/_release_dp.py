@@ -93,20 +93,26 @@ class Query:
         name, l0, linf = self.name, self.per_id, self.linf
         if self.open:
             select = dp.t.make_user_transformation(
-                _INPUT, _UNITS, _COUNTS, dp.l02inf_distance(dp.absolute_distance(T=dp.i64)),
+                _INPUT,
+                _UNITS,
+                _COUNTS,
+                dp.l02inf_distance(dp.absolute_distance(T=dp.i64)),
                 function=lambda data: {k: int(v) for k, v in data[name].items() if v > 0},
                 stability_map=lambda d: (d * l0, d * l0 * linf, d * linf),
-            )  # fmt: skip
+            )
             measurement: dp.Measurement = select >> dp.m.then_gaussian_threshold(
                 scale, threshold or 1
             )
             return measurement
         values = list(self.categories) if self.categories is not None else keys
         vector = dp.t.make_user_transformation(
-            _INPUT, _UNITS, _VECTOR, dp.l2_distance(T=dp.f64),
+            _INPUT,
+            _UNITS,
+            _VECTOR,
+            dp.l2_distance(T=dp.f64),
             function=lambda data: [int(data[name].get(k, 0)) for k in values],
             stability_map=lambda d: math.sqrt(l0) * linf * d,
-        )  # fmt: skip
+        )
         return dp.c.make_approximate(vector >> dp.m.then_gaussian(scale))
 
     def _find_threshold(self) -> int:
@@ -136,8 +142,12 @@ class Mechanism:
         epsilon, delta = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(composed), self.delta).map(
             1
         )
-        return {"rho": float(rho), "delta_selection": float(delta_selection),
-                "epsilon": float(epsilon), "delta": float(delta)}  # fmt: skip
+        return {
+            "rho": float(rho),
+            "delta_selection": float(delta_selection),
+            "epsilon": float(epsilon),
+            "delta": float(delta),
+        }
 
     def release(self, data: Mapping[str, Counts]) -> dict[str, dict[str, int]]:
         """Noisy counts per query: every category of a closed set, selected keys of open ones.

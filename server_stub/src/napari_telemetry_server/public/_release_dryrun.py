@@ -28,17 +28,23 @@ def dry_run(raw: str | Path, settings: ReleaseSettings, today: date) -> list[str
     finally:
         engine.dispose()
     lines = [f"dry run: nothing is released; {ids} weekly ids in {week} (the last whole week)"]
-    for kind, mechanism in (("week", week_mechanism(settings)),
-                            ("window", window_mechanism(settings))):  # fmt: skip
+    for kind, mechanism in (
+        ("week", week_mechanism(settings)),
+        ("window", window_mechanism(settings)),
+    ):
         if mechanism is None:
             lines.append("window release: off")
             continue
         doc = describe(mechanism, settings, kind)
-        lines.append(f"{kind} release: rho={doc['rho']:.4g}, epsilon={doc['epsilon']:.3g} "
-                     f"at delta={doc['delta']:.0e}")  # fmt: skip
+        lines.append(
+            f"{kind} release: rho={doc['rho']:.4g}, epsilon={doc['epsilon']:.3g} "
+            f"at delta={doc['delta']:.0e}"
+        )
         for name, t in doc["tables"].items():
             rel = f" ({100 * t['accuracy95'] / ids:.1f} % of {ids})" if ids else ""
             extra = f", shown above {t['threshold']}" if "threshold" in t else ""
-            lines.append(f"  {name:30s} rho={t['rho']:.4f}  ±{t['accuracy95']:g} (95 %)"
-                         f"{rel if name == 'installs.active' else ''}{extra}")  # fmt: skip
+            lines.append(
+                f"  {name:30s} rho={t['rho']:.4f}  ±{t['accuracy95']:g} (95 %)"
+                f"{rel if name == 'installs.active' else ''}{extra}"
+            )
     return lines

@@ -48,8 +48,9 @@ def load(conn: Connection, period: str) -> tuple[list[str], Counter[str]]:
     t = window_partials
     weeks: set[str] = set()
     total: Counter[str] = Counter()
-    for week, plugin, ids in conn.execute(select(t.c.week, t.c.plugin, t.c.ids).where(
-            t.c.period == period)):  # fmt: skip
+    for week, plugin, ids in conn.execute(
+        select(t.c.week, t.c.plugin, t.c.ids).where(t.c.period == period)
+    ):
         weeks.add(week)
         if plugin:
             total[plugin] += int(ids)

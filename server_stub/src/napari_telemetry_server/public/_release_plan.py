@@ -37,9 +37,14 @@ def week_mechanism(settings: ReleaseSettings) -> Mechanism:
         if dim.calls:
             rho = settings.rho_week * settings.split["command_calls"]
             queries.append(
-                Query(dim.name + CALLS, dim.per_id(settings), rho,
-                      linf=settings.max_calls, keys_from=dim.name)
-            )  # fmt: skip
+                Query(
+                    dim.name + CALLS,
+                    dim.per_id(settings),
+                    rho,
+                    linf=settings.max_calls,
+                    keys_from=dim.name,
+                )
+            )
     return Mechanism(tuple(queries), settings.delta)
 
 
