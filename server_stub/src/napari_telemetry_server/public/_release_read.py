@@ -123,8 +123,9 @@ def read_counts(
         names = [n for n in plan if PICKS[n][0] is source]
         picks = [PICKS[n][1] for n in names]
         level = names.index("environment.level") if "environment.level" in names else -1
+        ordered = {w: [by[n] for n in names] for w, by in counting.items()}
         for (week, user_id), group in groupby(_rows(conn, query(source, weeks)), _WEEK_ID):
-            targets = counting.get(week)
+            targets = ordered.get(week)
             if targets is None or user_id is None:
                 skipped[source.table] = skipped.get(source.table, 0) + sum(1 for _ in group)
                 continue
@@ -137,9 +138,9 @@ def read_counts(
                         values[value] = values.get(value, 0) + weight
             if level >= 0:  # an id's level is the highest stream it sent, not a count
                 found[level] = {v: _RANK.get(v, 1) for v in found[level]}
-            for name, values in zip(names, found, strict=True):
+            for target, values in zip(targets, found):  # noqa: B905  (same length: built so)
                 if values:
-                    targets[name].add(user_id, values)
+                    target.add(user_id, values)
     return {w: {n: c.out for n, c in by.items()} for w, by in counting.items()}, skipped
 
 
