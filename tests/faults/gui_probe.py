@@ -23,7 +23,7 @@ from types import FrameType
 
 _TELEMETRY = "/napari_telemetry/"
 _HOST = ("napari/", "vispy/", "qtpy/", "PyQt6/", "superqt/", "magicgui/", "app_model/", "npe2/",
-         "psygnal/", "napari_driver.py", "gui_probe.py")  # fmt: skip
+         "psygnal/", "napari_driver.py", "napari_soak.py", "gui_probe.py")  # fmt: skip
 _DISPATCH = ("superqt/", "qtpy/", "/functools.py")  # hand a queued call on, own nothing
 
 

@@ -8,6 +8,8 @@ stdout (anything else napari prints is ignored by the test):
 - ``work``: add and remove ``n`` images whose size class ``bucket`` marks this cell, run a napari
   command twice through app-model (as menus do), then flush the recorder from a worker thread;
 - ``send``: the settings dock's *Send now* (the controller runs it in a daemon thread);
+- ``soak``: drive napari for ``seconds`` on its own event loop, sampling the process
+  (``napari_soak``), then answer with the samples;
 - ``deadline``: shorten the uploader's deadlines (so a dripping collector costs seconds);
 - ``quit``: answer with what the session saw, then close napari.
 
@@ -159,7 +161,7 @@ class Commands:
 
         runtime = getattr(sys.modules.get("napari_telemetry._napari._runtime"), "_rt", None)
         started = runtime is not None and self.viewer in runtime.viewers  # (being imported: no)
-        if started:
+        if started or not cmd.get("telemetry", True):  # (off: the window being up is enough)
             self.session.answer(seq, ok=True)
         else:
             QTimer.singleShot(50, lambda: self._ready(seq, cmd))
@@ -180,6 +182,30 @@ class Commands:
         controller.messageOccurred.connect(done)
         controller.errorOccurred.connect(done)
         controller.send_now()
+
+    def _soak(self, seq: int, cmd: dict[str, Any]) -> None:
+        """Drive napari for ``seconds`` (see ``napari_soak``); answer with its samples."""
+        import os
+
+        from napari_soak import Soak
+
+        send = None
+        if cmd.get("telemetry", True):
+            from napari_telemetry._qt import get_controller
+
+            send = get_controller().send_now
+        data = Path(os.environ["NAPARI_TELEMETRY_DIR"], "data")
+        soak = Soak(
+            self.viewer,
+            seconds=float(cmd["seconds"]),
+            every=float(cmd["every"]),
+            send_every=float(cmd["send_every"]),
+            data=data,
+            send=send,
+            done=lambda result: self.session.answer(seq, ok=True, **result),
+        )
+        self.session.keep.append(soak)
+        soak.start()
 
     def _deadline(self, seq: int, cmd: dict[str, Any]) -> None:
         from napari_telemetry import _uploader
