@@ -17,8 +17,8 @@ os.environ.pop("DO_NOT_TRACK", None)
 
 from app_model import Application
 
-from napari_telemetry import _consent, _store
 from napari_telemetry._napari import _commands, _runtime
+from napari_telemetry.core import _consent, _store
 from napari_telemetry.schema import Level
 
 N = 50_000

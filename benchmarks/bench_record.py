@@ -34,8 +34,8 @@ def p99(values: list[float]) -> float:
 
 def main() -> None:
     os.environ["NAPARI_TELEMETRY_DIR"] = tempfile.mkdtemp(prefix="nt-bench-")
-    from napari_telemetry._consent import record_consent
-    from napari_telemetry._store import get_recorder
+    from napari_telemetry.core._consent import record_consent
+    from napari_telemetry.core._store import get_recorder
     from napari_telemetry.schema import Level
 
     record_consent(Level.FULL)

@@ -35,7 +35,7 @@ _START: list[float] = []
 
 class _FileFetcher:
     def get(self, url: str, headers: object, timeout: float) -> object:
-        from napari_telemetry._transport import Response
+        from napari_telemetry.core._transport import Response
 
         return Response(200, None, INDEX.read_bytes())
 
@@ -77,7 +77,7 @@ def discovery_import_cost() -> float:
 
 
 def main() -> None:
-    from napari_telemetry import _consent, _public_index
+    from napari_telemetry.core import _consent, _public_index
     from napari_telemetry.schema import Level
 
     _consent.record_consent(Level.FULL)

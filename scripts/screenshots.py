@@ -39,7 +39,7 @@ def isolate(folder: Path) -> None:
 
 def seed() -> None:
     """Agree to ``full`` and record a few plausible records, as napari would."""
-    from napari_telemetry import _consent, _store
+    from napari_telemetry.core import _consent, _store
     from napari_telemetry.schema import Level
 
     _consent.record_consent(Level.FULL, days=30)

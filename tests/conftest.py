@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from napari_telemetry.core import state
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +48,14 @@ def telemetry_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in _SWITCHES:
         monkeypatch.delenv(name, raising=False)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def fresh_state(telemetry_dir: Path) -> Iterator[None]:
+    """Each test gets a process as at start: no recorder, uploader, transport or plugin index."""
+    state.reset()
+    yield
+    state.reset()  # in the test's folder still: what the recorder holds is written there
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry import _consent, _paths
 from napari_telemetry._cli import main
-from napari_telemetry._store import get_recorder
+from napari_telemetry.core import _consent, _paths
+from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level, catalogue_markdown
 
 ROOT = Path(__file__).resolve().parents[2]

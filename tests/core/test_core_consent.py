@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry import _consent, _paths
-from napari_telemetry._consent import effective_level, record_consent
+from napari_telemetry.core import _consent, _paths
+from napari_telemetry.core._consent import effective_level, record_consent
 from napari_telemetry.schema import Level, level_hash
 
 TODAY = date(2026, 11, 28)

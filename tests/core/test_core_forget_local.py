@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from e2e.e2e_support import Collector
-from napari_telemetry import _consent, _local_data, _paths, _uploader
 from napari_telemetry._cli import main
-from napari_telemetry._store import get_recorder
+from napari_telemetry.core import _consent, _forget, _paths, _uploader
+from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +31,14 @@ def _a_user_with_data() -> list[Path]:
     get_recorder().flush(timeout=2)
     _paths.cache_dir().mkdir(parents=True)
     (_paths.cache_dir() / "public_plugins.json").write_text("{}")
-    folders = [f.path for f in _local_data.local_folders()]
+    folders = [f.path for f in _forget.local_folders()]
     assert folders == [_paths.data_dir(), _paths.config_dir(), _paths.cache_dir()]
     return folders
 
 
 def test_the_folders_are_listed_with_what_they_hold() -> None:
     _a_user_with_data()
-    holds = {f.path.name: f.holds for f in _local_data.local_folders()}
+    holds = {f.path.name: f.holds for f in _forget.local_folders()}
     assert "secret" in holds["data"]
     assert "1 file(s) of pending records" in holds["data"]
     assert "consent choices (1 environment(s))" in holds["config"]
@@ -91,14 +91,14 @@ def test_a_folder_that_cannot_be_removed_is_named(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _a_user_with_data()
-    real_rmtree = _local_data.shutil.rmtree
+    real_rmtree = _forget.shutil.rmtree
 
     def refuse_cache(path: Path) -> None:
         if path == _paths.cache_dir():
             raise PermissionError(13, "Permission denied")
         real_rmtree(path)
 
-    monkeypatch.setattr(_local_data.shutil, "rmtree", refuse_cache)
+    monkeypatch.setattr(_forget.shutil, "rmtree", refuse_cache)
     assert main(["forget", "--local", "--yes"]) == 1
     captured = capsys.readouterr()
     assert f"Could not remove {_paths.cache_dir()} (Permission denied)" in captured.out
@@ -139,7 +139,7 @@ def test_the_real_cli_deletes_at_the_real_collector_then_here(tmp_path: Path) ->
     with Collector(tmp_path / "collector", INDEX) as collector:
         env["NAPARI_TELEMETRY_URL"] = collector.url
         cli("enable", "--level", "basic")
-        code = "from napari_telemetry._store import get_recorder as g; r = g(); "
+        code = "from napari_telemetry.core._store import get_recorder as g; r = g(); "
         code += f"r.count('session', {SESSION!r}); r.flush(timeout=5)"
         subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
         assert "1 batch(es) sent" in cli("send", "--now")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry import _identity, _paths
-from napari_telemetry._identity import SecretError
-from napari_telemetry._transport import MockTransport, Response, TransportError
+from napari_telemetry.core import _forget, _identity, _paths
+from napari_telemetry.core._identity import SecretError
+from napari_telemetry.core._transport import MockTransport, Response, TransportError
 from napari_telemetry.schema import Level
 
 
@@ -46,7 +46,7 @@ def test_secret_shared_by_environments(monkeypatch: pytest.MonkeyPatch) -> None:
 _RACER = """
 import sys, time
 from pathlib import Path
-from napari_telemetry import _identity
+from napari_telemetry.core import _identity
 go = Path(sys.argv[1])
 Path(sys.argv[2]).touch()
 while not go.exists():
@@ -166,7 +166,7 @@ def test_forget_asks_collector_then_replaces_secret(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("NAPARI_TELEMETRY_URL", "http://127.0.0.1:9")
     old = _identity.recent_ids()
     transport = MockTransport(lambda url, body, headers: Response(202))
-    result = _identity.forget(transport)
+    result = _forget.forget(transport)
     assert result.reached
     assert result.replaced
     assert result.ids == old
@@ -183,7 +183,7 @@ def test_forget_replaces_secret_when_unreachable() -> None:
     def refuse(url: str, body: bytes, headers: object) -> Response:
         raise TransportError("ConnectionError while contacting the server")
 
-    result = _identity.forget(MockTransport(refuse))
+    result = _forget.forget(MockTransport(refuse))
     assert not result.reached
     assert result.replaced
     assert "could not be reached" in result.message
@@ -193,7 +193,7 @@ def test_forget_replaces_secret_when_unreachable() -> None:
 def test_forget_with_corrupt_secret_still_replaces_it() -> None:
     _paths.secret_file().parent.mkdir(parents=True)
     _paths.secret_file().write_bytes(b"bad")
-    result = _identity.forget(MockTransport(lambda *a: Response(202)))
+    result = _forget.forget(MockTransport(lambda *a: Response(202)))
     assert result.replaced
     assert result.ids == []
     assert len(_identity.user_id("2026-W48")) == 32
@@ -203,5 +203,5 @@ def test_forget_deletes_pending() -> None:
     folder = _paths.pending_dir("basic")
     folder.mkdir(parents=True)
     (folder / "2026-11-27.jsonl").write_text("{}\n")
-    _identity.forget(MockTransport(lambda *a: Response(500)))
+    _forget.forget(MockTransport(lambda *a: Response(500)))
     assert not list(folder.glob("*.jsonl"))

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 import napari_telemetry._cli
-import napari_telemetry._store
+import napari_telemetry.core._store
 
 _PROBE = """
 import sys
-import napari_telemetry._cli, napari_telemetry._store, napari_telemetry._uploader
-from napari_telemetry._store import get_recorder
+import napari_telemetry._cli, napari_telemetry.core._store, napari_telemetry.core._uploader
+from napari_telemetry.core._store import get_recorder
 get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
 heavy = {"napari", "qtpy", "PyQt6", "superqt", "magicgui", "requests", "vispy"}
 print(sorted(heavy & {m.split(".")[0] for m in sys.modules}))
@@ -26,7 +26,7 @@ def test_core_imports_no_gui_and_no_requests() -> None:
 
 
 def test_exported_members_are_pinned() -> None:
-    assert napari_telemetry._store.__all__ == [
+    assert napari_telemetry.core._store.__all__ == [
         "MAX_PENDING_BYTES",
         "Recorder",
         "delete_pending",
@@ -38,6 +38,6 @@ def test_exported_members_are_pinned() -> None:
         "withdraw_pending",
     ]
     assert napari_telemetry._cli.__all__ == ["main", "preview_json"]
-    for package in (napari_telemetry._store, napari_telemetry._cli):
+    for package in (napari_telemetry.core._store, napari_telemetry._cli):
         assert package.__all__ == sorted(package.__all__)
         assert all(hasattr(package, name) for name in package.__all__)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry import _consent
 from napari_telemetry._cli import main
-from napari_telemetry._store import get_recorder
+from napari_telemetry.core import _consent
+from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level, catalogue
 
 TOOL = Path(sys.executable).parent / "napari-telemetry"

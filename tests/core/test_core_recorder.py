@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry import _consent, _paths
-from napari_telemetry._store import (
+from napari_telemetry.core import _consent, _paths
+from napari_telemetry.core._store import (
     Recorder,
     _files,
     _pending,
@@ -24,7 +24,7 @@ from napari_telemetry._store import (
     get_recorder,
     preview,
 )
-from napari_telemetry._store._files import read
+from napari_telemetry.core._store._files import read
 from napari_telemetry.schema import Level
 
 LAYER = ("Image", "numpy.ndarray", 2, "uint8", False, 1, 20)
@@ -109,7 +109,7 @@ def test_changed_callback_runs_after_write() -> None:
     _consent.record_consent(Level.FULL)
     called = threading.Event()
     recorder = get_recorder()
-    recorder.changed = called.set
+    recorder.changed.connect(called.set)
     recorder.count("layer", LAYER)
     recorder.flush(timeout=2)
     assert called.is_set()
@@ -138,7 +138,7 @@ def test_a_consent_changed_by_another_process_is_followed(argv: list[str], level
     recorder.count("layer", LAYER)
     recorder.flush(timeout=2)
     told = threading.Event()
-    recorder.changed = told.set
+    recorder.changed.connect(told.set)
     cli = [sys.executable, "-m", "napari_telemetry", *argv]
     subprocess.run(cli, check=True, capture_output=True, timeout=60)  # a terminal, meanwhile
     recorder.count("layer", LAYER)  # counted before this process looked again
@@ -250,7 +250,7 @@ def test_delete_pending_one_batch() -> None:
 
 _CHILD = """
 import sys
-from napari_telemetry._store import get_recorder
+from napari_telemetry.core._store import get_recorder
 r = get_recorder()
 for i in range(int(sys.argv[1])):
     r.count("command", ("napari:shared", "napari"))
@@ -277,7 +277,7 @@ def test_several_processes_lose_and_duplicate_nothing(telemetry_dir: Path) -> No
 def test_exit_flushes_what_is_buffered() -> None:
     _consent.record_consent(Level.FULL)
     code = (
-        "from napari_telemetry._store import get_recorder\n"
+        "from napari_telemetry.core._store import get_recorder\n"
         "get_recorder().count('command', ('napari:at_exit', 'napari'), 7)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

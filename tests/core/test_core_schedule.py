@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry import _consent, _paths, _schedule, _upload_state
-from napari_telemetry._store import get_recorder
-from napari_telemetry._transport import MockTransport, Response
-from napari_telemetry._uploader import Uploader
+from napari_telemetry.core import _consent, _paths, _schedule, _upload_state
+from napari_telemetry.core._store import get_recorder
+from napari_telemetry.core._transport import MockTransport, Response
+from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import Level
 
 NOW = datetime.now(UTC).replace(microsecond=0)

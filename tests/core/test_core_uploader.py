@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry import _consent, _paths, _upload_state
-from napari_telemetry._store import _stats, get_recorder, preview, sent_copies
-from napari_telemetry._transport import MockTransport, Response, TransportError
-from napari_telemetry._uploader import Uploader
+from napari_telemetry.core import _consent, _paths, _upload_state
+from napari_telemetry.core._store import _stats, get_recorder, preview, sent_copies
+from napari_telemetry.core._transport import MockTransport, Response, TransportError
+from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import BATCH_MODELS, Level
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

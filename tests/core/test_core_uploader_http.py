@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from napari_telemetry import _consent, _identity, _paths, _upload_state, _uploader
-from napari_telemetry._store import get_recorder, preview, sent_copies
-from napari_telemetry._transport import RequestsTransport, parse_retry_after
-from napari_telemetry._uploader import Uploader
+from napari_telemetry.core import _consent, _forget, _identity, _paths, _upload_state, _uploader
+from napari_telemetry.core._store import get_recorder, preview, sent_copies
+from napari_telemetry.core._transport import RequestsTransport, parse_retry_after
+from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import BATCH_MODELS, Level
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -144,7 +144,7 @@ def test_nothing_listening_keeps_everything(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_forget_reaches_the_collector(collector: Collector) -> None:
     ids = [i for _, i in _identity.recent_ids()]
-    result = _identity.forget(RequestsTransport())
+    result = _forget.forget(RequestsTransport())
     assert result.reached
     assert result.replaced
     ((path, _, body),) = collector.received

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from napari_telemetry import _consent, _identity, _paths
 from napari_telemetry._cli._status import status_lines
-from napari_telemetry._store import _stats, get_recorder, preview
-from napari_telemetry._transport import MockTransport, Response
-from napari_telemetry._uploader import Uploader
+from napari_telemetry.core import _consent, _identity, _paths
+from napari_telemetry.core._store import _stats, get_recorder, preview
+from napari_telemetry.core._transport import MockTransport, Response
+from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import (
     RAW_RETENTION_DAYS,
     Level,

@@ -31,7 +31,7 @@ from e2e_support import Collector, IndexServer, require
 
 import napari
 from napari_telemetry import __version__
-from napari_telemetry._uploader import FIRST_CHECK
+from napari_telemetry.core._uploader import FIRST_CHECK
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("plugin_dialog_driver.py")

@@ -147,7 +147,7 @@ class Commands:
         self._flush_then(seq)
 
     def _flush_then(self, seq: int, **fields: Any) -> None:
-        from napari_telemetry._store import get_recorder
+        from napari_telemetry.core._store import get_recorder
 
         def flush() -> None:  # a worker: flush() waits, and the GUI thread must not
             get_recorder().flush(timeout=10)
@@ -208,7 +208,7 @@ class Commands:
         soak.start()
 
     def _deadline(self, seq: int, cmd: dict[str, Any]) -> None:
-        from napari_telemetry import _uploader
+        from napari_telemetry.core import _uploader
 
         _uploader.TIMEOUT, _uploader.ROUND_DEADLINE = cmd["request"], cmd["round"]
         self.session.answer(seq, ok=True)

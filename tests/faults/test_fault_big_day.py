@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from e2e_support import Collector
 
-from napari_telemetry import _consent, _paths
-from napari_telemetry._store import get_recorder, preview
-from napari_telemetry._store._batches import wire_bytes
-from napari_telemetry._transport import RequestsTransport
-from napari_telemetry._uploader import Uploader
+from napari_telemetry.core import _consent, _paths
+from napari_telemetry.core._store import get_recorder, preview
+from napari_telemetry.core._store._batches import wire_bytes
+from napari_telemetry.core._transport import RequestsTransport
+from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import MAX_BATCH_BYTES, Level
 
 INDEX = Path(__file__).resolve().parents[1] / "napari" / "data" / "extended_summary.json"

@@ -54,7 +54,7 @@ def record(prefix: str) -> None:
     run_in(
         prefix,
         f"""
-        from napari_telemetry._store import get_recorder
+        from napari_telemetry.core._store import get_recorder
         r = get_recorder()
         r.count("session", ({napari!r}, "3.11.4", "Linux", "debian-12", "x86_64"))
         r.count("plugin", ("napari-svg", {svg!r}))
@@ -124,8 +124,8 @@ def write_unknown_type(prefix: str) -> None:
         """
         import json
         from datetime import date
-        from napari_telemetry import _consent
-        from napari_telemetry._store import _files
+        from napari_telemetry.core import _consent
+        from napari_telemetry.core._store import _files
         from napari_telemetry.schema import Level
         line = {"c": _consent.current_token(), "t": "gpu", "k": ["mesa"], "n": 2}
         with _files.lock(), _files.day_path(Level.FULL, date.today()).open("a") as f:
@@ -140,7 +140,7 @@ def set_consent_hash(prefix: str, value: str) -> None:
         prefix,
         f"""
         import json
-        from napari_telemetry import _paths
+        from napari_telemetry.core import _paths
         record = json.loads(_paths.consent_file().read_text())
         record["schema_hash"] = {value!r}
         _paths.consent_file().write_text(json.dumps(record))

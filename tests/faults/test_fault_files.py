@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from fault_disks import read_only, tmpfs
 
-from napari_telemetry import _consent, _paths
 from napari_telemetry._cli import main
-from napari_telemetry._store import _recorder, get_recorder, preview
-from napari_telemetry._transport import MockTransport, Response
-from napari_telemetry._uploader import Uploader
+from napari_telemetry.core import _consent, _paths, state
+from napari_telemetry.core._store import get_recorder, preview
+from napari_telemetry.core._transport import MockTransport, Response
+from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import Level
 
 BIN = Path(sys.executable).parent
@@ -62,7 +62,7 @@ def test_the_pending_count_leaves_garbage_lines_out(capsys: pytest.CaptureFixtur
     (path,) = _paths.pending_dir("basic").glob("*.jsonl")
     with path.open("a") as f:
         f.write('{"c": "x", "t": "session"\nnot json at all\n[1, 2]\n\n')
-    _recorder._recorder = None  # as in a new process: the count comes from the files
+    state.recorder = None  # as in a new process: the count comes from the files
     assert main(["status"]) == 0
     assert "Pending records: 1\n" in capsys.readouterr().out
 

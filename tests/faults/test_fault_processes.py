@@ -58,14 +58,15 @@ def test_four_napari_at_once(tmp_path: Path) -> None:
 
 def _prefill(world: World, monkeypatch: pytest.MonkeyPatch, records: int) -> None:
     """Today's full file made big (its rewrite takes a while), through the plugin's own code."""
-    from napari_telemetry._store import _recorder, get_recorder
+    from napari_telemetry.core import state
+    from napari_telemetry.core._store import get_recorder
 
     monkeypatch.setenv("NAPARI_TELEMETRY_DIR", world.env["NAPARI_TELEMETRY_DIR"])
-    _recorder._recorder = None
+    state.recorder = None
     for i in range(records):
         get_recorder().count("command", (f"napari.prefill.c{i:06d}", "napari"))
     get_recorder().flush(timeout=60)
-    _recorder._recorder = None
+    state.recorder = None
 
 
 def _kill_during_a_write(folder: Path, pid: int, killed: threading.Event) -> None:

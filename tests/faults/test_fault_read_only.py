@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fault_disks import read_only, tmpfs
 
-from napari_telemetry import _consent, _identity, _paths
-from napari_telemetry._store import get_recorder
+from napari_telemetry.core import _consent, _identity, _paths
+from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level
 
 BIN = Path(sys.executable).parent

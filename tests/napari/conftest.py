@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
 from telemetry_helpers import FakeFetcher
 
-from napari_telemetry import _public_index
 from napari_telemetry._napari import _runtime
-from napari_telemetry._store import _recorder
+from napari_telemetry.core import _public_index
 
 
 @pytest.fixture(autouse=True)
 def fresh_runtime() -> Iterator[None]:
-    """Each test starts with no hooks, no recorder and no cached index in memory."""
+    """Each test starts with no hooks (and, by the shared fixture, no recorder or index)."""
     _runtime.stop()
-    _recorder._recorder = None
-    _public_index._memo.clear()
     yield
     _runtime.stop()
-    uploader = sys.modules.get("napari_telemetry._uploader")
-    if uploader is not None and uploader._uploader is not None:
-        uploader._uploader.stop(timeout=0.5)
-    if _recorder._recorder is not None:
-        _recorder._recorder.flush(timeout=2)
-    _recorder._recorder = None
-    _public_index._memo.clear()
 
 
 @pytest.fixture

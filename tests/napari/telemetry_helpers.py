@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from napari_telemetry import _consent, _store
+from napari_telemetry.core import _consent, _store
 from napari_telemetry.schema import Level
 
 DATA = Path(__file__).parent / "data"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from telemetry_helpers import pending
 
-from napari_telemetry import _switches
 from napari_telemetry._napari import _runtime
+from napari_telemetry.core import _switches
 from napari_telemetry.schema import Level
 
 pytestmark = [pytest.mark.napari, pytest.mark.gui]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from telemetry_helpers import consent, pending
 
-from napari_telemetry import _consent, _uploader
 from napari_telemetry._napari import _runtime
-from napari_telemetry._transport import Response
+from napari_telemetry.core import _consent, _uploader, state
+from napari_telemetry.core._transport import Response
 from napari_telemetry.schema import Level
 
 pytestmark = [pytest.mark.napari, pytest.mark.gui]
@@ -80,7 +80,7 @@ def test_viewer_closed_while_an_upload_runs(
     make_napari_viewer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     transport = BlockingTransport()
-    monkeypatch.setattr(_uploader, "_uploader", _uploader.Uploader(transport=transport))
+    monkeypatch.setattr(state, "uploader", _uploader.Uploader(transport=transport))
     viewer = make_napari_viewer()
     consent(Level.FULL)
     _runtime.start(viewer, interactive=False)

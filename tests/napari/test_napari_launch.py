@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from telemetry_helpers import consent
 
-from napari_telemetry import _paths
 from napari_telemetry._napari import _launch
+from napari_telemetry.core import _paths
 from napari_telemetry.schema import Level
 
 LAUNCH = """
@@ -30,7 +30,7 @@ out = {"imported_by_discovery": "napari_telemetry" in sys.modules}
 def check():
     try:
         from napari_telemetry._napari import _runtime
-        from napari_telemetry import _store
+        from napari_telemetry.core import _store
         out["hooks"] = [name for _, name in _runtime._rt.registries]
         out["attached"] = viewer in _runtime._rt.viewers
         out["asked"] = _runtime._rt.asked

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from telemetry_helpers import FakeFetcher, shared_summary
 
-from napari_telemetry import _paths, _public_index
-from napari_telemetry._public_index import PublicIndex, is_stable, parse_summary
+from napari_telemetry.core import _paths, _public_index
+from napari_telemetry.core._public_index import PublicIndex, is_stable, parse_summary
 
 TODAY = date(2026, 11, 28)
 

@@ -125,7 +125,7 @@ def test_npe2_sample_data_and_readers_count_as_commands(viewer: Any, tmp_path: P
 def test_disabling_deletes_everything_and_stops_at_once(viewer: Any) -> None:
     from napari._app_model import get_app_model
 
-    from napari_telemetry import _consent
+    from napari_telemetry.core import _consent
 
     consent(Level.FULL)
     _runtime.start(viewer, interactive=False)

@@ -36,18 +36,6 @@ def _block_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(QFileDialog, name, _refuse_modal)
 
 
-@pytest.fixture(autouse=True)
-def fresh_recorder() -> Iterator[None]:
-    """Each test gets its own process-wide recorder (as in the core tests)."""
-    from napari_telemetry._store import _recorder
-
-    _recorder._recorder = None
-    yield
-    if _recorder._recorder is not None:
-        _recorder._recorder.flush(timeout=2)
-    _recorder._recorder = None
-
-
 @pytest.fixture
 def fake_core() -> FakeCore:
     """An in-memory core whose calls can be made to raise."""

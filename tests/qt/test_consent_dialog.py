@@ -147,7 +147,7 @@ def test_a_changed_level_shows_what_changed_from_the_real_record(
 ) -> None:
     import json
 
-    from napari_telemetry import _consent, _paths
+    from napari_telemetry.core import _consent, _paths
 
     _consent.record_consent(Level.BASIC)
     path = _paths.consent_file()

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from napari_telemetry import _consent, _widgets
+from napari_telemetry import _widgets
 from napari_telemetry._qt import ConsentDialog, PreviewDock, SettingsDock, StatusIndicator
+from napari_telemetry.core import _consent
 from napari_telemetry.schema import Level
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def test_two_viewers_each_get_one_indicator_and_share_the_level(
 @pytest.fixture
 def desktop(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend this is a user's desktop session, not a test run."""
-    monkeypatch.setattr("napari_telemetry._switches.ci_reason", lambda: None)
+    monkeypatch.setattr("napari_telemetry.core._switches.ci_reason", lambda: None)
 
 
 @pytest.mark.usefixtures("desktop")

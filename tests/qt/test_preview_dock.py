@@ -9,11 +9,11 @@ import pytest
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QTreeWidgetItem, QTreeWidgetItemIterator
 
-from napari_telemetry import _consent, _store
 from napari_telemetry._qt import PreviewDock
 from napari_telemetry._qt._batch_tree import MAX_RECORDS_SHOWN
 from napari_telemetry._qt._core import to_json
 from napari_telemetry._qt._preview_dock import MAX_JSON_CHARS
+from napari_telemetry.core import _consent, _store
 from napari_telemetry.schema import Level, level_fields
 
 from ._fakes import make_batch

@@ -11,9 +11,9 @@ import pytest
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QWidget
 
-from napari_telemetry import _consent, _paths, _store
 from napari_telemetry._qt import SettingsDock
 from napari_telemetry._qt._forget_local import ForgetLocalDialog
+from napari_telemetry.core import _consent, _paths, _store
 from napari_telemetry.schema import Level
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def test_expired_temporary_consent_turns_off_and_asks_again(
     decision = real_controller.decision()
     assert decision is not None
     assert decision.source == "expired"
-    monkeypatch.setattr("napari_telemetry._switches.ci_reason", lambda: None)
+    monkeypatch.setattr("napari_telemetry.core._switches.ci_reason", lambda: None)
     assert _consent.effective_level(interactive=True).should_ask
 
 
@@ -210,7 +210,7 @@ def test_unwritable_data_folder_is_a_message_not_a_crash(
 
 def _turned_off_elsewhere() -> None:
     """What ``napari-telemetry disable`` in a terminal does to this napari: only the file."""
-    from napari_telemetry._consent_record import ConsentRecord, save
+    from napari_telemetry.core._consent_record import ConsentRecord, save
 
     save(ConsentRecord.new(Level.NONE, None, date.today()))
 

@@ -53,7 +53,7 @@ def test_text_has_the_pending_count_and_the_tooltip_the_next_send(
 def test_todays_records_say_when_they_leave(
     qtbot: QtBot, real_controller: TelemetryController
 ) -> None:
-    from napari_telemetry import _store
+    from napari_telemetry.core import _store
 
     real_controller.set_level(Level.BASIC)
     indicator = _indicator(qtbot, real_controller)
@@ -112,7 +112,7 @@ def test_a_disable_in_a_terminal_turns_the_indicator_off(
     import subprocess
     import sys
 
-    from napari_telemetry import _consent, _store
+    from napari_telemetry.core import _consent, _store
 
     _consent.record_consent(Level.FULL)
     indicator = _indicator(qtbot, real_controller)

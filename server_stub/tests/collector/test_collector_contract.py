@@ -17,8 +17,8 @@ from tests.collector_testing import LiveServer
 pytestmark = pytest.mark.e2e
 
 RECORD = """
-from napari_telemetry import _consent
-from napari_telemetry._store import get_recorder
+from napari_telemetry.core import _consent
+from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level
 
 _consent.record_consent(Level.FULL)

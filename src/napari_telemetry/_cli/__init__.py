@@ -8,10 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from napari_telemetry._consent import MAX_CONSENT_DAYS
 from napari_telemetry._version import __version__
+from napari_telemetry.core import MAX_CONSENT_DAYS, preview_json
 
-from ._commands import COMMANDS, UserError, preview_json
+from ._commands import COMMANDS, UserError
 
 __all__ = ["main", "preview_json"]
 log = logging.getLogger("napari_telemetry")

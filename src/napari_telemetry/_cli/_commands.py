@@ -6,24 +6,17 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
-from napari_telemetry import _consent, _identity, _switches, _uploader
-from napari_telemetry._store import pending_here, preview
-from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue, catalogue_markdown
+from napari_telemetry.core import PRIVACY_EMAIL, SecretError, preview_json, telemetry
+from napari_telemetry.schema import Level, catalogue, catalogue_markdown
 
 from ._explain import explain_lines
 from ._forget import cmd_forget_local
 from ._output import UserError, out
 from ._status import status_lines
 
-__all__ = ["COMMANDS", "UserError", "preview_json"]
-
-
-def preview_json(batches: list[dict[str, Any]]) -> str:
-    """The text ``preview --json`` prints for *batches*."""
-    return json.dumps(batches, indent=2, sort_keys=False)
+__all__ = ["COMMANDS", "UserError"]
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -33,11 +26,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_enable(args: argparse.Namespace) -> int:
     level = Level.parse(args.level)
-    before = _consent.effective_level()
-    if _switches.policy().locked:
+    before = telemetry.decision()
+    if telemetry.policy_locked():
         raise UserError("the site policy is locked: your administrator decides here")
-    _consent.record_consent(level, days=args.days)
-    after = _consent.effective_level()
+    telemetry.record_consent(level, days=args.days)
+    after = telemetry.decision()
     until = f" for {args.days} day(s)" if args.days else ""
     out(f"You agreed to share at level {level.value}{until} in this environment.")
     if after.level is not level:
@@ -52,8 +45,8 @@ def cmd_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
-    pending = pending_here()
-    _consent.disable()
+    pending = telemetry.pending_here()
+    telemetry.disable()
     out(
         "Telemetry is off in this environment; nothing more is recorded or sent.",
         f"{pending} pending record(s) of this environment deleted "
@@ -64,7 +57,7 @@ def cmd_disable(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     level = Level.parse(args.level) if args.level else None
-    batches = preview(level)
+    batches = telemetry.preview(level)
     if args.json:
         out(preview_json(batches))
         return 0
@@ -86,15 +79,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    report = _uploader.get_uploader().send_now(force=args.now)
+    report = telemetry.send_now(force=args.now)
     out(str(report))
     return 0
 
 
 def cmd_ids(args: argparse.Namespace) -> int:
     try:
-        ids = _identity.recent_ids()
-    except _identity.SecretError as e:
+        ids = telemetry.recent_ids()
+    except SecretError as e:
         raise UserError(f"{e}; run `napari-telemetry forget` to make a new one") from e
     except OSError as e:  # no secret yet, and the data folder cannot take one
         out(
@@ -114,7 +107,7 @@ def cmd_ids(args: argparse.Namespace) -> int:
 def cmd_forget(args: argparse.Namespace) -> int:
     if args.local:
         return cmd_forget_local(args)
-    result = _identity.forget()
+    result = telemetry.forget()
     if result.ids:
         out("Your ids of the last 9 weeks, whose data the collector was asked to delete:")
         out(*(f"  {week}  {uid}" for week, uid in result.ids))
@@ -123,7 +116,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         out("Your secret was replaced: from now on your ids are new and unrelated to these.")
         out("Pending (unsent) data was deleted.")
     if not result.reached:
-        out(f"To ask by e-mail instead, send the ids above to {_identity.PRIVACY_EMAIL}.")
+        out(f"To ask by e-mail instead, send the ids above to {PRIVACY_EMAIL}.")
     if not result.replaced:
         raise UserError("the secret could not be replaced (is the data folder writable?)")
     return 0
@@ -137,8 +130,8 @@ _CARRIES = {
 
 
 def cmd_endpoints(args: argparse.Namespace) -> int:
-    for level in SENDING_LEVELS:
-        url = _switches.batches_url(level)
+    endpoints = telemetry.endpoints()
+    for level, url in endpoints.batches.items():
         if url is None:
             out(f"{level.value:7} (no usable collector URL: nothing is sent)")
             continue
@@ -147,13 +140,13 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
             f"{level.value:7} {parts.scheme}://{parts.netloc}  POST {parts.path}  "
             f"({_CARRIES[level]})"
         )
-    for url in _identity.deletion_urls():
+    for url in endpoints.deletion:
         parts = urlsplit(url)
         out(
             f"{'delete':7} {parts.scheme}://{parts.netloc}  POST {parts.path}  "
             "(deletion requests from `napari-telemetry forget`)"
         )
-    index = _switches.index_url()
+    index = endpoints.index
     if index is None:
         out(f"{'index':7} (switched off: nothing is fetched, so no plugin is ever named)")
     else:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from napari_telemetry import _local_data
+from napari_telemetry.core import telemetry
 
 from ._output import UserError, out
 
 
 def cmd_forget_local(args: argparse.Namespace) -> int:
-    folders = _local_data.local_folders()
+    folders = telemetry.local_folders()
     out(
         "This asks the collector to delete the data of all your weekly ids, then removes every",
         "file napari-telemetry keeps for you, in all your Python environments:",
@@ -22,7 +22,7 @@ def cmd_forget_local(args: argparse.Namespace) -> int:
     if not args.yes and not _confirmed():
         out("Nothing was deleted.")
         return 1
-    result = _local_data.forget_local()
+    result = telemetry.forget_local()
     out(*result.lines())
     if result.problems:
         raise UserError("some files could not be removed (see above)")

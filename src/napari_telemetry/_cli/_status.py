@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from napari_telemetry import _consent, _identity, _schedule, _switches, _uploader
-from napari_telemetry._store import _stats, get_recorder
+from napari_telemetry.core import telemetry
 
 
 def status_lines() -> list[str]:
     """Level and reason, agreement, streams, pending data, problems."""
-    decision = _consent.effective_level()
+    status = telemetry.status()
+    decision = status.decision
     lines = [f"Telemetry level: {decision.level.value}", f"Why: {decision.reason}."]
     if decision.agreed_level.value != "none" and decision.agreed_level is not decision.level:
         lines.append(f"You agreed to: {decision.agreed_level.value}")
@@ -19,18 +19,16 @@ def status_lines() -> list[str]:
     if decision.changes:
         lines.append("Changed since you agreed:")
         lines += [f"  {line}" for line in decision.changes]
-    uploader = _uploader.get_uploader()
-    for level in decision.level.streams():
-        wait = uploader.next_attempt(level)
+    for stream in status.streams:
+        wait = stream.next_attempt
         when = f"next attempt after {wait:%Y-%m-%d %H:%M} UTC" if wait else "sent when due"
-        lines.append(f"Stream {level.value}: {_switches.batches_url(level)} ({when})")
-    lines.append(f"Pending records: {get_recorder().pending_count()}")
-    lines.append(f"Next send: {_schedule.next_send().text()}")
-    if _switches.debug():
+        lines.append(f"Stream {stream.level.value}: {stream.url} ({when})")
+    lines.append(f"Pending records: {status.pending}")
+    lines.append(f"Next send: {status.next_send}")
+    if status.debug:
         lines.append("NAPARI_TELEMETRY_DEBUG is set: batches are logged, never sent.")
-    problem = _identity.secret_problem()
-    if problem:
+    if status.secret_problem:
+        problem = status.secret_problem
         lines.append(f"Problem: {problem}; nothing is sent until `napari-telemetry forget`.")
-    counts = _stats.read()
-    lines += [f"{what}: {counts[name]}" for name, what in _stats.NAMES.items() if counts[name]]
+    lines += [f"{what}: {n}" for what, n in status.counters]
     return lines

@@ -54,7 +54,7 @@ def on_import() -> None:
         log.debug("napari-telemetry could not schedule its start", exc_info=True)
 
 
-_PRELOAD = ("napari_telemetry._napari._runtime", "napari_telemetry._uploader",
+_PRELOAD = ("napari_telemetry._napari._runtime", "napari_telemetry.core",
             "napari_telemetry._qt._mount", "napari_telemetry._qt._preferences")  # fmt: skip
 
 
@@ -71,10 +71,10 @@ def _prepare() -> None:
     try:
         for name in _PRELOAD:
             importlib.import_module(name)
-        from napari_telemetry import _public_index, _store
+        from napari_telemetry.core import telemetry  # imported by the loop above: no cost here
 
-        _store.get_recorder()
-        _public_index.current()
+        telemetry.recorder()  # made here, off the GUI thread
+        telemetry.public_index()
         importlib.import_module("napari_telemetry._qt._preferences").preferences_section()
     except Exception:
         log.debug("napari-telemetry could not prepare its start", exc_info=True)

@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from napari_telemetry._public_index import PublicIndex
-from napari_telemetry.schema import CORE, command_owner, normalized_name
+from napari_telemetry.schema import CORE, PublicIndex, command_owner, normalized_name
 
 log = logging.getLogger("napari_telemetry")
 

@@ -9,8 +9,8 @@ import time
 import weakref
 from typing import Any
 
-from napari_telemetry import _public_index, _store
-from napari_telemetry.schema import Level
+from napari_telemetry.core import telemetry
+from napari_telemetry.schema import Level, PublicIndex
 
 from . import _actions, _commands, _hooks
 from ._facts import session_key
@@ -46,12 +46,12 @@ class _Runtime:
         now = time.monotonic()
         if now >= self.next_check:
             self.next_check = now + 1.0
-            level = _store.get_recorder().level
+            level = telemetry.recorder().level
             if level is not self.applied:
                 catch_up(level)
         owner = self.owners(command_id)
         if owner is not None:
-            _store.get_recorder().count("command", (command_id, owner))
+            telemetry.recorder().count("command", (command_id, owner))
         return owner
 
     def is_reader(self, command_id: str) -> bool:
@@ -65,7 +65,7 @@ _rt = _Runtime()
 
 
 def _recorder() -> Any:
-    return _store.get_recorder()
+    return telemetry.recorder()
 
 
 def start(viewer: Any | None = None, *, interactive: bool = True) -> bool:
@@ -82,9 +82,7 @@ def start(viewer: Any | None = None, *, interactive: bool = True) -> bool:
 
 
 def _start(viewer: Any | None, interactive: bool) -> bool:
-    from napari_telemetry import _consent
-
-    decision = _consent.effective_level(interactive=interactive)
+    decision = telemetry.decision(interactive=interactive)
     if decision.level is Level.NONE and decision.locked:
         return False  # DO_NOT_TRACK, NAPARI_TELEMETRY=0 or a site policy: no hooks at all
     if decision.should_ask and not _rt.asked:
@@ -179,13 +177,13 @@ def catch_up(level: Level) -> None:
             _recorder().count("session", session_key(_hooks.napari_version()))
         if level.includes(Level.MIDDLE) and not _rt.plugins_done:
             _rt.plugins_done = True
-            index = _public_index.current()
+            index = telemetry.public_index()
             if index is not None:
                 _use_index(index)
-            _public_index.refresh_in_background(on_done=_use_index)
+            telemetry.refresh_index(on_done=_use_index)
 
 
-def _use_index(index: _public_index.PublicIndex) -> None:
+def _use_index(index: PublicIndex) -> None:
     """Name public plugins, command owners and data types from *index* (any thread).
 
     The same plugins at every level: those installed at a stable version the index lists.
@@ -200,12 +198,7 @@ def _use_index(index: _public_index.PublicIndex) -> None:
 
 
 def _start_uploader() -> None:
-    try:
-        uploader = importlib.import_module("napari_telemetry._uploader")
-    except ImportError:
-        log.debug("the uploader is not available", exc_info=True)
-        return
-    uploader.get_uploader().start()
+    telemetry.start_uploader()
 
 
 def stop() -> None:

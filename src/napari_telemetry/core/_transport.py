@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._deadline import Deadline, watch_pools
+from ._state import state
 
 if TYPE_CHECKING:
     import requests
@@ -165,12 +166,8 @@ class MockTransport:
         return self.post(url, b"", headers, timeout)
 
 
-_default: Transport | None = None
-
-
 def get_transport() -> Transport:
     """The process-wide real transport."""
-    global _default
-    if _default is None:
-        _default = RequestsTransport()
-    return _default
+    if state.transport is None:
+        state.transport = RequestsTransport()
+    return state.transport

@@ -7,18 +7,17 @@ import hmac
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 import filelock
 
-from . import _paths, _switches
-from .schema import SENDING_LEVELS, InstallAge, Level
-from .schema import iso_week as iso_week  # the one ISO-week rule, shared with the collector
+from napari_telemetry.schema import SENDING_LEVELS, InstallAge, Level
+from napari_telemetry.schema import (
+    iso_week as iso_week,  # the one ISO-week rule, shared with the collector
+)
 
-if TYPE_CHECKING:
-    from ._transport import Transport
+from . import _paths, _switches
+from ._transport import Transport, TransportError, get_transport
 
 log = logging.getLogger("napari_telemetry")
 _SECRET_BYTES = 32
@@ -158,42 +157,14 @@ def mark_reported(level: Level) -> None:
         _save_state({**state, "reported": sorted(names | {level.value})})
 
 
-@dataclass(frozen=True)
-class ForgetResult:
-    """What ``forget`` did: the ids it asked to delete, whether they were heard, the secret."""
-
-    ids: list[tuple[str, str]]
-    reached: bool
-    message: str
-    replaced: bool
-
-
 def deletion_urls() -> list[str]:
     """Where deletion requests go: ``{base}/v1/deletion`` for each distinct collector base."""
     bases = {_switches.base_url(level) for level in SENDING_LEVELS}
     return sorted(f"{b}/v1/deletion" for b in bases if b)
 
 
-def forget(transport: Transport | None = None) -> ForgetResult:
-    """Ask the collector to delete the recent ids, then replace the secret (always)."""
-    from . import _store  # pending data was recorded under the old identity: it goes too
-
-    try:
-        ids = recent_ids()
-    except SecretError as e:
-        ids, reached, message = [], False, f"no ids to delete: {e}"
-    except OSError:  # there is no secret and none can be made: no id was ever used here
-        ids, reached, message = [], False, "no ids to delete: none was ever made on this computer"
-    else:
-        reached, message = _request_deletion([i for _, i in ids], transport)
-    replaced = _replace_secret()
-    _store.delete_pending()
-    return ForgetResult(ids=ids, reached=reached, message=message, replaced=replaced)
-
-
-def _request_deletion(ids: list[str], transport: Transport | None) -> tuple[bool, str]:
-    from ._transport import TransportError, get_transport
-
+def request_deletion(ids: list[str], transport: Transport | None) -> tuple[bool, str]:
+    """Ask each collector to delete *ids*: (whether one accepted, what happened in words)."""
     client = transport or get_transport()
     body = json.dumps({"user_ids": ids}).encode()
     headers = {"Content-Type": "application/json"}
@@ -211,7 +182,8 @@ def _request_deletion(ids: list[str], transport: Transport | None) -> tuple[bool
     return False, f"the collector could not be reached ({detail})"
 
 
-def _replace_secret() -> bool:
+def replace_secret() -> bool:
+    """A new secret (and so new ids) and a new first-enabled day; False when not written."""
     try:
         _paths.write_atomic(_paths.secret_file(), secrets.token_bytes(_SECRET_BYTES), 0o600)
         _save_state({"first_enabled": date.today().isoformat()})  # a new person from today

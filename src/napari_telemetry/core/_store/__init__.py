@@ -1,6 +1,10 @@
-"""The store: the in-memory recorder, the pending files, preview and the user's sent copies."""
+"""The store: the in-memory recorder, the pending files, preview and the user's sent copies.
 
-from __future__ import annotations
+It follows every consent recorded in this process at once (:data:`_consent.recorded`): the live
+recorder's level, and no pending data above it.
+"""
+
+from napari_telemetry.core import _consent
 
 from ._pending import MAX_PENDING_BYTES
 from ._recorder import Recorder, get_recorder, level_changed
@@ -17,3 +21,5 @@ __all__ = [
     "sent_copies",
     "withdraw_pending",
 ]
+
+_consent.recorded.connect(level_changed)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
+from napari_telemetry.schema import Level
+
 from . import _paths
-from .schema import Level
 
 log = logging.getLogger("napari_telemetry")
 

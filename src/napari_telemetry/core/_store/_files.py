@@ -23,7 +23,7 @@ from pathlib import Path
 
 import filelock
 
-from napari_telemetry import _paths
+from napari_telemetry.core import _paths
 from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
 
 log = logging.getLogger("napari_telemetry")

@@ -16,13 +16,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import _paths, _switches
-
 # The index's rules are the schema's, shared with the collector; named here for older callers.
-from .schema import PublicIndex as PublicIndex
-from .schema import is_stable as is_stable
-from .schema import normalized_name as normalized_name
-from .schema import parse_summary as parse_summary
+from napari_telemetry.schema import PublicIndex as PublicIndex
+from napari_telemetry.schema import is_stable as is_stable
+from napari_telemetry.schema import normalized_name as normalized_name
+from napari_telemetry.schema import parse_summary as parse_summary
+
+from . import _paths, _switches, _transport
+from ._state import state
 
 log = logging.getLogger("napari_telemetry")
 
@@ -31,7 +32,6 @@ RETRY_AFTER_FAILURE = timedelta(days=1)
 TIMEOUT = 10.0
 _CACHE_VERSION = 1
 _lock = threading.Lock()
-_memo: list[PublicIndex | None] = []
 
 
 class _Response(Protocol):
@@ -77,9 +77,9 @@ def current() -> PublicIndex | None:
     if _switches.index_url() is None:
         return None
     with _lock:
-        if not _memo:
-            _memo.append(load_cached())
-        return _memo[0]
+        if not state.index:
+            state.index.append(load_cached())
+        return state.index[0]
 
 
 def needs_refresh(today: date) -> bool:
@@ -120,7 +120,7 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Public
     _write({"version": _CACHE_VERSION, "fetched": str(today), "plugins": plugins})
     index = PublicIndex(versions, today)
     with _lock:
-        _memo[:] = [index]
+        state.index[:] = [index]
     return index
 
 
@@ -132,8 +132,6 @@ def _write(value: dict[str, Any]) -> None:
 
 
 def _default_fetcher() -> Fetcher:
-    from . import _transport
-
     return _transport.get_transport()
 
 

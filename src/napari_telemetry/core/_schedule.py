@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from napari_telemetry.schema import Level
+
 from . import _consent, _switches, _upload_state
 from ._store import _files, get_recorder
-from .schema import Level
 
 _NEXT_CHECK = "at the next check (within 10 minutes while napari runs)"
 

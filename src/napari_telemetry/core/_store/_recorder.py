@@ -5,16 +5,19 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from collections.abc import Callable
 from datetime import date
 
 import filelock
+from psygnal import Signal
 
+from napari_telemetry.core import _consent, _paths
+from napari_telemetry.core._state import state
 from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
 
 from . import _pending
 from ._batches import valid_key
 from ._files import Key, count_records
+from ._view import withdraw_pending
 
 log = logging.getLogger("napari_telemetry")
 _RANK = {rtype: level.rank for rtype, level in RECORD_LEVEL.items()}
@@ -25,7 +28,7 @@ FLUSH_INTERVAL = 5.0
 class Recorder:
     """Counts records in memory; a background thread merges them into the pending files."""
 
-    changed: Callable[[], None] | None = None
+    changed = Signal()  # records were written, or the consent changed elsewhere (any thread)
 
     def __init__(self, level: Level = Level.NONE, token: str | None = None) -> None:
         self._rank = level.rank if token else 0
@@ -61,8 +64,6 @@ class Recorder:
         Lowering it also deletes pending data above *level*, unless *drop_pending* is False.
         """
         if token is None and not self._token:
-            from napari_telemetry import _consent
-
             token = _consent.current_token()
         seen = _consent_signature()
         with self._lock:
@@ -142,14 +143,12 @@ class Recorder:
 
     def _follow_consent(self) -> None:
         """Follow a consent changed outside this process (the CLI, another napari)."""
-        if _recorder is not self:  # a recorder replaced (tests reset it) speaks for nobody
+        if state.recorder is not self:  # a recorder replaced (tests reset it) speaks for nobody
             return
         try:
             seen = _consent_signature()
             if seen == self._consent_seen:
                 return
-            from napari_telemetry import _consent
-
             level, token = _consent.effective_level().level, _consent.current_token()
             if level is self.level and (token or "") == self._token:
                 self._consent_seen = seen
@@ -190,11 +189,10 @@ class Recorder:
             log.warning("telemetry cannot write its data (%s): it keeps counting and retries", why)
 
     def _notify(self) -> None:
-        if self.changed is not None:
-            try:
-                self.changed()
-            except Exception:
-                log.debug("telemetry changed-callback failed", exc_info=True)
+        try:
+            self.changed.emit()
+        except Exception:
+            log.debug("telemetry changed-callback failed", exc_info=True)
 
     def _check(self, rtype: str, key: tuple[object, ...], n: object) -> bool:
         ok = isinstance(n, int) and not isinstance(n, bool) and n >= 1 and valid_key(rtype, key)
@@ -214,23 +212,18 @@ class Recorder:
                     bucket[key] = bucket.get(key, 0) + n
 
 
-_recorder: Recorder | None = None
-_create_lock = threading.Lock()
-
-
 def get_recorder() -> Recorder:
     """The process-wide recorder, at the effective level (created on first use)."""
-    global _recorder
-    if _recorder is None:
-        with _create_lock:
-            if _recorder is None:
-                _recorder = _create()
-    return _recorder
+    recorder = state.recorder
+    if recorder is None:
+        with state.lock:
+            if state.recorder is None:
+                state.recorder = _create()
+            recorder = state.recorder
+    return recorder
 
 
 def _create() -> Recorder:
-    from napari_telemetry import _consent
-
     recorder = Recorder()
     recorder.set_level(_consent.effective_level().level, _consent.current_token())
     atexit.unregister(_at_exit)  # once, however often tests reset the singleton
@@ -239,14 +232,12 @@ def _create() -> Recorder:
 
 
 def _at_exit() -> None:
-    if _recorder is not None:
-        _recorder.flush(timeout=0.5)
+    if state.recorder is not None:
+        state.recorder.flush(timeout=0.5)
 
 
 def _consent_signature() -> tuple[int, ...] | None:
     """What identifies this environment's consent file as written (None: there is none)."""
-    from napari_telemetry import _paths
-
     try:
         st = _paths.consent_file().stat()
     except OSError:
@@ -256,17 +247,13 @@ def _consent_signature() -> tuple[int, ...] | None:
 
 def level_changed(level: Level) -> None:
     """Follow a consent change: live recorder level, and no pending data above *level*."""
-    from napari_telemetry import _consent
-
-    if _recorder is not None:
-        _recorder.set_level(level, _consent.current_token())
+    if state.recorder is not None:
+        state.recorder.set_level(level, _consent.current_token())
     drop_pending_above(level)
 
 
 def drop_pending_above(level: Level) -> None:
     """Delete this environment's pending data of every stream *level* does not include."""
-    from ._view import withdraw_pending
-
     for stream in SENDING_LEVELS:
         if not level.includes(stream):
             withdraw_pending(stream)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from napari_telemetry import _paths
+from napari_telemetry.core import _paths
 
 NAMES = {
     "dropped_oldest": "records dropped because pending data passed its size limit",

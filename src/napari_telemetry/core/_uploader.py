@@ -14,14 +14,16 @@ from typing import Any
 
 import filelock
 
+from napari_telemetry._version import __version__
+from napari_telemetry.schema import Level
+
 from . import _consent, _identity, _paths, _switches, _upload_state
+from ._state import state
 from ._store import _pending, _stats
 from ._store._batches import build, wire_bytes
 from ._store._files import DayFile
 from ._transport import Response, Transport, TransportError, get_transport
 from ._upload_state import LevelState
-from ._version import __version__
-from .schema import Level
 
 log = logging.getLogger("napari_telemetry")
 TIMEOUT = 10.0  # the whole-request deadline of one batch
@@ -282,12 +284,8 @@ def _purge_sent() -> None:
             continue
 
 
-_uploader: Uploader | None = None
-
-
 def get_uploader() -> Uploader:
     """The process-wide uploader (not started until ``start()``)."""
-    global _uploader
-    if _uploader is None:
-        _uploader = Uploader()
-    return _uploader
+    if state.uploader is None:
+        state.uploader = Uploader()
+    return state.uploader

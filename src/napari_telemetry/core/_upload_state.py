@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from napari_telemetry.schema import Level
+
 from . import _paths
-from .schema import Level
 
 log = logging.getLogger("napari_telemetry")
 HOUR = timedelta(hours=1)

@@ -8,13 +8,18 @@ from datetime import date
 from functools import cache
 from typing import Literal
 
-from . import _paths, _switches
+from psygnal import EmitLoopError, SignalInstance
+
+from napari_telemetry.schema import Level, changes, level_fields, level_hash
+
+from . import _identity, _paths, _switches
 from ._consent_record import ConsentFileError, ConsentRecord, load, save
-from .schema import Level, changes, level_fields, level_hash
 
 _level_hash = cache(level_hash)  # the models do not change while a process runs
 
 log = logging.getLogger("napari_telemetry")
+# The effective level after a choice was recorded in this process (the store follows it).
+recorded = SignalInstance((Level,), name="recorded")
 
 
 @dataclass(frozen=True)
@@ -118,34 +123,29 @@ MAX_CONSENT_DAYS = 3650  # a temporary agreement of at most ten years (and no da
 def record_consent(level: Level, *, days: int | None = None, today: date | None = None) -> None:
     """Store the user's choice for this environment ("not now" is ``Level.NONE``).
 
-    Raises ValueError for *days* outside 1..MAX_CONSENT_DAYS and OSError when the record cannot
-    be written.
+    The new effective level is announced on :data:`recorded` (the store follows it at once:
+    the live recorder, and no pending data above it). Raises ValueError for *days* outside
+    1..MAX_CONSENT_DAYS and OSError when the record cannot be written.
     """
     if days is not None and not 1 <= days <= MAX_CONSENT_DAYS:
         raise ValueError(f"days must be from 1 to {MAX_CONSENT_DAYS}, got {days!r}")
     save(ConsentRecord.new(Level(level), days, today or date.today()))
     if level is not Level.NONE:
-        from . import _identity
-
         _identity.note_enabled()
-    _apply_live()
+    try:
+        recorded.emit(effective_level().level)
+    except EmitLoopError as e:  # a follower's own error, as if the store had been called here
+        raise (e.__cause__ or e) from None
 
 
 def disable() -> None:
     """Record ``none`` for this environment and delete what it recorded and has not sent.
 
-    Other environments' data stays: each was recorded under its own consent.
+    The deletion follows from the level: the store withdraws this environment's pending data of
+    every stream ``none`` does not include, which is all of them. Other environments' data
+    stays: each was recorded under its own consent.
     """
-    from . import _store  # the store sits above consent; imported here to keep layers acyclic
-
     record_consent(Level.NONE)
-    _store.withdraw_pending()
-
-
-def _apply_live() -> None:
-    from . import _store
-
-    _store.level_changed(effective_level().level)
 
 
 def current_token() -> str | None:

@@ -6,8 +6,9 @@ import logging
 from datetime import date
 from typing import Any
 
-from napari_telemetry import _consent, _paths
-from napari_telemetry._identity import SecretError
+from napari_telemetry.core import _consent, _paths
+from napari_telemetry.core._identity import SecretError
+from napari_telemetry.core._state import state
 from napari_telemetry.schema import SENDING_LEVELS, Level
 
 from . import _files, _pending
@@ -67,10 +68,9 @@ def delete_pending(level: Level | None = None, batch_key: str | None = None) -> 
     A batch is deleted as the preview shows it: lines kept for another environment's plugin
     (not shown, not sendable from here) stay.
     """
-    from ._recorder import _recorder
-
-    if batch_key is None and _recorder is not None:
-        _recorder.discard_buffer(level)
+    recorder = state.recorder
+    if batch_key is None and recorder is not None:
+        recorder.discard_buffer(level)
     spare = None if batch_key is None else _not_shown
     _pending.delete(level, batch_key, spare)
 
@@ -81,8 +81,7 @@ def _not_shown(token: str) -> bool:
 
 def pending_here() -> int:
     """Records this environment recorded and has not sent (on disk and in memory)."""
-    from ._recorder import _recorder
-
+    recorder = state.recorder
     here = _paths.environment_key()
     on_disk = sum(
         1
@@ -90,7 +89,7 @@ def pending_here() -> int:
         for token, _, _ in _files.read(path).entries
         if _consent.token_environment(token) == here
     )
-    return on_disk + (_recorder.buffered() if _recorder is not None else 0)
+    return on_disk + (recorder.buffered() if recorder is not None else 0)
 
 
 def withdraw_pending(level: Level | None = None) -> None:
@@ -98,9 +97,8 @@ def withdraw_pending(level: Level | None = None) -> None:
 
     The data folder is shared by the user's environments; the others' data stays.
     """
-    from ._recorder import _recorder
-
-    if _recorder is not None:
-        _recorder.discard_buffer(level)
+    recorder = state.recorder
+    if recorder is not None:
+        recorder.discard_buffer(level)
     here = _paths.environment_key()
     _pending.delete(level, spare=lambda token: _consent.token_environment(token) != here)

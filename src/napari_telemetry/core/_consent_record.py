@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from napari_telemetry.schema import Level, Terms, level_fields, level_hash, level_terms
+
 from . import _paths
-from .schema import Level, Terms, level_fields, level_hash, level_terms
 
 log = logging.getLogger("napari_telemetry")
 RECORD_VERSION = 1

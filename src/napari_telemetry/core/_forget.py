@@ -1,9 +1,12 @@
-"""Forget me and delete local data: every folder the plugin keeps, and removing them all.
+"""Forget me: the collector deletes the weekly ids, and (with local data) every folder goes.
+
+:func:`forget` asks the collector to delete the recent ids, then replaces the secret, so that
+new ids are unrelated to the old, and deletes what was recorded under the old identity.
 
 Uninstalling the plugin leaves its files behind (inert: nothing reads them any more). These are
 the user's to remove: :func:`forget_local` first asks the collector to delete every weekly id
-(:func:`_identity.forget`), then removes the plugin's folders for every environment of this
-user. The site policy, an administrator's file, is never touched.
+(:func:`forget`), then removes the plugin's folders for every environment of this user. The
+site policy, an administrator's file, is never touched.
 """
 
 from __future__ import annotations
@@ -12,16 +15,39 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import _identity, _paths
-from ._identity import ForgetResult
-from .schema import Level
+from napari_telemetry.schema import Level
 
-if TYPE_CHECKING:
-    from ._transport import Transport
+from . import _identity, _paths, _store, _uploader
+from ._identity import SecretError
+from ._transport import Transport
 
 log = logging.getLogger("napari_telemetry")
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What ``forget`` did: the ids it asked to delete, whether they were heard, the secret."""
+
+    ids: list[tuple[str, str]]
+    reached: bool
+    message: str
+    replaced: bool
+
+
+def forget(transport: Transport | None = None) -> ForgetResult:
+    """Ask the collector to delete the recent ids, then replace the secret (always)."""
+    try:
+        ids = _identity.recent_ids()
+    except SecretError as e:
+        ids, reached, message = [], False, f"no ids to delete: {e}"
+    except OSError:  # there is no secret and none can be made: no id was ever used here
+        ids, reached, message = [], False, "no ids to delete: none was ever made on this computer"
+    else:
+        reached, message = _identity.request_deletion([i for _, i in ids], transport)
+    replaced = _identity.replace_secret()
+    _store.delete_pending()  # pending data was recorded under the old identity: it goes too
+    return ForgetResult(ids=ids, reached=reached, message=message, replaced=replaced)
 
 
 @dataclass(frozen=True)
@@ -87,7 +113,7 @@ def forget_local(transport: Transport | None = None) -> LocalForgetResult:
     next napari launch asks for consent again.
     """
     _stop_here()
-    result = _identity.forget(transport)
+    result = forget(transport)
     removed, problems = [], []
     for folder in local_folders():
         try:
@@ -101,7 +127,5 @@ def forget_local(transport: Transport | None = None) -> LocalForgetResult:
 
 def _stop_here() -> None:
     """This process's recorder and uploader must not write the folders again."""
-    from . import _store, _uploader
-
     _store.get_recorder().set_level(Level.NONE)
     _uploader.get_uploader().stop()

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from napari_telemetry import _identity
 from napari_telemetry._version import __version__
+from napari_telemetry.core import _identity
 from napari_telemetry.schema import (
     BATCH_MODELS,
     MAX_BATCH_BYTES,

@@ -1,0 +1,44 @@
+"""What one process holds: the recorder, the uploader, the transport and the plugin index.
+
+Each is made on first use by the module that owns it (``get_recorder``, ``get_uploader``,
+``get_transport``, ``_public_index.current``) and kept here, in one place, so that one
+:meth:`State.reset` gives a test (or a plugin unload) a process as it was at start.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from . import _switches
+
+if TYPE_CHECKING:
+    from napari_telemetry.schema import PublicIndex
+
+    from ._store import Recorder
+    from ._transport import Transport
+    from ._uploader import Uploader
+
+
+class State:
+    """The process-wide objects of the core; none exists until it is first asked for."""
+
+    def __init__(self) -> None:
+        self.recorder: Recorder | None = None
+        self.uploader: Uploader | None = None
+        self.transport: Transport | None = None
+        self.index: list[PublicIndex | None] = []  # empty: the cache file was not read yet
+        self.lock = threading.Lock()  # held while one of them is made
+
+    def reset(self) -> None:
+        """Stop the uploader, write what the recorder holds, and forget all four."""
+        if self.uploader is not None:
+            self.uploader.stop(timeout=0.5)
+        if self.recorder is not None:
+            self.recorder.flush(timeout=2)
+        self.uploader = self.recorder = self.transport = None
+        self.index.clear()
+        _switches._warn_once.cache_clear()  # a new process warns again
+
+
+state = State()
