@@ -20,15 +20,15 @@ def start(viewer: Any | None = None) -> None:
 
     With no *viewer*, the current one is used. Asks for consent once if it was never given.
     """
-    from ._napari import _hooks, _runtime
+    from ._napari import start as _start  # importing napari_telemetry stays cheap (npe2 does it)
 
-    _runtime.start(viewer if viewer is not None else _hooks.current_viewer())
+    _start(viewer)
 
 
 def _on_import() -> None:
     if "napari.window" in sys.modules:  # the cheap test first: most importers are not napari
         try:
-            from ._napari._launch import on_import
+            from ._napari._launch import on_import  # only inside napari's first Viewer()
 
             on_import()
         except Exception:  # an import must never fail because of telemetry

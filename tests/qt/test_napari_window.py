@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from napari_telemetry import _widgets
+from napari_telemetry._napari import _widgets
 from napari_telemetry._qt import ConsentDialog, PreviewDock, SettingsDock, StatusIndicator
 from napari_telemetry.core import _consent
 from napari_telemetry.schema import Level

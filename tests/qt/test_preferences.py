@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from napari_telemetry._qt import SettingsDock, sync_preferences
+from napari_telemetry._napari._preferences import sync_preferences
+from napari_telemetry._qt import SettingsDock
 from napari_telemetry.core import _consent
 from napari_telemetry.schema import Level
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QMainWindow
 
-from napari_telemetry._qt import StatusIndicator, install_status_indicator
+from napari_telemetry._napari._mount import install_status_indicator
+from napari_telemetry._qt import StatusIndicator
 from napari_telemetry.schema import Level
 
 from ._fakes import make_batch

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import napari_telemetry._qt as qt
-from napari_telemetry import _widgets
+from napari_telemetry._napari import _start, _widgets
 from napari_telemetry._qt import ConsentDialog, PreviewDock, SettingsDock
 from napari_telemetry.schema import Level
 
@@ -29,12 +29,11 @@ def test_exported_members_are_sorted_and_complete() -> None:
 @pytest.fixture
 def broken_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """The napari side failing to start must not stop the views from opening."""
-    from napari_telemetry import _napari
 
-    def boom(viewer: object = None) -> None:
+    def boom(viewer: object = None, **kwargs: object) -> None:
         raise RuntimeError("napari internals moved")
 
-    monkeypatch.setattr(_napari, "start", boom)
+    monkeypatch.setattr(_start, "start", boom)
     monkeypatch.setattr(_widgets, "_viewer", lambda viewer: None)
 
 

@@ -13,14 +13,17 @@ __all__ = ["start", "stop"]
 
 
 def start(viewer: Any | None = None) -> None:
-    """Start (or re-check) telemetry for *viewer*; idempotent, never raises."""
-    from ._runtime import start as _start
+    """Start (or re-check) telemetry for *viewer* (None: the current one); never raises.
 
-    _start(viewer)
+    The one start path (``_start.start``): the window gets the status-bar indicator.
+    """
+    from . import _hooks, _start  # the core and the views: only once telemetry starts
+
+    _start.start(viewer if viewer is not None else _hooks.current_viewer())
 
 
 def stop() -> None:
     """Remove every hook this process installed."""
-    from ._runtime import stop as _stop
+    from ._runtime import stop as _stop  # as start: nothing heavy while napari discovers us
 
     _stop()

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 log = logging.getLogger("napari_telemetry")
+PLUGIN = "napari-telemetry"  # this plugin's npe2 name
 
 
 def app_model_commands() -> Any | None:
@@ -100,6 +101,45 @@ def current_viewer() -> Any | None:
         return napari.current_viewer()
     except Exception:
         log.debug("napari.current_viewer() failed", exc_info=True)
+        return None
+
+
+def main_window(viewer: Any) -> Any | None:
+    """The viewer's Qt main window (to parent dialogs), or None."""
+    try:
+        return viewer.window.main_menu.window()
+    except Exception:
+        return None
+
+
+def status_bar(viewer: Any) -> Any | None:
+    """The window's status bar through ``viewer.window.main_menu``; None if unreachable."""
+    try:
+        bar = viewer.window.main_menu.window().statusBar()
+    except Exception:  # napari changed: no indicator, never an error
+        log.debug("no status bar reachable", exc_info=True)
+        return None
+    return bar if hasattr(bar, "addPermanentWidget") else None
+
+
+def open_dock(viewer: Any, widget_name: str) -> None:
+    """Show one of this plugin's docks in *viewer* (public ``add_plugin_dock_widget``)."""
+    try:
+        dock, _ = viewer.window.add_plugin_dock_widget(PLUGIN, widget_name)
+        dock.show()
+        dock.raise_()
+    except Exception:
+        log.debug("could not open %r", widget_name, exc_info=True)
+
+
+def preferences_section(name: str) -> Any | None:
+    """The *name* section of this plugin's napari settings (napari >= 0.9), or None."""
+    try:
+        from napari.settings import get_plugin_settings
+
+        return getattr(get_plugin_settings(PLUGIN), name)
+    except Exception:  # napari < 0.9, plugin not discovered, or settings unreadable
+        log.debug("no napari Preferences entry for telemetry", exc_info=True)
         return None
 
 

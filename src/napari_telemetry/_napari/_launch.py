@@ -20,6 +20,8 @@ import os
 import sys
 import threading
 
+from . import _hooks
+
 log = logging.getLogger("napari_telemetry")
 
 
@@ -41,8 +43,6 @@ def on_import() -> None:
     try:
         if not in_napari_gui():
             return
-        from . import _hooks
-
         if _hooks.current_viewer() is not None:
             return
         from qtpy.QtCore import QTimer
@@ -54,8 +54,7 @@ def on_import() -> None:
         log.debug("napari-telemetry could not schedule its start", exc_info=True)
 
 
-_PRELOAD = ("napari_telemetry._napari._runtime", "napari_telemetry.core",
-            "napari_telemetry._qt._mount", "napari_telemetry._qt._preferences")  # fmt: skip
+_PRELOAD = ("napari_telemetry.core", "napari_telemetry._qt", "napari_telemetry._napari._start")
 
 
 def _begin() -> None:
@@ -73,9 +72,11 @@ def _prepare() -> None:
             importlib.import_module(name)
         from napari_telemetry.core import telemetry  # imported by the loop above: no cost here
 
+        from ._preferences import SECTION
+
         telemetry.recorder()  # made here, off the GUI thread
         telemetry.public_index()
-        importlib.import_module("napari_telemetry._qt._preferences").preferences_section()
+        _hooks.preferences_section(SECTION)  # napari builds its plugin settings once, here
     except Exception:
         log.debug("napari-telemetry could not prepare its start", exc_info=True)
     try:
@@ -89,12 +90,10 @@ def _prepare() -> None:
 def launched() -> None:
     """Start telemetry for the viewer napari just opened (if it is still there); never raises."""
     try:  # a queued Qt call: an exception here would reach napari's error dialog
-        from . import _hooks, _runtime
+        from . import _start  # the core and the views: imported by _prepare, on its thread
 
         viewer = _hooks.current_viewer()
-        if viewer is None or not _runtime.start(viewer):
-            return
-        # the status-bar indicator and Preferences page, as opening a widget would add them
-        importlib.import_module("napari_telemetry._qt._mount").attach(viewer)
+        if viewer is not None:
+            _start.start(viewer)  # with the status-bar indicator and Preferences page
     except Exception:
         log.debug("napari-telemetry could not start at launch", exc_info=True)

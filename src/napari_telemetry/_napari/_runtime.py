@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
 import weakref
 from typing import Any
 
+from napari_telemetry._qt import ask_consent
 from napari_telemetry.core import telemetry
 from napari_telemetry.schema import Level, PublicIndex
 
@@ -97,16 +97,9 @@ def _start(viewer: Any | None, interactive: bool) -> bool:
 
 
 def _ask(viewer: Any | None) -> None:
-    try:  # the dialog lives in the UI part; a missing module means no prompt, not a crash
-        consent = importlib.import_module("napari_telemetry._qt.consent")
-        mount = importlib.import_module("napari_telemetry._qt._mount")
-    except ImportError:
-        log.debug("the consent dialog is not available", exc_info=True)
-        return
-    dialog = consent.ask_consent(mount.main_window(viewer) if viewer is not None else None)
-    chosen = getattr(dialog, "choiceMade", None)
-    if chosen is not None:  # after the UI recorded the choice: owe this launch's records now
-        chosen.connect(_on_choice)
+    dialog = ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
+    # after the UI recorded the choice: owe this launch's records now
+    dialog.choiceMade.connect(_on_choice)
 
 
 def _on_choice(_choice: object) -> None:

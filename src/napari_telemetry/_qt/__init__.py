@@ -6,9 +6,7 @@ reads or writes files or talks to the network itself.
 
 from ._consent_dialog import ConsentChoice, ConsentDialog, ask_consent, show_consent_dialog
 from ._controller import TelemetryController, get_controller, set_controller
-from ._core import Core, RealCore
-from ._mount import attach, install_status_indicator, open_dock
-from ._preferences import sync_preferences
+from ._core import Core, DecisionLike, RealCore
 from ._preview_dock import PreviewDock
 from ._settings_dock import SettingsDock
 from ._status_indicator import StatusIndicator
@@ -17,17 +15,14 @@ __all__ = [
     "ConsentChoice",
     "ConsentDialog",
     "Core",
+    "DecisionLike",
     "PreviewDock",
     "RealCore",
     "SettingsDock",
     "StatusIndicator",
     "TelemetryController",
     "ask_consent",
-    "attach",
     "get_controller",
-    "install_status_indicator",
-    "open_dock",
     "set_controller",
     "show_consent_dialog",
-    "sync_preferences",
 ]

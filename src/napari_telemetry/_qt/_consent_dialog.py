@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import (
@@ -21,9 +20,7 @@ from qtpy.QtWidgets import (
 from napari_telemetry.schema import SENDING_LEVELS, Level
 
 from ._consent_text import TEMPORARY_DAYS, consent_html
-
-if TYPE_CHECKING:
-    from ._controller import TelemetryController
+from ._controller import TelemetryController, get_controller
 
 
 @dataclass(frozen=True)
@@ -148,8 +145,6 @@ _NOTICES: list[QMessageBox] = []  # the same for the notice of a choice that was
 
 def ask_consent(parent: QWidget | None = None) -> ConsentDialog:
     """Ask once, without blocking (napari start-up calls this when ``should_ask``)."""
-    from ._controller import get_controller
-
     if _OPEN and _is_shown(_OPEN[0]):  # asked from the menu while the start-up prompt is open
         _OPEN[0].raise_()
         return _OPEN[0]
