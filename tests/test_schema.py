@@ -12,7 +12,19 @@ import pydantic
 import pytest
 
 from napari_telemetry import schema
-from napari_telemetry.schema import BATCH_MODELS, Level
+from napari_telemetry.schema import (
+    BATCH_MODELS,
+    CommandKey,
+    CommandRecord,
+    LayerKey,
+    LayerRecord,
+    Level,
+    PluginKey,
+    PluginRecord,
+    RecordBase,
+    SessionKey,
+    SessionRecord,
+)
 
 
 def envelope(level: str, records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -188,3 +200,11 @@ def test_schema_imports_neither_qt_nor_napari() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("model", [SessionRecord, PluginRecord, CommandRecord, LayerRecord])
+def test_each_record_is_keyed_by_its_key_type(model: type[RecordBase]) -> None:
+    key = {SessionRecord: SessionKey, PluginRecord: PluginKey, CommandRecord: CommandKey,
+           LayerRecord: LayerKey}[model]  # fmt: skip
+    assert key._fields == model.KEY_FIELDS
+    assert set(key._fields) <= set(model.model_fields)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import napari_telemetry._cli
+import napari_telemetry.core
 import napari_telemetry.core._store
 
 _PROBE = """
@@ -41,3 +42,27 @@ def test_exported_members_are_pinned() -> None:
     for package in (napari_telemetry.core._store, napari_telemetry._cli):
         assert package.__all__ == sorted(package.__all__)
         assert all(hasattr(package, name) for name in package.__all__)
+
+
+def test_the_front_door_is_pinned() -> None:
+    assert napari_telemetry.core.__all__ == [
+        "MAX_CONSENT_DAYS",
+        "PRIVACY_EMAIL",
+        "Decision",
+        "Endpoints",
+        "Folder",
+        "ForgetResult",
+        "LocalForgetResult",
+        "NextSend",
+        "Recorder",
+        "SecretError",
+        "SendReport",
+        "State",
+        "Status",
+        "Stream",
+        "Telemetry",
+        "preview_json",
+        "state",
+        "telemetry",
+    ]
+    assert all(hasattr(napari_telemetry.core, name) for name in napari_telemetry.core.__all__)

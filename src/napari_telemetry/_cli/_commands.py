@@ -9,7 +9,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from napari_telemetry.core import PRIVACY_EMAIL, SecretError, preview_json, telemetry
-from napari_telemetry.schema import Level, catalogue, catalogue_markdown
+from napari_telemetry.schema import LEVEL_WORDS, Level, catalogue, catalogue_markdown
 
 from ._explain import explain_lines
 from ._forget import cmd_forget_local
@@ -122,13 +122,6 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
-_CARRIES = {
-    Level.BASIC: "napari/Python/OS versions and launch counts",
-    Level.MIDDLE: "names and versions of installed public plugins",
-    Level.FULL: "counts of commands run and of layers added, by kind",
-}
-
-
 def cmd_endpoints(args: argparse.Namespace) -> int:
     endpoints = telemetry.endpoints()
     for level, url in endpoints.batches.items():
@@ -138,7 +131,7 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
         parts = urlsplit(url)
         out(
             f"{level.value:7} {parts.scheme}://{parts.netloc}  POST {parts.path}  "
-            f"({_CARRIES[level]})"
+            f"({LEVEL_WORDS[level].carries})"
         )
     for url in endpoints.deletion:
         parts = urlsplit(url)

@@ -6,9 +6,8 @@ import platform
 import re
 import sys
 
-from napari_telemetry.schema import OS_VERSION_PATTERN
+from napari_telemetry.schema import OS_VERSION_PATTERN, SessionKey
 
-SessionKey = tuple[str, str, str, str, str]
 _SAFE = re.compile(r"[^0-9A-Za-z._!-]+")
 _OS_VERSION = re.compile(OS_VERSION_PATTERN)
 _ARCH = {
@@ -33,7 +32,13 @@ _WINDOWS_SERVER = re.compile(r"^(?:post)?([0-9]{4})server(?:r2)?$")
 def session_key(napari_version: str) -> SessionKey:
     """Key of ``SessionRecord``: napari, Python, OS family, coarse OS version, architecture."""
     python = ".".join(str(n) for n in sys.version_info[:3])
-    return (_clean(public_version(napari_version), 40), python, os_name(), os_version(), arch())
+    return SessionKey(
+        napari_version=_clean(public_version(napari_version), 40),
+        python_version=python,
+        os_name=os_name(),
+        os_version=os_version(),
+        arch=arch(),
+    )
 
 
 def public_version(version: str) -> str:

@@ -16,14 +16,19 @@ from functools import cache
 from math import prod
 from typing import Any
 
-from napari_telemetry.schema import OTHER_DATA_TYPE, public_data_type
+from napari_telemetry.schema import (
+    DTYPE_PATTERN,
+    LAYER_TYPE_PATTERN,
+    OTHER_DATA_TYPE,
+    LayerKey,
+    public_data_type,
+)
 
 log = logging.getLogger("napari_telemetry")
 
-LayerKey = tuple[str, str, int, str, bool, int, int]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_DTYPE = re.compile(r"^[a-z0-9_<>|=]{1,24}$")
-_LAYER_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+_DTYPE = re.compile(DTYPE_PATTERN)
+_LAYER_TYPE = re.compile(LAYER_TYPE_PATTERN)
 MAX_BUCKET = 80
 
 
@@ -39,14 +44,28 @@ def describe_layer(layer: Any, public_plugins: frozenset[str] = frozenset()) -> 
     try:
         data = layer.data
     except Exception:
-        return (layer_type, OTHER_DATA_TYPE, _ndim(layer), "unknown", multiscale, 1, -1)
+        return LayerKey(
+            layer_type=layer_type,
+            data_type=OTHER_DATA_TYPE,
+            ndim=_ndim(layer),
+            dtype="unknown",
+            multiscale=multiscale,
+            levels=1,
+            size_bucket=-1,
+        )
     levels, top = _levels(data) if multiscale else (1, data)
     shape = _shape(top)
     ndim = len(shape) if shape is not None else _ndim(layer)
     dtype, itemsize = _dtype(top)
-    bucket = size_bucket(shape, itemsize)
-    kind = data_type(top, public_plugins)
-    return (layer_type, kind, min(ndim, 64), dtype, multiscale, levels, bucket)
+    return LayerKey(
+        layer_type=layer_type,
+        data_type=data_type(top, public_plugins),
+        ndim=min(ndim, 64),
+        dtype=dtype,
+        multiscale=multiscale,
+        levels=levels,
+        size_bucket=size_bucket(shape, itemsize),
+    )
 
 
 def _layer_type(layer: object) -> str:

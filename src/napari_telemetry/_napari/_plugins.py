@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from napari_telemetry.schema import CORE, PublicIndex, command_owner, normalized_name
+from napari_telemetry.schema import CORE, PluginKey, PublicIndex, command_owner, normalized_name
 
 log = logging.getLogger("napari_telemetry")
 
@@ -16,14 +16,12 @@ NOT_PLUGINS = frozenset({CORE, "builtins", "napari-telemetry"})
 _COMMAND_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 
 
-def installed_public_plugins(
-    manifests: Iterable[Any], index: PublicIndex
-) -> list[tuple[str, str]]:
+def installed_public_plugins(manifests: Iterable[Any], index: PublicIndex) -> list[PluginKey]:
     """``(normalized name, version)`` of each public, stable plugin among *manifests*.
 
     A manifest whose metadata cannot be read is skipped (logged at debug), never fatal.
     """
-    found: set[tuple[str, str]] = set()
+    found: set[PluginKey] = set()
     for mf in manifests:
         try:
             key = _plugin_key(mf, index)
@@ -35,7 +33,7 @@ def installed_public_plugins(
     return sorted(found)
 
 
-def _plugin_key(mf: Any, index: PublicIndex) -> tuple[str, str] | None:
+def _plugin_key(mf: Any, index: PublicIndex) -> PluginKey | None:
     name = normalized_name(str(mf.name))
     if name in NOT_PLUGINS or getattr(mf, "visibility", "public") != "public":
         return None
@@ -43,7 +41,7 @@ def _plugin_key(mf: Any, index: PublicIndex) -> tuple[str, str] | None:
     version = getattr(meta, "version", None) if meta is not None else None
     if not isinstance(version, str) or not index.is_public_stable(name, version):
         return None
-    return name, version
+    return PluginKey(name=name, version=version)
 
 
 class CommandOwners:

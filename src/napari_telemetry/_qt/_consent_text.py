@@ -6,16 +6,10 @@ import re
 from collections.abc import Sequence
 from html import escape
 
-from napari_telemetry.schema import SENDING_LEVELS, Level, catalogue, level_fields
+from napari_telemetry.schema import LEVEL_WORDS, SENDING_LEVELS, Level, catalogue, level_fields
 
 CATALOGUE_URL = "https://github.com/napari/napari-telemetry/blob/main/docs/data-catalogue.md"
 TEMPORARY_DAYS = 30
-
-_LEVEL_SUMMARY = {
-    Level.BASIC: "which napari, Python and operating system you use",
-    Level.MIDDLE: "adds which public plugins you have installed",
-    Level.FULL: "adds how often commands run and what kinds of layers you add",
-}
 
 _WHO_SEES = (
     "Each level is sent to its own collector address. Only the people who run the collector "
@@ -51,7 +45,7 @@ def consent_html(changes: Sequence[str] = ()) -> str:
     if changes:
         parts.append(changes_html(changes))
     for level in SENDING_LEVELS:
-        parts.append(f"<h3>{level.value.capitalize()}: {escape(_LEVEL_SUMMARY[level])}</h3>")
+        parts.append(f"<h3>{level.value.capitalize()}: {escape(LEVEL_WORDS[level].adds)}</h3>")
         parts.append(_field_list(level_rows(level)))
     envelope = [r for r in catalogue() if r["level"] == "all"]
     parts.append("<h3>With every batch</h3>" + _field_list(envelope))

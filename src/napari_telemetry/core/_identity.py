@@ -99,14 +99,7 @@ def recent_ids(
 
 
 def _state() -> dict[str, object]:
-    try:
-        data = _paths.read_json(_paths.identity_file())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as e:
-        log.warning("identity state unreadable, starting afresh (%s)", type(e).__name__)
-        return {}
-    return data if isinstance(data, dict) and data.get("version") == 1 else {}
+    return _paths.read_state(_paths.identity_file(), version=1, what="identity state")
 
 
 def _save_state(state: dict[str, object]) -> None:

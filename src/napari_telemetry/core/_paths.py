@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from typing import Any
 import platformdirs
 
 _APP = "napari-telemetry"
+log = logging.getLogger("napari_telemetry")
 
 
 def _override() -> Path | None:
@@ -116,3 +118,22 @@ def write_json(path: Path, value: Any, mode: int = 0o644) -> None:
 def read_json(path: Path) -> Any:
     """Read a JSON file; raise OSError or ValueError (never anything else) when unusable."""
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_state(path: Path, *, version: int | None = None, what: str = "") -> dict[str, Any]:
+    """A JSON object the plugin keeps, read forgivingly: ``{}`` when it is missing, unreadable,
+    not an object or (with *version*) of another version. Never raises.
+
+    With *what*, a file that exists but cannot be read is logged as a warning naming it.
+    """
+    try:
+        data = read_json(path)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        if what:
+            log.warning("%s unreadable, starting afresh (%s)", what, type(e).__name__)
+        return {}
+    if not isinstance(data, dict) or (version is not None and data.get("version") != version):
+        return {}
+    return data

@@ -52,11 +52,7 @@ def _cache_file() -> Path:
 
 
 def _read_cache() -> dict[str, Any]:
-    try:
-        raw = _paths.read_json(_cache_file())
-    except (OSError, ValueError):
-        return {}
-    return raw if isinstance(raw, dict) and raw.get("version") == _CACHE_VERSION else {}
+    return _paths.read_state(_cache_file(), version=_CACHE_VERSION)
 
 
 def load_cached() -> PublicIndex | None:

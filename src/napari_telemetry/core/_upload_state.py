@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,7 +9,6 @@ from napari_telemetry.schema import Level
 
 from . import _paths
 
-log = logging.getLogger("napari_telemetry")
 HOUR = timedelta(hours=1)
 WEEK = timedelta(weeks=1)
 
@@ -58,14 +56,8 @@ def _time(value: object) -> datetime | None:
 
 def load() -> dict[Level, LevelState]:
     """Every level's state; an unreadable file starts afresh (logged)."""
-    try:
-        data = _paths.read_json(_paths.uploader_state_file())
-    except FileNotFoundError:
-        data = {}
-    except (OSError, ValueError) as e:
-        log.warning("uploader state unreadable, starting afresh (%s)", type(e).__name__)
-        data = {}
-    levels = data.get("levels", {}) if isinstance(data, dict) else {}
+    data = _paths.read_state(_paths.uploader_state_file(), what="uploader state")
+    levels = data.get("levels", {})
     states: dict[Level, LevelState] = {}
     for level in (Level.BASIC, Level.MIDDLE, Level.FULL):
         raw = levels.get(level.value, {}) if isinstance(levels, dict) else {}

@@ -24,7 +24,8 @@ from ._batch import (
 )
 from ._catalogue import catalogue, catalogue_markdown, level_fields, level_hash
 from ._index import PublicIndex, is_stable, parse_summary
-from ._levels import SENDING_LEVELS, Level
+from ._keys import CommandKey, LayerKey, PluginKey, SessionKey
+from ._levels import LEVEL_WORDS, SENDING_LEVELS, Level, LevelWords
 from ._names import (
     CORE,
     OTHER_DATA_TYPE,
@@ -35,6 +36,8 @@ from ._names import (
     public_data_type,
 )
 from ._records import (
+    DTYPE_PATTERN,
+    LAYER_TYPE_PATTERN,
     OS_VERSION_PATTERN,
     CommandRecord,
     LayerRecord,
@@ -61,6 +64,9 @@ __all__ = [
     "BATCH_MODELS",
     "CLOCK_SKEW",
     "CORE",
+    "DTYPE_PATTERN",
+    "LAYER_TYPE_PATTERN",
+    "LEVEL_WORDS",
     "MAX_BATCH_BYTES",
     "MAX_RECORDS",
     "OS_VERSION_PATTERN",
@@ -75,16 +81,21 @@ __all__ = [
     "BasicBatch",
     "Batch",
     "BatchBase",
+    "CommandKey",
     "CommandRecord",
     "FullBatch",
     "InstallAge",
     "IsPublic",
+    "LayerKey",
     "LayerRecord",
     "Level",
+    "LevelWords",
     "MiddleBatch",
+    "PluginKey",
     "PluginRecord",
     "PublicIndex",
     "RecordBase",
+    "SessionKey",
     "SessionRecord",
     "Terms",
     "WeekProblem",

@@ -16,7 +16,8 @@ class WireModel(BaseModel):
 class RecordBase(WireModel):
     """A record of one level's stream.
 
-    ``KEY_FIELDS`` identify a record when a day's records are merged into a batch;
+    ``KEY_FIELDS`` identify a record when a day's records are merged into a batch (they are
+    the fields of the record's key type, ``_keys``);
     ``COUNT_FIELD`` (if any) is summed over records with the same key, otherwise
     records with the same key are kept once.
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Level(StrEnum):
@@ -38,3 +39,26 @@ class Level(StrEnum):
 
 _ORDER = (Level.NONE, Level.BASIC, Level.MIDDLE, Level.FULL)
 SENDING_LEVELS: tuple[Level, ...] = (Level.BASIC, Level.MIDDLE, Level.FULL)
+
+
+class LevelWords(NamedTuple):
+    """A sending level in a user's words, wherever it is summed up in one line."""
+
+    adds: str  # the consent dialog's heading: what choosing it adds
+    carries: str  # ``napari-telemetry endpoints``: what its stream carries
+
+
+LEVEL_WORDS: dict[Level, LevelWords] = {
+    Level.BASIC: LevelWords(
+        "which napari, Python and operating system you use",
+        "napari/Python/OS versions and launch counts",
+    ),
+    Level.MIDDLE: LevelWords(
+        "adds which public plugins you have installed",
+        "names and versions of installed public plugins",
+    ),
+    Level.FULL: LevelWords(
+        "adds how often commands run and what kinds of layers you add",
+        "counts of commands run and of layers added, by kind",
+    ),
+}

@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictBool, StringConstraints
 
 from ._base import RecordBase
+from ._keys import CommandKey, LayerKey, PluginKey, SessionKey
 from ._names import PUBLIC_ARRAY_LIBRARIES
 
 # A public version: no local part ("+g1a2b3c", "+acme"), which can name a private build.
@@ -31,18 +32,15 @@ _CommandId = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
 ]
 _Count = Annotated[int, Field(ge=1, le=1_000_000_000)]
+# napari's layer class and the data's element type; napari's glue checks them before it counts.
+LAYER_TYPE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,39}$"
+DTYPE_PATTERN = r"^[a-z0-9_<>|=]{1,24}$"
 
 
 class SessionRecord(RecordBase):
     """napari launches on one day, by software and platform versions."""
 
-    KEY_FIELDS: ClassVar[tuple[str, ...]] = (
-        "napari_version",
-        "python_version",
-        "os_name",
-        "os_version",
-        "arch",
-    )
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = SessionKey._fields
     COUNT_FIELD: ClassVar[str | None] = "launches"
 
     type: Literal["session"] = Field(
@@ -72,7 +70,7 @@ class SessionRecord(RecordBase):
 class PluginRecord(RecordBase):
     """One installed plugin that is public and installed in a stable version."""
 
-    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("name", "version")
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = PluginKey._fields
 
     type: Literal["plugin"] = Field(
         "plugin",
@@ -91,7 +89,7 @@ class PluginRecord(RecordBase):
 class CommandRecord(RecordBase):
     """How often a command or one of napari's actions (key bindings, buttons) ran on one day."""
 
-    KEY_FIELDS: ClassVar[tuple[str, ...]] = ("command_id", "plugin")
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = CommandKey._fields
     COUNT_FIELD: ClassVar[str | None] = "count"
 
     type: Literal["command"] = Field(
@@ -114,19 +112,11 @@ class CommandRecord(RecordBase):
 class LayerRecord(RecordBase):
     """Layers added on one day, by kind and data description (never the data itself)."""
 
-    KEY_FIELDS: ClassVar[tuple[str, ...]] = (
-        "layer_type",
-        "data_type",
-        "ndim",
-        "dtype",
-        "multiscale",
-        "levels",
-        "size_bucket",
-    )
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = LayerKey._fields
     COUNT_FIELD: ClassVar[str | None] = "count"
 
     type: Literal["layer"] = Field("layer", description="Record type: layers added to a viewer.")
-    layer_type: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,39}$")] = Field(
+    layer_type: Annotated[str, StringConstraints(pattern=LAYER_TYPE_PATTERN)] = Field(
         description="napari layer class, e.g. `Image`, `Labels`, `Points`."
     )
     data_type: Annotated[
@@ -139,7 +129,7 @@ class LayerRecord(RecordBase):
         "stable plugins; `other.Other` for any other class (a script's, an in-house package's)."
     )
     ndim: int = Field(ge=0, le=64, description="Number of data dimensions.")
-    dtype: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_<>|=]{1,24}$")] = Field(
+    dtype: Annotated[str, StringConstraints(pattern=DTYPE_PATTERN)] = Field(
         description="Element type of the data, e.g. `uint8`, `float32`; "
         "`unknown` when not an array."
     )

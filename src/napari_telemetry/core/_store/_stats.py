@@ -17,12 +17,7 @@ NAMES = {
 
 def read() -> dict[str, int]:
     """All counters (zero when never counted or unreadable)."""
-    try:
-        data = _paths.read_json(_paths.stats_file())
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data = _paths.read_state(_paths.stats_file())
     return {k: int(v) if isinstance(v, int) else 0 for k, v in ((n, data.get(n)) for n in NAMES)}
 
 
