@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ from napari_sessions import NapariSession, site  # noqa: E402
 from napari_soak import after_warmup  # noqa: E402
 
 
-def _soak(session: NapariSession, seconds: float, every: float, telemetry: bool) -> Any:
+def _soak(
+    session: NapariSession, seconds: float, every: float, telemetry: bool, trace: bool = False
+) -> Any:
     return session.ask(
         "soak",
         step="soak",
@@ -35,10 +38,11 @@ def _soak(session: NapariSession, seconds: float, every: float, telemetry: bool)
         every=every,
         send_every=30.0,
         telemetry=telemetry,
+        trace=trace,
     )
 
 
-def _growth(result: dict[str, Any]) -> dict[str, float]:
+def _growth(result: dict[str, Any]) -> dict[str, Any]:
     warm = after_warmup(result["samples"])
     first, last = warm[0], warm[-1]
     peak = max(s["rss_kib"] for s in warm)
@@ -49,53 +53,76 @@ def _growth(result: dict[str, Any]) -> dict[str, float]:
         "peak_over_mib": (peak - first["rss_kib"]) / 1024,
         "threads": len(end["threads"]) - len(warmed["threads"]),
         "fds": len(end["files"]) - len(warmed["files"]),
+        "files": dict(Counter(end["files"]) - Counter(warmed["files"])),
         "pending_max": max(s["pending_bytes"] for s in result["samples"]),
     }
+
+
+def _report(results: dict[str, Any]) -> None:
+    labels = list(results)
+    print("\n     t s" + "".join(f"   RSS MiB {label:>6}" for label in labels), end="")
+    print()
+    rows = zip(*(results[label]["samples"] for label in labels), strict=False)
+    for row in rows:
+        line = f"  {row[0]['t']:6.0f}" + "".join(f"   {s['rss_kib'] / 1024:14.1f}" for s in row)
+        print(line)
+    print("\nafter the warm-up (every kind of layer made twice):")
+    for label, result in results.items():
+        g = _growth(result)
+        print(
+            f"  {label:6} from t = {g['from_t']:.0f} s: RSS growth {g['growth_mib']:+.1f} MiB"
+            f" (peak {g['peak_over_mib']:+.1f}), threads {g['threads']:+d}, files {g['fds']:+d}"
+            f" {g['files']}, pending at most {g['pending_max'] / 1024:.1f} KiB"
+        )
+    if "traced" in results:
+        t = results["traced"]["traced"]
+        print(
+            f"  traced: allocated after the warm-up and still held at the end:"
+            f" {t['all_bytes'] / 1024:.1f} KiB in all; by napari-telemetry's own lines"
+            f" {t['direct_bytes'] / 1024:.1f} KiB, with its code anywhere on the stack"
+            f" {t['on_stack_bytes'] / 1024:.1f} KiB; by the telemetry line nearest them:"
+        )
+        for where, size in t["top"]:
+            print(f"    {where}: {size / 1024:.1f} KiB")
+    if "off" in results and "full" in results:
+        on, off = _growth(results["full"]), _growth(results["off"])
+        print(
+            f"  full minus off: growth {on['growth_mib'] - off['growth_mib']:+.1f} MiB,"
+            f" peak {on['peak_over_mib'] - off['peak_over_mib']:+.1f} MiB (bound: 5 MB)"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
+    parser.add_argument(
+        "--sessions",
+        default="off,full",
+        help="which sessions, in order: off, full, traced (full with tracemalloc on, to count "
+        "the bytes telemetry's own code holds; tracing slows napari and costs memory itself)",
+    )
     args = parser.parse_args()
     seconds = args.minutes * 60
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
         root = Path(tmp)
         with site(root, root / "telemetry") as running:
-            for label, on in (("telemetry off", False), ("telemetry at full", True)):
+            for label in args.sessions.split(","):
+                on = label != "off"
                 world = running.world
                 if not on:  # the same user, with telemetry switched off for this session
                     world = type(world)(
                         {**world.env, "NAPARI_TELEMETRY": "0"}, world.db, world.data
                     )
-                log = root / f"napari-{int(on)}.log"
-                with NapariSession(world, log, wait=False) as napari:
+                with NapariSession(world, root / f"napari-{label}.log", wait=False) as napari:
                     napari.ask("ready", step="start", telemetry=on)
-                    results[label] = _soak(napari, seconds, args.every, on)
+                    results[label] = _soak(napari, seconds, args.every, on, label == "traced")
+                r = results[label]
                 print(
-                    f"{label}: {results[label]['layers']} layers, "
-                    f"{results[label]['commands']} commands, {results[label]['sends']} sends"
+                    f"{label}: {r['layers']} layers, {r['commands']} commands, {r['sends']} sends"
                 )
-    off, on = results["telemetry off"]["samples"], results["telemetry at full"]["samples"]
-    print("\n     t s   RSS MiB off   RSS MiB on   threads on   fds on   pending KiB on")
-    for a, b in zip(off, on, strict=False):
-        print(
-            f"  {b['t']:6.0f}   {a['rss_kib'] / 1024:10.1f}   {b['rss_kib'] / 1024:10.1f}"
-            f"   {b['threads']:10d}   {b['fds']:6d}   {b['pending_bytes'] / 1024:14.1f}"
-        )
-    print("\nafter the warm-up (every kind of layer made twice):")
-    for label in results:
-        g = _growth(results[label])
-        print(
-            f"  {label:18} from t = {g['from_t']:.0f} s: RSS growth {g['growth_mib']:+.1f} MiB"
-            f" (peak {g['peak_over_mib']:+.1f}),"
-            f" threads {g['threads']:+d}, fds {g['fds']:+d},"
-            f" pending at most {g['pending_max'] / 1024:.1f} KiB"
-        )
-    g_on = _growth(results["telemetry at full"])["growth_mib"]
-    g_off = _growth(results["telemetry off"])["growth_mib"]
-    print(f"  telemetry's share of the growth: {g_on - g_off:+.1f} MiB (bound: 5 MB)")
+    _report(results)
     return 0
 
 

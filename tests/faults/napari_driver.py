@@ -200,6 +200,7 @@ class Commands:
             seconds=float(cmd["seconds"]),
             every=float(cmd["every"]),
             send_every=float(cmd["send_every"]),
+            trace=bool(cmd.get("trace", False)),
             data=data,
             send=send,
             done=lambda result: self.session.answer(seq, ok=True, **result),

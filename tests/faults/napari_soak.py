@@ -17,6 +17,7 @@ import gc
 import os
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ COMMANDS = (
 )
 SHAPES = ((4, "uint8"), (16, "uint16"), (64, "float32"))  # 5 kinds x 3: a cycle of 15 steps
 WARMUP_STEPS = 2 * 5 * len(SHAPES)  # every kind of layer in every shape, twice
+_OURS = "/napari_telemetry/"
+TRACE_FRAMES = 25  # deep enough to see telemetry's frame under napari's and the library's
 QUIET_MS = 3000  # a pause long enough for a send in flight and the recorder's flush to end
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -49,7 +52,8 @@ def open_files() -> list[str]:
             target = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:  # the listing's own descriptor, closed meanwhile
             continue
-        out.append(target.split(":[")[0] if ":[" in target else target)
+        if not target.startswith("/proc/"):  # the probe's own look at this process
+            out.append(target.split(":[")[0] if ":[" in target else target)
     return sorted(out)
 
 
@@ -65,6 +69,34 @@ def after_warmup(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for good. Steps, not seconds, so that a slow machine warms up as far as a fast one.
     """
     return [s for s in samples if s["steps"] >= WARMUP_STEPS]
+
+
+def traced() -> dict[str, Any]:
+    """What was allocated since tracing started and is still held: all, and telemetry's.
+
+    Telemetry's share has two bounds: the blocks its own lines allocated (the frame nearest the
+    allocation is telemetry's) and, above that, everything allocated with telemetry's code
+    anywhere on the stack (what pydantic or json made for it, but also the napari command that
+    the command wrapper runs). The largest are grouped by the telemetry line nearest them.
+    """
+    snapshot = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    direct = on_stack = 0
+    by_line: dict[str, int] = {}
+    for trace in snapshot.traces:
+        ours = [f for f in trace.traceback if _OURS in f.filename]
+        if not ours:
+            continue
+        on_stack += trace.size
+        direct += trace.size if _OURS in trace.traceback[-1].filename else 0  # (oldest first)
+        where = f"{ours[-1].filename.rsplit(_OURS, 1)[1]}:{ours[-1].lineno}"
+        by_line[where] = by_line.get(where, 0) + trace.size
+    return {
+        "all_bytes": sum(t.size for t in snapshot.traces),
+        "direct_bytes": direct,
+        "on_stack_bytes": on_stack,
+        "top": sorted(by_line.items(), key=lambda kv: -kv[1])[:6],
+    }
 
 
 def _layer(viewer: Any, step: int) -> Any:
@@ -91,6 +123,7 @@ class Soak:
         seconds: float,
         every: float,
         send_every: float,
+        trace: bool = False,
         data: Path,
         send: Callable[[], None] | None,
         done: Callable[[dict[str, Any]], None],
@@ -99,6 +132,7 @@ class Soak:
 
         self.viewer, self.data, self.send, self.done = viewer, data, send, done
         self.seconds, self.every, self.send_every = seconds, every, send_every
+        self.trace = trace  # tracemalloc after the warm-up: who holds what was kept (slow)
         self.steps = self.layers = self.commands = self.sends = 0
         self.samples: list[dict[str, Any]] = []
         self.quiet: list[dict[str, Any]] = []  # after warm-up and at the end, all work paused
@@ -143,6 +177,8 @@ class Soak:
 
     def _quiet_then_go_on(self) -> None:
         self._quiet()
+        if self.trace:  # from here on: what is allocated and kept is the growth
+            tracemalloc.start(TRACE_FRAMES)
         self._timer.start(TICK)
 
     def _quiet(self) -> None:
@@ -178,6 +214,7 @@ class Soak:
         self._quiet()
         self.done(
             {
+                **({"traced": traced()} if self.trace and tracemalloc.is_tracing() else {}),
                 "samples": self.samples,
                 "quiet": self.quiet,
                 "steps": self.steps,
