@@ -34,6 +34,15 @@ def soak(session: NapariSession, seconds: float, *, telemetry: bool = True) -> d
     )
 
 
+def _telemetry_kind(files: list[str]) -> list[str]:
+    """The descriptors telemetry could leave open: sockets and files, not Qt's event plumbing.
+
+    napari (Qt, vispy) opens event file descriptors and pipes of its own as it goes (seen in
+    the benchmark with telemetry off), which would make the count move without telemetry.
+    """
+    return [f for f in files if f == "socket" or f.startswith("/")]
+
+
 def test_a_minute_of_work_leaves_memory_threads_and_files_flat(tmp_path: Any) -> None:
     require(bool(os.environ.get("DISPLAY")), "no DISPLAY (run under Xvfb: scripts/dev.py test)")
     with (
@@ -63,6 +72,6 @@ def test_a_minute_of_work_leaves_memory_threads_and_files_flat(tmp_path: Any) ->
     warmed, end = result["quiet"]
     assert end["steps"] > warmed["steps"]
     assert len(end["threads"]) <= len(warmed["threads"]), result["quiet"]
-    assert len(end["files"]) <= len(warmed["files"]), result["quiet"]
+    assert len(_telemetry_kind(end["files"])) <= len(_telemetry_kind(warmed["files"])), warmed
     assert counted == result["layers"]  # each layer napari made, once
     assert world.sent_copies() == world.stored_batches()
