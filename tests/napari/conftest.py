@@ -9,6 +9,7 @@ from telemetry_helpers import FakeFetcher
 
 from napari_telemetry._napari import _runtime
 from napari_telemetry.core import _public_index
+from napari_telemetry.schema import PublicIndex
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +21,7 @@ def fresh_runtime() -> Iterator[None]:
 
 
 @pytest.fixture
-def small_index() -> _public_index.PublicIndex:
+def small_index() -> PublicIndex:
     """The test index (tests/napari/data/extended_summary.json), cached as a real fetch would."""
     index = _public_index.refresh(FakeFetcher())
     assert index is not None

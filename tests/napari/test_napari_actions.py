@@ -11,8 +11,7 @@ from qtpy.QtCore import Qt
 from telemetry_helpers import consent, pending
 
 from napari_telemetry._napari import _hooks, _runtime
-from napari_telemetry.core._public_index import PublicIndex
-from napari_telemetry.schema import Level
+from napari_telemetry.schema import Level, PublicIndex
 
 pytestmark = [pytest.mark.napari, pytest.mark.gui]
 

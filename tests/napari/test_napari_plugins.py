@@ -9,7 +9,7 @@ import npe2
 from telemetry_helpers import make_site, shared_summary
 
 from napari_telemetry._napari._plugins import CommandOwners, installed_public_plugins
-from napari_telemetry.core._public_index import PublicIndex, normalized_name, parse_summary
+from napari_telemetry.schema import PublicIndex, normalized_name, parse_summary
 
 
 def _discovered(tmp_path: Path) -> list[Any]:

@@ -72,7 +72,7 @@ def _prepare() -> None:
             importlib.import_module(name)
         from napari_telemetry.core import telemetry  # imported by the loop above: no cost here
 
-        from ._preferences import SECTION
+        from ._preferences import SECTION  # imported by the loop above too
 
         telemetry.recorder()  # made here, off the GUI thread
         telemetry.public_index()

@@ -16,11 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-# The index's rules are the schema's, shared with the collector; named here for older callers.
-from napari_telemetry.schema import PublicIndex as PublicIndex
-from napari_telemetry.schema import is_stable as is_stable
-from napari_telemetry.schema import normalized_name as normalized_name
-from napari_telemetry.schema import parse_summary as parse_summary
+# The index's rules are the schema's, shared with the collector.
+from napari_telemetry.schema import PublicIndex, parse_summary
 
 from . import _paths, _switches, _transport
 from ._state import state
