@@ -28,7 +28,7 @@ def start(viewer: Any | None = None) -> None:
 def _on_import() -> None:
     if "napari.window" in sys.modules:  # the cheap test first: most importers are not napari
         try:
-            from ._napari._launch import on_import  # only inside napari's first Viewer()
+            from ._napari import on_import  # only inside napari's first Viewer()
 
             on_import()
         except Exception:  # an import must never fail because of telemetry

@@ -29,13 +29,24 @@ def test_core_imports_no_gui_and_no_requests() -> None:
 def test_exported_members_are_pinned() -> None:
     assert napari_telemetry.core._store.__all__ == [
         "MAX_PENDING_BYTES",
+        "PendingDay",
         "Recorder",
+        "build",
+        "bump_stats",
         "delete_pending",
+        "drop_outside_window",
+        "due",
+        "finish",
         "get_recorder",
         "level_changed",
+        "locked",
+        "pending_files",
         "pending_here",
         "preview",
+        "seal",
         "sent_copies",
+        "stats_in_words",
+        "wire_bytes",
         "withdraw_pending",
     ]
     assert napari_telemetry._cli.__all__ == ["main", "preview_json"]

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["start", "stop"]
+__all__ = ["on_import", "start", "stop"]
+
+
+def on_import() -> None:
+    """The package was imported: if napari's first ``Viewer()`` is discovering it, start later.
+
+    ``napari_telemetry/__init__`` calls this only inside napari's GUI (see ``_launch``).
+    """
+    from ._launch import on_import as _on_import  # as start: nothing heavy at discovery
+
+    _on_import()
 
 
 def start(viewer: Any | None = None) -> None:

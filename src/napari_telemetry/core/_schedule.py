@@ -15,7 +15,7 @@ from pathlib import Path
 from napari_telemetry.schema import Level
 
 from . import _consent, _switches, _upload_state
-from ._store import _files, get_recorder
+from ._store import get_recorder, pending_files
 
 _NEXT_CHECK = "at the next check (within 10 minutes while napari runs)"
 
@@ -80,6 +80,6 @@ def _day(name: str) -> date | None:
 
 def _safe_files(level: Level) -> list[Path]:
     try:
-        return list(_files.files(level))
+        return list(pending_files(level))
     except OSError:
         return []

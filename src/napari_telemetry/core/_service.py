@@ -25,7 +25,6 @@ from . import (
     _switches,
     _uploader,
 )
-from ._store import _stats
 from ._transport import Transport
 
 
@@ -143,7 +142,6 @@ class Telemetry:
             Stream(level, _switches.batches_url(level), uploader.next_attempt(level))
             for level in decision.level.streams()
         ]
-        counts = _stats.read()
         return Status(
             decision=decision,
             streams=streams,
@@ -151,7 +149,7 @@ class Telemetry:
             next_send=_schedule.next_send().text(),
             debug=_switches.debug(),
             secret_problem=_identity.secret_problem(),
-            counters=[(what, counts[name]) for name, what in _stats.NAMES.items() if counts[name]],
+            counters=_store.stats_in_words(),
         )
 
     # --- the plugin index -------------------------------------------------------------------

@@ -17,11 +17,9 @@ import filelock
 from napari_telemetry._version import __version__
 from napari_telemetry.schema import Level
 
-from . import _consent, _identity, _paths, _switches, _upload_state
+from . import _consent, _identity, _paths, _store, _switches, _upload_state
 from ._state import state
-from ._store import _pending, _stats
-from ._store._batches import build, wire_bytes
-from ._store._files import DayFile
+from ._store import PendingDay, build, wire_bytes
 from ._transport import Response, Transport, TransportError, get_transport
 from ._upload_state import LevelState
 
@@ -152,9 +150,9 @@ class Uploader:
         if report.debug:
             self._show(level, url, force, report)
             return
-        if dropped := _pending.drop_outside_window(level, date.today()):
+        if dropped := _store.drop_outside_window(level, date.today()):
             report.notes.append(f"{level.value}: {dropped} record(s) outside the week window")
-        batches = _pending.seal(level, include_today=force, today=date.today())
+        batches = _store.seal(level, include_today=force, today=date.today())
         if not batches:
             return
         state.last = now
@@ -165,7 +163,7 @@ class Uploader:
     def _send_day(
         self,
         level: Level,
-        day: DayFile,
+        day: PendingDay,
         url: str,
         state: LevelState,
         now: datetime,
@@ -174,8 +172,8 @@ class Uploader:
     ) -> bool:
         """Send one sealed file's envelopes; False when the level must wait (backoff)."""
         built = build(day, _consent.judge_token)
-        with _pending.locked():
-            _stats.bump(stale_consent=built.stale, invalid_records=built.invalid)
+        with _store.locked():
+            _store.bump_stats(stale_consent=built.stale, invalid_records=built.invalid)
         for envelope in built.envelopes:
             outcome, retry_after = self._post(url, envelope, report, until)
             if outcome in ("keep", "later"):
@@ -185,12 +183,12 @@ class Uploader:
                 return False
             if outcome == "sent":
                 state.succeeded()
-        _pending.finish(day, built.keep)
+        _store.finish(day, built.keep)
         return True
 
     def _show(self, level: Level, url: str, force: bool, report: SendReport) -> None:
         """Log the batches a round would send now, changing nothing on disk."""
-        for day in _pending.due(level, include_today=force, today=date.today()):
+        for day in _store.due(level, include_today=force, today=date.today()):
             for envelope in build(day, _consent.judge_token).envelopes:
                 log.warning(
                     "NAPARI_TELEMETRY_DEBUG: would send to %s: %s", url, json.dumps(envelope)
@@ -244,11 +242,11 @@ def _left(until: float) -> float | None:
 def _count_refusal(envelope: dict[str, Any], response: Response, report: SendReport) -> None:
     """Count a batch the collector refused for good: its week, or anything else."""
     week = _week_refused(response.body)
-    with _pending.locked():
+    with _store.locked():
         if week:
-            _stats.bump(outside_window=len(envelope["records"]))
+            _store.bump_stats(outside_window=len(envelope["records"]))
         else:
-            _stats.bump(rejected_batches=1)
+            _store.bump_stats(rejected_batches=1)
     report.dropped += 1
     why = f"its week {envelope['week']} is outside the window" if week else "a batch"
     report.notes.append(

@@ -30,3 +30,9 @@ def bump(**counts: int) -> None:
     for name, n in counts.items():
         current[name] = current.get(name, 0) + n
     _paths.write_json(_paths.stats_file(), current)
+
+
+def in_words() -> list[tuple[str, int]]:
+    """The counters that are not zero, each with what it counts (for ``status``)."""
+    counts = read()
+    return [(what, counts[name]) for name, what in NAMES.items() if counts[name]]
