@@ -8,7 +8,7 @@ import napari_telemetry._napari
 
 def test_package_exports() -> None:
     assert napari_telemetry.__all__ == ["__version__", "start"]
-    assert napari_telemetry._napari.__all__ == ["start", "stop"]
+    assert napari_telemetry._napari.__all__ == ["on_import", "start", "stop"]
     for package in (napari_telemetry, napari_telemetry._napari):
         assert package.__all__ == sorted(package.__all__)
         assert all(hasattr(package, name) for name in package.__all__)
