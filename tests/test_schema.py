@@ -14,6 +14,7 @@ import pytest
 from napari_telemetry import schema
 from napari_telemetry.schema import (
     BATCH_MODELS,
+    RECORD_MODELS,
     CommandKey,
     CommandRecord,
     LayerKey,
@@ -208,3 +209,18 @@ def test_each_record_is_keyed_by_its_key_type(model: type[RecordBase]) -> None:
            LayerRecord: LayerKey}[model]  # fmt: skip
     assert key._fields == model.KEY_FIELDS
     assert set(key._fields) <= set(model.model_fields)
+
+
+def test_a_record_is_made_from_its_key_in_one_step() -> None:
+    key = LayerKey("Image", "numpy.ndarray", 3, "uint8", False, 1, 20)
+    record = LayerRecord.from_key(key, 7)
+    assert record == LayerRecord(**key._asdict(), count=7)
+    assert LayerRecord.from_key(tuple(key), 7) == record  # a key read back from a file
+    assert PluginRecord.from_key(PluginKey("napari-svg", "0.2.1")).name == "napari-svg"
+    assert RECORD_MODELS["command"] is CommandRecord
+    with pytest.raises(ValueError, match="needs 7 key values, got 6"):
+        LayerRecord.from_key(tuple(key)[:6])
+    with pytest.raises(ValueError, match="count"):
+        CommandRecord.from_key(CommandKey("napari.x", "napari"), 0)
+    with pytest.raises(ValueError, match="layer_type"):
+        LayerRecord.from_key(key._replace(layer_type="my/path"))

@@ -11,6 +11,7 @@ from npe2._command_registry import CommandRegistry
 
 from napari_telemetry._napari import _commands
 from napari_telemetry._napari._plugins import CommandOwners
+from napari_telemetry.schema import CommandKey
 
 
 class Boom(Exception):
@@ -58,6 +59,10 @@ def test_owners() -> None:
     assert owner("napari-telemetry.settings_dock") is None
     assert owner("bad id with spaces") is None
     assert CommandOwners()("napari-svg.svg_writer") is None  # no index: only napari's own
+    key = owner.key("napari-svg.svg_writer")
+    assert key == CommandKey("napari-svg.svg_writer", "napari-svg")
+    assert owner.key("napari-svg.svg_writer") is key  # made once per command id
+    assert owner.key("my-private-plugin.run") is None
 
 
 def test_execute_command_counts_and_returns(app: Application) -> None:

@@ -7,7 +7,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from napari_telemetry.schema import CORE, PluginKey, PublicIndex, command_owner, normalized_name
+from napari_telemetry.schema import (
+    CORE,
+    CommandKey,
+    PluginKey,
+    PublicIndex,
+    command_owner,
+    normalized_name,
+)
 
 log = logging.getLogger("napari_telemetry")
 
@@ -56,15 +63,23 @@ class CommandOwners:
 
     def __init__(self, public: Iterable[str] = ()) -> None:
         self._public = frozenset(public)
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, CommandKey | None] = {}
 
     def __call__(self, command_id: str) -> str | None:
         """The owner to record for *command_id*, or None to not count it (cached)."""
+        key = self.key(command_id)
+        return None if key is None else key.plugin
+
+    def key(self, command_id: str) -> CommandKey | None:
+        """The key to count *command_id* under, or None to not count it (made once per id)."""
         try:
             return self._cache[command_id]
         except KeyError:
-            owner = self._cache[command_id] = self._lookup(command_id)
-            return owner
+            owner = self._lookup(command_id)
+            key = self._cache[command_id] = (
+                None if owner is None else CommandKey(command_id, owner)
+            )
+            return key
 
     def _lookup(self, command_id: str) -> str | None:
         if not isinstance(command_id, str) or not _COMMAND_ID.match(command_id):

@@ -49,11 +49,11 @@ class _Runtime:
             level = telemetry.recorder().level
             if level is not self.applied:
                 catch_up(level)
-        owner = self.owners(command_id)
-        if owner is not None:
-            # a CommandKey's values in its order: a plain tuple on this hot path (0.6 µs less)
-            telemetry.recorder().count("command", (command_id, owner))
-        return owner
+        key = self.owners.key(command_id)  # made once per command id: no cost on the hot path
+        if key is None:
+            return None
+        telemetry.recorder().count("command", key)
+        return key.plugin
 
     def is_reader(self, command_id: str) -> bool:
         plugin = command_id.split(".", 1)[0]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,3 +25,20 @@ class RecordBase(WireModel):
 
     KEY_FIELDS: ClassVar[tuple[str, ...]] = ()
     COUNT_FIELD: ClassVar[str | None] = None
+
+    @classmethod
+    def from_key(cls, key: Sequence[object], n: int = 1) -> Self:
+        """The record with the values of *key* (its key type's, in order) and count *n*.
+
+        The one step from a key to the wire: the store builds its batches with it, and the
+        recorder checks a new key with it before it counts one. Raises ``ValueError``
+        (pydantic's ``ValidationError`` is one) when the key does not fit the record.
+        """
+        if len(key) != len(cls.KEY_FIELDS):
+            raise ValueError(
+                f"{cls.__name__} needs {len(cls.KEY_FIELDS)} key values, got {len(key)}"
+            )
+        values = dict(zip(cls.KEY_FIELDS, key, strict=True))
+        if cls.COUNT_FIELD:
+            values[cls.COUNT_FIELD] = n
+        return cls.model_validate(values)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, StrictBool, StringConstraints, field_validator
 
-from ._base import WireModel
+from ._base import RecordBase, WireModel
 from ._levels import Level
 from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
 from ._weeks import WEEK_PATTERN
@@ -17,15 +17,21 @@ MAX_RECORDS = 5_000
 MAX_BATCH_BYTES = 1 << 20  # the largest body (compact JSON, inflated) a collector must take
 
 FullRecord = Annotated[Union[CommandRecord, LayerRecord], Field(discriminator="type")]  # noqa: UP007
-RECORD_TYPES: dict[Level, tuple[type[WireModel], ...]] = {
+RECORD_TYPES: dict[Level, tuple[type[RecordBase], ...]] = {
     Level.BASIC: (SessionRecord,),
     Level.MIDDLE: (PluginRecord,),
     Level.FULL: (CommandRecord, LayerRecord),
 }
-RECORD_LEVEL: dict[str, Level] = {
-    model.model_fields["type"].default: level
-    for level, models in RECORD_TYPES.items()
+RECORD_MODELS: dict[str, type[RecordBase]] = {
+    model.model_fields["type"].default: model
+    for models in RECORD_TYPES.values()
     for model in models
+}
+RECORD_LEVEL: dict[str, Level] = {
+    rtype: level
+    for level, models in RECORD_TYPES.items()
+    for rtype, model in RECORD_MODELS.items()
+    if model in models
 }
 InstallAge = Literal["week", "month", "half_year", "older"]
 

@@ -27,7 +27,7 @@ class PluginKey(NamedTuple):
 
 
 class CommandKey(NamedTuple):
-    """What identifies a ``command`` record (on napari's hot path a plain tuple in this order)."""
+    """What identifies a ``command`` record."""
 
     command_id: str
     plugin: str

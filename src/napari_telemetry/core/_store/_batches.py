@@ -10,15 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from napari_telemetry._version import __version__
 from napari_telemetry.core import _identity
 from napari_telemetry.schema import (
     BATCH_MODELS,
     MAX_BATCH_BYTES,
     MAX_RECORDS,
-    RECORD_TYPES,
+    RECORD_MODELS,
     Level,
     RecordBase,
 )
@@ -27,30 +25,14 @@ from ._files import DayFile, Key
 
 log = logging.getLogger("napari_telemetry")
 _COUNT_MAX = 1_000_000_000
-MODELS: dict[str, type[RecordBase]] = {
-    m.model_fields["type"].default: m  # type: ignore[misc]
-    for models in RECORD_TYPES.values()
-    for m in models
-}
 TokenCheck = Callable[[str, Level], str]  # _consent.judge_token: "send" | "stale" | "keep"
 
 
-def record_dict(rtype: str, key: tuple[object, ...], n: int) -> dict[str, Any]:
-    """The wire record for *key* of *rtype* with count *n* (the schema's KEY/COUNT fields)."""
-    model = MODELS[rtype]
-    if len(key) != len(model.KEY_FIELDS):
-        raise ValueError(f"{rtype} key needs {len(model.KEY_FIELDS)} values, got {len(key)}")
-    record: dict[str, Any] = {"type": rtype, **dict(zip(model.KEY_FIELDS, key, strict=True))}
-    if model.COUNT_FIELD:
-        record[model.COUNT_FIELD] = min(n, _COUNT_MAX)
-    return record
-
-
 def valid_key(rtype: str, key: tuple[object, ...]) -> bool:
-    """Whether a record with this key would pass the schema."""
+    """Whether a record with this key would pass the schema (its wire model, built once)."""
     try:
-        MODELS[rtype].model_validate(record_dict(rtype, key, 1))
-    except (KeyError, ValueError, ValidationError):
+        RECORD_MODELS[rtype].from_key(key)
+    except (KeyError, ValueError):
         return False
     return True
 
@@ -84,8 +66,8 @@ def build(day: DayFile, judge: TokenCheck) -> Built:
     records = []
     for (rtype, key), n in sorted(merged.items(), key=lambda kv: repr(kv[0])):
         try:
-            records.append(MODELS[rtype].model_validate(record_dict(rtype, key, n)))
-        except (KeyError, ValueError, ValidationError):
+            records.append(RECORD_MODELS[rtype].from_key(key, min(n, _COUNT_MAX)))
+        except (KeyError, ValueError):
             out.invalid += 1
     if records:
         out.envelopes = _envelopes(day, level, records)
