@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 FAULTS = Path(__file__).resolve().parents[1] / "tests" / "faults"
-sys.path.insert(0, str(FAULTS))
-sys.path.insert(0, str(FAULTS.parent / "e2e"))
-from napari_sessions import NapariSession, site  # noqa: E402
-from napari_soak import after_warmup  # noqa: E402
+sys.path.insert(0, str(FAULTS.parent))  # tests/: the fault tests' package and its helpers
+from faults.napari_sessions import NapariSession, site  # noqa: E402
+from faults.napari_soak import after_warmup  # noqa: E402
 
 
 def _soak(

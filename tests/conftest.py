@@ -21,7 +21,7 @@ _SWITCHES = (
     "NAPARI_TELEMETRY_POLICY",
 )
 
-_NEEDS_DISPLAY = {"napari", "faults"}  # folders whose "gui" tests open real windows
+_NEEDS_DISPLAY = {"napari_glue", "faults"}  # folders whose "gui" tests open real windows
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -96,7 +96,7 @@ def test_wheels_install_into_a_fresh_venv_and_work(
     found = _discover(bindir / "python")
     assert found["name"] == "napari-telemetry"
     assert str(env_dir) in str(found["path"])
-    index = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
+    index = ROOT / "tests" / "napari_glue" / "data" / "extended_summary.json"
     with Collector(tmp_path / "collector", index, bindir) as collector:
         env["NAPARI_TELEMETRY_URL"] = collector.url
         _cli_flow(bindir / "napari-telemetry", env)

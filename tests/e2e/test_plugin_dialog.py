@@ -26,16 +26,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from e2e_support import Collector, IndexServer, require
-
 import napari
+import pytest
+
 from napari_telemetry import __version__
 from napari_telemetry.core._uploader import FIRST_CHECK
 
+from .e2e_support import Collector, IndexServer, require
+
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("plugin_dialog_driver.py")
-INDEX = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
+INDEX = ROOT / "tests" / "napari_glue" / "data" / "extended_summary.json"
 PLUGIN_MANAGER = "napari-plugin-manager==0.1.12"  # pinned: a release must not turn CI red
 _NOT_A_DESKTOP = {"PYTEST_CURRENT_TEST", "CI", "QT_QPA_PLATFORM", "PYTHONPATH", "VIRTUAL_ENV"}
 

@@ -25,7 +25,6 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 import sysconfig
 import venv
 from collections.abc import Iterator
@@ -36,15 +35,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import BIN, Collector, IndexServer, dashboard_text, other_installs, require
 
+from napari_glue.telemetry_helpers import _DEVPLUG_YAML, _package
 from napari_telemetry.schema import iso_week, week_start
+
+from .e2e_support import BIN, Collector, IndexServer, dashboard_text, other_installs, require
 
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = Path(__file__).with_name("private_session.py")
-INDEX = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
-sys.path.insert(0, str(ROOT / "tests" / "napari"))
-from telemetry_helpers import _DEVPLUG_YAML, _package  # noqa: E402  (as the napari tests do)
+INDEX = ROOT / "tests" / "napari_glue" / "data" / "extended_summary.json"
 
 PRIVATE_NAMES = ("acme_patient_pipeline", "acme-patient-pipeline", "PatientVolume", "patient-0042")
 DEV_PLUGIN = "napari-devplug"  # public, so in the cached index, but named in no record

@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from e2e_support import require
 
 from napari_telemetry.schema import iso_week
+
+from .e2e_support import require
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,14 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Collector, IndexServer, dashboard_text, other_installs, require
 
 from napari_telemetry.schema import iso_week
+
+from .e2e_support import Collector, IndexServer, dashboard_text, other_installs, require
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SESSION = ROOT / "scripts" / "demo_session.py"
-INDEX_DIR = ROOT / "tests" / "napari" / "data"  # a small copy of napari's public plugin index
+INDEX_DIR = ROOT / "tests" / "napari_glue" / "data"  # a small copy of napari's public plugin index
 DAYS_AGO = 10  # the session's week is over (and past its grace period) today
 # libfaketime: without it Python's sleep fails with EINVAL under a shifted clock.
 FAKETIME_ENV = {"FAKETIME_FORCE_MONOTONIC_FIX": "1"}

@@ -1,11 +1,6 @@
-"""Fixtures of the fault tests: the end-to-end helpers on the path."""
+"""The fault tests: a package of their own (shared helpers come in by relative import).
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# A fresh recorder and uploader per test: the shared fixture (tests/conftest.py, fresh_state).
-
-# The real collector process and the plugin-index server of the end-to-end tests.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+A fresh recorder and uploader per test come from the shared fixture (tests/conftest.py,
+``fresh_state``); the real collector process and the plugin-index server are the end-to-end
+tests' (``e2e.e2e_support``).
+"""

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from e2e_support import require
+from e2e.e2e_support import require
 
 __all__ = ["fill", "read_only", "tmpfs"]
 

@@ -6,7 +6,6 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from fault_servers import DripServer, http_answer
 
 from napari_telemetry.core import _consent, _paths, _public_index, _uploader
 from napari_telemetry.core._deadline import Deadline
@@ -14,6 +13,8 @@ from napari_telemetry.core._store import get_recorder, preview
 from napari_telemetry.core._transport import RequestsTransport, TransportError
 from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import Level
+
+from .fault_servers import DripServer, http_answer
 
 # 2,000 bytes, one every 20 ms: each read is short, the whole answer takes 40 s.
 LONG = http_answer(202, b"{" + b" " * 1900 + b"}")

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from fault_disks import read_only, tmpfs
 
 from napari_telemetry._cli import main
 from napari_telemetry.core import _consent, _paths, state
@@ -18,6 +17,8 @@ from napari_telemetry.core._store import get_recorder, preview
 from napari_telemetry.core._transport import MockTransport, Response
 from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import Level
+
+from .fault_disks import read_only, tmpfs
 
 BIN = Path(sys.executable).parent
 SESSION = ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64")

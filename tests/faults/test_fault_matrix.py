@@ -16,10 +16,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from e2e_support import require
-from fault_disks import fill, read_only, tmpfs
-from fault_servers import DripServer, FaultGate
-from napari_sessions import NapariSession, World, site
+
+from e2e.e2e_support import require
+
+from .fault_disks import fill, read_only, tmpfs
+from .fault_servers import DripServer, FaultGate
+from .napari_sessions import NapariSession, World, site
 
 LAYERS = 3  # images added (and removed) per cell
 pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]

@@ -14,8 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from e2e_support import require
-from napari_sessions import COMMAND, NapariSession, World, site
+
+from e2e.e2e_support import require
+
+from .napari_sessions import COMMAND, NapariSession, World, site
 
 LAYERS = 3
 pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]

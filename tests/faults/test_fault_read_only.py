@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fault_disks import read_only, tmpfs
 
 from napari_telemetry.core import _consent, _identity, _paths
 from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level
+
+from .fault_disks import read_only, tmpfs
 
 BIN = Path(sys.executable).parent
 

@@ -11,9 +11,11 @@ import os
 from typing import Any
 
 import pytest
-from e2e_support import require
-from napari_sessions import NapariSession, site
-from napari_soak import after_warmup
+
+from e2e.e2e_support import require
+
+from .napari_sessions import NapariSession, site
+from .napari_soak import after_warmup
 
 SECONDS, EVERY = 60.0, 4.0
 MEMORY_GROWTH_KIB = 5 * 1024  # the bound: at most 5 MB after warm-up

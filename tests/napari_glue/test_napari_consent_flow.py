@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from telemetry_helpers import pending
 
 from napari_telemetry._napari import _runtime
 from napari_telemetry.core import _switches
 from napari_telemetry.schema import Level
+
+from .telemetry_helpers import pending
 
 pytestmark = [pytest.mark.napari, pytest.mark.gui]
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from telemetry_helpers import consent, pending
 
 from napari_telemetry._napari import _runtime
 from napari_telemetry.core import _consent, _uploader, state
 from napari_telemetry.core._transport import Response
 from napari_telemetry.schema import Level
+
+from .telemetry_helpers import consent, pending
 
 pytestmark = [pytest.mark.napari, pytest.mark.gui]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from telemetry_helpers import FakeFetcher
 
 from napari_telemetry._napari import _runtime
 from napari_telemetry.core import _public_index
 from napari_telemetry.schema import PublicIndex
+
+from .telemetry_helpers import FakeFetcher
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +23,7 @@ def fresh_runtime() -> Iterator[None]:
 
 @pytest.fixture
 def small_index() -> PublicIndex:
-    """The test index (tests/napari/data/extended_summary.json), cached as a real fetch would."""
+    """The test index (data/extended_summary.json here), cached as a real fetch would."""
     index = _public_index.refresh(FakeFetcher())
     assert index is not None
     return index

@@ -6,10 +6,11 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from telemetry_helpers import FakeFetcher, shared_summary
 
 from napari_telemetry.core import _paths, _public_index
 from napari_telemetry.schema import PublicIndex, is_stable, parse_summary
+
+from .telemetry_helpers import FakeFetcher, shared_summary
 
 TODAY = date(2026, 11, 28)
 

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import npe2
-from telemetry_helpers import make_site, shared_summary
 
 from napari_telemetry._napari._plugins import CommandOwners, installed_public_plugins
 from napari_telemetry.schema import PublicIndex, normalized_name, parse_summary
+
+from .telemetry_helpers import make_site, shared_summary
 
 
 def _discovered(tmp_path: Path) -> list[Any]:

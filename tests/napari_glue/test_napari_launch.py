@@ -14,11 +14,12 @@ import sys
 from typing import Any
 
 import pytest
-from telemetry_helpers import consent
 
 from napari_telemetry._napari import _launch
 from napari_telemetry.core import _paths
 from napari_telemetry.schema import Level
+
+from .telemetry_helpers import consent
 
 LAUNCH = """
 import json, sys

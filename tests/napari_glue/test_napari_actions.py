@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 from qtpy.QtCore import Qt
-from telemetry_helpers import consent, pending
 
 from napari_telemetry._napari import _hooks, _runtime
 from napari_telemetry.schema import Level, PublicIndex
+
+from .telemetry_helpers import consent, pending
 
 pytestmark = [pytest.mark.napari, pytest.mark.gui]
 
