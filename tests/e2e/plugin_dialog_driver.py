@@ -23,11 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import napari
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtTest import QTest
 from qtpy.QtWidgets import QAbstractButton, QApplication, QDialog, QMenu, QPushButton, QWidget
-
-import napari
 
 PLUGIN = "napari-telemetry"
 TIMEOUT = 240.0

@@ -19,11 +19,10 @@ from demo_session import pump  # the demo's own session helper
 
 
 def main() -> int:
+    import napari
     import npe2
     from acme_patient_pipeline import PatientVolume
     from app_model import Application
-
-    import napari
 
     viewer = napari.Viewer(title="napari-telemetry private names")
     pump(1.0)

@@ -73,11 +73,10 @@ class Session:
 
 def main() -> int:
     session = Session()  # on the GUI thread, before napari: the probe samples this thread
+    import napari
     from napari.utils.notifications import notification_manager
     from qtpy.QtCore import QObject, QTimer, Signal
     from qtpy.QtWidgets import QApplication
-
-    import napari
 
     viewer = napari.Viewer(title="napari-telemetry fault matrix")
     notification_manager.notification_ready.connect(

@@ -93,6 +93,7 @@ def test_a_consent_choice_that_cannot_be_stored_is_told_to_the_user(
 
     from napari_telemetry._qt import TelemetryController, set_controller
     from napari_telemetry._qt import _consent_dialog as dialogs
+    from napari_telemetry._qt._controller import views
 
     with tmpfs(tmp_path / "disk") as mount:
         monkeypatch.setenv("NAPARI_TELEMETRY_DIR", str(mount / "telemetry"))
@@ -104,7 +105,7 @@ def test_a_consent_choice_that_cannot_be_stored_is_told_to_the_user(
                 buttons = dialog.findChildren(QPushButton)
                 (share,) = [b for b in buttons if b.text() == "Share basic"]
                 share.click()
-                (notice,) = dialogs._NOTICES
+                notice = views.notice
                 assert isinstance(notice, QMessageBox)
                 assert notice.isVisible()
                 assert notice.text() == "Your choice to share basic could not be saved."
@@ -113,6 +114,4 @@ def test_a_consent_choice_that_cannot_be_stored_is_told_to_the_user(
                 assert _consent.effective_level().level is Level.NONE
                 notice.close()
         finally:
-            set_controller(None)
-            dialogs._OPEN.clear()
-            dialogs._NOTICES.clear()
+            state.reset()  # the views let go of the dialog and the notice before the disk goes

@@ -1,24 +1,13 @@
-"""Fixtures of the napari-integration tests: a fresh runtime, recorder and plugin index."""
+"""Fixtures of the napari-integration tests (napari's hooks go with the shared fresh_state)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from napari_telemetry._napari import _runtime
 from napari_telemetry.core import _public_index
 from napari_telemetry.schema import PublicIndex
 
 from .telemetry_helpers import FakeFetcher
-
-
-@pytest.fixture(autouse=True)
-def fresh_runtime() -> Iterator[None]:
-    """Each test starts with no hooks (and, by the shared fixture, no recorder or index)."""
-    _runtime.stop()
-    yield
-    _runtime.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,15 +17,10 @@ pytestmark = [pytest.mark.napari, pytest.mark.gui]
 
 
 @pytest.fixture
-def desktop(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Not a CI run, a display: the one situation where napari-telemetry may ask."""
+def desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a CI run, a display: the one situation where napari-telemetry may ask (the shared
+    fresh_state closes the dialog a test leaves open)."""
     monkeypatch.setattr(_switches, "ci_reason", lambda: None)
-    yield
-    from napari_telemetry._qt import _consent_dialog
-
-    for dialog in _consent_dialog._OPEN:
-        dialog.close()
-    _consent_dialog._OPEN.clear()
 
 
 def _dialogs() -> list[Any]:

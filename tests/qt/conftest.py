@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -43,18 +42,16 @@ def fake_core() -> FakeCore:
 
 
 @pytest.fixture
-def fake_controller(qtbot: object, fake_core: FakeCore) -> Iterator[TelemetryController]:
+def fake_controller(qtbot: object, fake_core: FakeCore) -> TelemetryController:
     """A controller over the fake core, installed as the process-wide one for the test."""
     controller = TelemetryController(fake_core)
     set_controller(controller)
-    yield controller
-    set_controller(None)
+    return controller  # forgotten by the shared fresh_state
 
 
 @pytest.fixture
-def real_controller(qtbot: object) -> Iterator[TelemetryController]:
+def real_controller(qtbot: object) -> TelemetryController:
     """A controller over the real core (files in the test's NAPARI_TELEMETRY_DIR)."""
     controller = TelemetryController()
     set_controller(controller)
-    yield controller
-    set_controller(None)
+    return controller  # forgotten by the shared fresh_state

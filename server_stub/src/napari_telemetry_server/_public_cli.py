@@ -49,7 +49,7 @@ def _denylist() -> Path:
 
 def _aggregate(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import Denylist, ReleaseSettings, aggregate, dry_run
+    from .public import Denylist, ReleaseSettings, aggregate, dry_run  # lazy
 
     raw = args.db or Settings().db
     settings = ReleaseSettings()
@@ -71,7 +71,7 @@ def _aggregate(args: argparse.Namespace) -> int:
 
 def _publish(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import Denylist, load_or_create_key, public_pem, publish
+    from .public import Denylist, load_or_create_key, public_pem, publish  # lazy
 
     if args.public_key:
         pem: bytes | None = _read(args.public_key)
@@ -90,7 +90,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _dashboard(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import make_server
+    from .public import make_server  # lazy: Altair and OpenDP, only for this verb
 
     try:
         server = make_server(args.dir, args.host, args.port)
@@ -109,7 +109,7 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 def _certify(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import load_or_create_key, record_key, sign, statement
+    from .public import load_or_create_key, record_key, sign, statement  # lazy
 
     stmt = statement(args.aggregates, args.plugin, args.period, today=date.today())
     key, created = load_or_create_key(args.key)
@@ -128,7 +128,7 @@ def _certify(args: argparse.Namespace) -> int:
 
 def _key(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import fingerprint, key_id, load_or_create_key
+    from .public import fingerprint, key_id, load_or_create_key  # lazy
 
     if not args.key.exists():
         raise ValueError(f"no signing key at {str(args.key)!r} (`certify` creates one)")
@@ -140,7 +140,7 @@ def _key(args: argparse.Namespace) -> int:
 
 def _verify_key(args: argparse.Namespace, document: object) -> Ed25519PublicKey:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import InvalidCertificate, load_or_create_key, load_public_key
+    from .public import InvalidCertificate, load_or_create_key, load_public_key  # lazy
 
     if args.keys:
         kid = document.get("key_id") if isinstance(document, dict) else None
@@ -159,7 +159,7 @@ def _verify_key(args: argparse.Namespace, document: object) -> Ed25519PublicKey:
 
 def _verify(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import parse, verify
+    from .public import parse, verify  # lazy: Altair and OpenDP, only for this verb
 
     try:
         document = parse(args.file.read_bytes())  # bytes: a BOM or UTF-16 is fine too
@@ -178,7 +178,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     # lazy: demo/ runs the public side, which loads Altair and OpenDP (0.45 s)
-    from .demo import DemoShape, run_demo
+    from .demo import DemoShape, run_demo  # lazy: the demo's data, only for this verb
 
     weeks = DemoShape.weeks if args.weeks is None else args.weeks
     users = DemoShape.last_week_users if args.users is None else args.users

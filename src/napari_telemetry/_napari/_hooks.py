@@ -40,7 +40,7 @@ def action_manager() -> Any | None:
     and ``register_action`` is looked up on the instance.
     """
     try:
-        from napari.utils.action_manager import action_manager as manager
+        from napari.utils.action_manager import action_manager as manager  # napari internal
 
         if isinstance(manager._actions, dict) and callable(manager._update_shortcut_bindings):
             return manager
@@ -53,7 +53,7 @@ def action_manager() -> Any | None:
 def npe2_commands() -> Any | None:
     """npe2's global command registry (resolves widgets, readers, writers, sample data)."""
     try:
-        from npe2 import PluginManager
+        from npe2 import PluginManager  # napari internal: reached here only, degrades if moved
 
         return PluginManager.instance().commands
     except (ImportError, AttributeError):
@@ -64,7 +64,7 @@ def npe2_commands() -> Any | None:
 def npe2_manifests() -> list[Any]:
     """Every registered npe2 manifest (enabled or not); empty when npe2 is unusable."""
     try:
-        from npe2 import PluginManager
+        from npe2 import PluginManager  # napari internal: reached here only, degrades if moved
 
         return list(PluginManager.instance().iter_manifests())
     except Exception:
@@ -75,7 +75,7 @@ def npe2_manifests() -> list[Any]:
 def reader_commands(plugin: str) -> frozenset[str]:
     """Command ids of *plugin*'s reader contributions."""
     try:
-        from npe2 import PluginManager
+        from npe2 import PluginManager  # napari internal: reached here only, degrades if moved
 
         mf = PluginManager.instance().get_manifest(plugin)
         return frozenset(r.command for r in (mf.contributions.readers or ()))
@@ -86,7 +86,7 @@ def reader_commands(plugin: str) -> frozenset[str]:
 def napari_version() -> str:
     """napari's version string (``unknown`` if it cannot be read)."""
     try:
-        import napari
+        import napari  # napari internal: reached here only, degrades if moved
 
         return str(napari.__version__)
     except Exception:
@@ -96,7 +96,7 @@ def napari_version() -> str:
 def current_viewer() -> Any | None:
     """The viewer whose window is active, or None."""
     try:
-        import napari
+        import napari  # napari internal: reached here only, degrades if moved
 
         return napari.current_viewer()
     except Exception:
@@ -135,7 +135,7 @@ def open_dock(viewer: Any, widget_name: str) -> None:
 def preferences_section(name: str) -> Any | None:
     """The *name* section of this plugin's napari settings (napari >= 0.9), or None."""
     try:
-        from napari.settings import get_plugin_settings
+        from napari.settings import get_plugin_settings  # napari internal
 
         return getattr(get_plugin_settings(PLUGIN), name)
     except Exception:  # napari < 0.9, plugin not discovered, or settings unreadable

@@ -45,7 +45,7 @@ def on_import() -> None:
             return
         if _hooks.current_viewer() is not None:
             return
-        from qtpy.QtCore import QTimer
+        from qtpy.QtCore import QTimer  # Qt: only once napari's GUI is up
 
         # A zero-delay single shot is a queued call: it is delivered by the event loop that
         # napari.run() (or IPython's Qt loop) starts, after Viewer() has finished.
@@ -80,7 +80,7 @@ def _prepare() -> None:
     except Exception:
         log.debug("napari-telemetry could not prepare its start", exc_info=True)
     try:
-        from superqt.utils import ensure_main_thread
+        from superqt.utils import ensure_main_thread  # Qt: only once napari's GUI is up
 
         ensure_main_thread(launched)()
     except Exception:

@@ -8,16 +8,16 @@ happens (``_hooks.preferences_section`` is None).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from napari_telemetry._qt import DecisionLike, TelemetryController, get_controller
 from napari_telemetry.schema import Level
 
-from . import _hooks
+from . import _hooks, _runtime
 
 SECTION = "telemetry"
 KEY = "level"
-_SYNCED: set[tuple[int, int]] = set()
 
 
 def sync_preferences(controller: TelemetryController | None = None) -> bool:
@@ -26,9 +26,9 @@ def sync_preferences(controller: TelemetryController | None = None) -> bool:
     section = _hooks.preferences_section(SECTION)
     if section is None:
         return False
-    if (id(ctl), id(section)) in _SYNCED:
+    synced = _runtime.current().preferences  # what this process connected (stop() undoes it)
+    if (id(ctl), id(section)) in synced:
         return True
-    _SYNCED.add((id(ctl), id(section)))
 
     def push(decision: DecisionLike | None) -> None:
         if decision is not None and getattr(section, KEY) != decision.agreed_level.value:
@@ -40,7 +40,14 @@ def sync_preferences(controller: TelemetryController | None = None) -> bool:
         if decision is not None and value != decision.agreed_level.value:
             ctl.set_level(Level(value))
 
+    def disconnect() -> None:
+        with contextlib.suppress(RuntimeError, TypeError, ValueError):  # gone with its window
+            ctl.decisionChanged.disconnect(push)
+        with contextlib.suppress(RuntimeError, TypeError, ValueError):
+            getattr(section.events, KEY).disconnect(pull)
+
     push(ctl.decision())
     ctl.decisionChanged.connect(push)
     getattr(section.events, KEY).connect(pull)
+    synced[(id(ctl), id(section))] = disconnect
     return True

@@ -6,10 +6,11 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from napari_telemetry._qt import ask_consent
-from napari_telemetry.core import telemetry
+from napari_telemetry.core import state, telemetry
 from napari_telemetry.schema import Level, PublicIndex
 
 from . import _actions, _commands, _hooks
@@ -35,6 +36,7 @@ class _Runtime:
         self.readers: dict[str, frozenset[str]] = {}
         self.viewers: weakref.WeakSet[Any] = weakref.WeakSet()
         self.registries: list[tuple[Any, str]] = []
+        self.preferences: dict[tuple[int, int], Callable[[], None]] = {}  # key: (view, page) ids
 
     # --- the Counter protocol of _commands -------------------------------------------------
     def owner(self, command_id: str) -> str | None:
@@ -63,6 +65,11 @@ class _Runtime:
 
 
 _rt = _Runtime()
+
+
+def current() -> _Runtime:
+    """What this process has hooked and done so far (replaced by :func:`stop`)."""
+    return _rt
 
 
 def _recorder() -> Any:
@@ -208,4 +215,9 @@ def stop() -> None:
             inserted = _hooks.layer_inserted(viewer)
             if inserted is not None:
                 inserted.disconnect(_on_layer_inserted)
+        for disconnect in _rt.preferences.values():
+            disconnect()
         _rt = _Runtime()
+
+
+state.resetting.connect(stop)  # the core's one reset (tests, a plugin unload) unhooks napari too

@@ -20,7 +20,7 @@ from qtpy.QtWidgets import (
 from napari_telemetry.schema import SENDING_LEVELS, Level
 
 from ._consent_text import TEMPORARY_DAYS, consent_html
-from ._controller import TelemetryController, get_controller
+from ._controller import TelemetryController, get_controller, views
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def show_consent_dialog(
     """Open the dialog without blocking; the controller records the choice when it closes."""
     decision = controller.decision()
     dialog = ConsentDialog(decision.changes if decision else (), parent)
-    # Not the parent: the dialog outlives its window in _OPEN and must not keep it alive.
+    # Not the parent: the dialog outlives its window in views and must not keep it alive.
     dialog.choiceMade.connect(lambda c: _record(controller, c))
     dialog.open()
     return dialog
@@ -119,7 +119,7 @@ def _record(controller: TelemetryController, choice: ConsentChoice) -> None:
     finally:
         controller.errorOccurred.disconnect(note)
     if not stored:
-        _NOTICES[:] = [unsaved_notice(choice, problems)]
+        views.notice = unsaved_notice(choice, problems)
 
 
 def unsaved_notice(
@@ -139,17 +139,13 @@ def unsaved_notice(
     return box
 
 
-_OPEN: list[ConsentDialog] = []  # a dialog without a parent needs an owner while it is shown
-_NOTICES: list[QMessageBox] = []  # the same for the notice of a choice that was not saved
-
-
 def ask_consent(parent: QWidget | None = None) -> ConsentDialog:
     """Ask once, without blocking (napari start-up calls this when ``should_ask``)."""
-    if _OPEN and _is_shown(_OPEN[0]):  # asked from the menu while the start-up prompt is open
-        _OPEN[0].raise_()
-        return _OPEN[0]
-    dialog = show_consent_dialog(get_controller(), parent)
-    _OPEN[:] = [dialog]
+    shown = views.consent
+    if isinstance(shown, ConsentDialog) and _is_shown(shown):  # asked again from the menu
+        shown.raise_()
+        return shown
+    dialog = views.consent = show_consent_dialog(get_controller(), parent)
     return dialog
 
 

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtCore import QObject, Signal
+from qtpy.QtWidgets import QDialog, QMessageBox
 from superqt.utils import ensure_main_thread
 
+from napari_telemetry.core import state
 from napari_telemetry.schema import Level
 
 from ._core import Core, DecisionLike, RealCore
 
 log = logging.getLogger("napari_telemetry")
-
-_CONTROLLER: TelemetryController | None = None
 
 
 class TelemetryController(QObject):
@@ -151,7 +151,7 @@ class TelemetryController(QObject):
         self.recordsChanged.emit()
         # The consent changed outside this napari (a terminal, another napari): the process-wide
         # controller tells the views (a replaced one, as tests leave behind, speaks for nobody).
-        current = _CONTROLLER is self and self._decision is not None
+        current = views.controller is self and self._decision is not None
         if current and self._live_level() is not self._live:
             self.refresh()
 
@@ -184,15 +184,38 @@ def _message(what: str, exc: BaseException) -> str:
     return f"Could not {what}: {exc}"
 
 
+class Views:
+    """What the views hold in one process: the controller they share, and the windows without a
+    parent that need an owner while they are shown (the consent dialog, the notice that a choice
+    was not saved). Emptied by ``core.state.reset()``."""
+
+    def __init__(self) -> None:
+        self.controller: TelemetryController | None = None
+        self.consent: QDialog | None = None
+        self.notice: QMessageBox | None = None
+
+    def reset(self) -> None:
+        """Close the windows, recording nothing, and forget the controller (the next view
+        makes a new one)."""
+        for window in (self.consent, self.notice):
+            with contextlib.suppress(RuntimeError):  # Qt deleted it with its window already
+                if window is not None:
+                    window.blockSignals(True)  # closing the consent dialog would say "not now"
+                    window.close()
+        self.controller = self.consent = self.notice = None
+
+
+views = Views()
+state.resetting.connect(views.reset)
+
+
 def get_controller() -> TelemetryController:
     """The process-wide controller over the real core (created on first use)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = TelemetryController()
-    return _CONTROLLER
+    if views.controller is None:
+        views.controller = TelemetryController()
+    return views.controller
 
 
 def set_controller(controller: TelemetryController | None) -> None:
     """Replace the process-wide controller (tests, or a host with its own core)."""
-    global _CONTROLLER
-    _CONTROLLER = controller
+    views.controller = controller

@@ -2,13 +2,18 @@
 
 Each is made on first use by the module that owns it (``get_recorder``, ``get_uploader``,
 ``get_transport``, ``_public_index.current``) and kept here, in one place, so that one
-:meth:`State.reset` gives a test (or a plugin unload) a process as it was at start.
+:meth:`State.reset` gives a test (or a plugin unload) a process as it was at start. The parts
+above the core that hold process state of their own (napari's hooks, the views' controller and
+open windows) follow the ``resetting`` signal, so the one reset covers them too.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING
+
+from psygnal import Signal
 
 from . import _switches
 
@@ -20,8 +25,13 @@ if TYPE_CHECKING:
     from ._uploader import Uploader
 
 
+log = logging.getLogger("napari_telemetry")
+
+
 class State:
     """The process-wide objects of the core; none exists until it is first asked for."""
+
+    resetting = Signal()  # reset() begins: the parts above the core forget what they hold
 
     def __init__(self) -> None:
         self.recorder: Recorder | None = None
@@ -32,6 +42,10 @@ class State:
 
     def reset(self) -> None:
         """Stop the uploader, write what the recorder holds, and forget all four."""
+        try:
+            self.resetting.emit()
+        except Exception:  # a part that cannot let go must not keep the core from resetting
+            log.debug("a part failed to reset", exc_info=True)
         if self.uploader is not None:
             self.uploader.stop(timeout=0.5)
         if self.recorder is not None:

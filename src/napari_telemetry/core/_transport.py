@@ -13,7 +13,7 @@ from ._deadline import Deadline, watch_pools
 from ._state import state
 
 if TYPE_CHECKING:
-    import requests
+    import requests  # with requests: only when a request is made
 
 MAX_ANSWER = 65_536  # a collector's answer is small; never read more
 MAX_DOWNLOAD = 50_000_000  # the public plugin index
@@ -70,7 +70,7 @@ class RequestsTransport:
 
     def __init__(self) -> None:
         import requests  # imported here so that napari's start-up never pays for it
-        import urllib3
+        import urllib3  # with requests: only when a request is made
 
         self._requests = requests
         self._errors = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
@@ -84,7 +84,7 @@ class RequestsTransport:
         return self._send("GET", url, None, headers, timeout, MAX_DOWNLOAD)
 
     def _session(self) -> requests.Session:
-        from urllib3.util.retry import Retry
+        from urllib3.util.retry import Retry  # with requests: only when a request is made
 
         session = self._requests.Session()
         session.trust_env = True  # honour HTTPS_PROXY/NO_PROXY and CA settings
@@ -130,7 +130,7 @@ def _late(timeout: float) -> TransportError:
 
 @functools.cache
 def _adapter_class() -> type[Any]:
-    from requests.adapters import HTTPAdapter
+    from requests.adapters import HTTPAdapter  # with requests: only when a request is made
 
     class WatchedAdapter(HTTPAdapter):
         """An adapter whose connections (direct or through a proxy) obey the Deadline."""
