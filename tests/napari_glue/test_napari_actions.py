@@ -10,6 +10,7 @@ import pytest
 from qtpy.QtCore import Qt
 
 from napari_telemetry._napari import _hooks, _runtime
+from napari_telemetry.core import state
 from napari_telemetry.schema import Level, PublicIndex
 
 from .telemetry_helpers import consent, pending
@@ -69,10 +70,16 @@ def test_plugin_actions_follow_the_command_rules(viewer: Any, small_index: Publi
     assert _counted() == {("napari-svg:export_all", "napari-svg"): 1}  # never the private one
 
 
-def test_stop_puts_napari_back(viewer: Any, qtbot: Any) -> None:
+@pytest.mark.parametrize("how", ["stop", "the core's reset"])
+def test_stop_puts_napari_back(viewer: Any, qtbot: Any, how: str) -> None:
     from napari.utils.action_manager import action_manager
 
-    _runtime.stop()
+    assert _runtime.current().registries  # hooked by the viewer fixture
+    if how == "stop":
+        _runtime.stop()
+    else:
+        state.reset()
+    assert _runtime.current().registries == []
     injected = action_manager._actions["napari:toggle_ndisplay"].injected
     assert not hasattr(injected, "__napari_telemetry__")
     assert "register_action" not in vars(action_manager)

@@ -68,3 +68,20 @@ def test_send_now_command_uploads_in_the_background(
 ) -> None:
     _widgets.send_now()
     qtbot.waitUntil(lambda: "send_now" in fake_core.calls)
+
+
+def test_the_cores_reset_empties_the_views_and_records_nothing(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    from napari_telemetry._qt._controller import views
+    from napari_telemetry.core import state
+
+    dialog = qt.ask_consent()
+    qtbot.addWidget(dialog)
+    assert views.consent is dialog
+    assert qt.get_controller() is fake_controller
+    state.reset()  # the one reset of tests and of a plugin unload
+    assert views.consent is None
+    assert not dialog.isVisible()
+    assert "record_consent" not in fake_core.calls  # closing it here was not a "not now"
+    assert qt.get_controller() is not fake_controller  # a new one, over the real core
