@@ -25,9 +25,11 @@ os.environ["NAPARI_TELEMETRY_INDEX_URL"] = "http://127.0.0.1:9/index"
 for name in ("DO_NOT_TRACK", "NAPARI_TELEMETRY", "PYTEST_CURRENT_TEST"):
     os.environ.pop(name, None)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' index copy
+from e2e.e2e_support import INDEX  # noqa: E402
+
 ROUNDS = 12
 INDICATOR = "--no-indicator" not in sys.argv
-INDEX = Path(__file__).parent.parent / "tests" / "napari" / "data" / "extended_summary.json"
 
 
 _START: list[float] = []
@@ -41,9 +43,9 @@ class _FileFetcher:
 
 
 def _one(with_telemetry: bool) -> float:
+    import napari
     from qtpy.QtWidgets import QApplication
 
-    import napari
     from napari_telemetry._napari import _launch, _runtime
 
     gc.collect()

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # A small copy of napari's public plugin index (the real one is fetched from the internet).
-INDEX = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
+INDEX = ROOT / "tests" / "napari_glue" / "data" / "extended_summary.json"
 
 
 def log(message: str) -> None:
@@ -68,6 +68,8 @@ class IndexServer:
     """Serves the folder of a plugin index file on 127.0.0.1, so the client fetches it offline."""
 
     def __init__(self, index: Path) -> None:
+        if not index.is_file():  # served as a 404, it would only show up as no plugin named
+            raise FileNotFoundError(f"no plugin index file at {index}")
         handler = functools.partial(_Quiet, directory=str(index.parent))
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.e2e_support import Collector
+from e2e.e2e_support import INDEX, Collector
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGED_MANIFEST = ROOT / "src" / "napari_telemetry" / "_manifest" / "napari.yaml"
@@ -96,8 +96,7 @@ def test_wheels_install_into_a_fresh_venv_and_work(
     found = _discover(bindir / "python")
     assert found["name"] == "napari-telemetry"
     assert str(env_dir) in str(found["path"])
-    index = ROOT / "tests" / "napari_glue" / "data" / "extended_summary.json"
-    with Collector(tmp_path / "collector", index, bindir) as collector:
+    with Collector(tmp_path / "collector", INDEX, bindir) as collector:
         env["NAPARI_TELEMETRY_URL"] = collector.url
         _cli_flow(bindir / "napari-telemetry", env)
 

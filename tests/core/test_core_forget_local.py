@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from e2e.e2e_support import Collector
+from e2e.e2e_support import INDEX, Collector
 from napari_telemetry._cli import main
 from napari_telemetry.core import _consent, _forget, _paths, _uploader
 from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level
 
-ROOT = Path(__file__).resolve().parents[2]
-INDEX = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
 SESSION = ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64")
 
 

@@ -12,12 +12,9 @@ from typing import Any
 
 import pytest
 
-from e2e.e2e_support import IndexServer
+from e2e.e2e_support import INDEX, IndexServer
 from napari_telemetry._cli import main
 from napari_telemetry.core import _paths, _public_index, _switches
-
-ROOT = Path(__file__).resolve().parents[2]
-INDEX = ROOT / "tests" / "napari" / "data" / "extended_summary.json"
 
 
 class Fetcher:

@@ -15,9 +15,17 @@ import pytest
 
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from demo import IndexServer, free_port  # noqa: E402  (the demo's own pieces, tested here)
+from demo import INDEX, IndexServer, free_port  # noqa: E402  (the demo's own pieces, tested here)
 
-__all__ = ["BIN", "Collector", "IndexServer", "dashboard_text", "other_installs", "require"]
+__all__ = [
+    "BIN",
+    "INDEX",
+    "Collector",
+    "IndexServer",
+    "dashboard_text",
+    "other_installs",
+    "require",
+]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
@@ -38,6 +46,8 @@ class Collector:
     def __init__(
         self, folder: Path, plugin_index: Path, bindir: Path = BIN, *options: str
     ) -> None:
+        if not plugin_index.is_file():  # the collector would only warn, and name no plugin
+            raise FileNotFoundError(f"no plugin index file at {plugin_index}")
         folder.mkdir(parents=True, exist_ok=True)
         self.db = folder / "raw.db"
         self.port = free_port()

@@ -32,11 +32,10 @@ import pytest
 from napari_telemetry import __version__
 from napari_telemetry.core._uploader import FIRST_CHECK
 
-from .e2e_support import Collector, IndexServer, require
+from .e2e_support import INDEX, Collector, IndexServer, require
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("plugin_dialog_driver.py")
-INDEX = ROOT / "tests" / "napari_glue" / "data" / "extended_summary.json"
 PLUGIN_MANAGER = "napari-plugin-manager==0.1.12"  # pinned: a release must not turn CI red
 _NOT_A_DESKTOP = {"PYTEST_CURRENT_TEST", "CI", "QT_QPA_PLATFORM", "PYTHONPATH", "VIRTUAL_ENV"}
 

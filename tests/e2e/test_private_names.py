@@ -39,11 +39,18 @@ import pytest
 from napari_glue.telemetry_helpers import _DEVPLUG_YAML, _package
 from napari_telemetry.schema import iso_week, week_start
 
-from .e2e_support import BIN, Collector, IndexServer, dashboard_text, other_installs, require
+from .e2e_support import (
+    BIN,
+    INDEX,
+    Collector,
+    IndexServer,
+    dashboard_text,
+    other_installs,
+    require,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = Path(__file__).with_name("private_session.py")
-INDEX = ROOT / "tests" / "napari_glue" / "data" / "extended_summary.json"
 
 PRIVATE_NAMES = ("acme_patient_pipeline", "acme-patient-pipeline", "PatientVolume", "patient-0042")
 DEV_PLUGIN = "napari-devplug"  # public, so in the cached index, but named in no record

@@ -14,13 +14,15 @@ import pytest
 
 from napari_telemetry.schema import iso_week
 
-from .e2e_support import require
+from .e2e_support import INDEX, Collector, IndexServer, require
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
 
-
+@pytest.mark.e2e
+@pytest.mark.napari
+@pytest.mark.gui
+@pytest.mark.slow
 def test_run_command_serves_a_dashboard_with_the_session_just_run(tmp_path: Path) -> None:
     require(bool(os.environ.get("DISPLAY")), "no DISPLAY (run under Xvfb: scripts/dev.py test)")
     env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_CURRENT_TEST", "CI"}}
@@ -59,3 +61,13 @@ def test_run_command_serves_a_dashboard_with_the_session_just_run(tmp_path: Path
     text = "\n".join(seen)
     assert "3 batch(es) sent" in text
     assert f"your session: 3 batch(es) of {week} stored by the collector" in text
+
+
+@pytest.mark.e2e
+def test_a_missing_plugin_index_file_is_an_error_not_a_quiet_empty_index(tmp_path: Path) -> None:
+    missing = tmp_path / "extended_summary.json"  # as after a test data folder is renamed
+    with pytest.raises(FileNotFoundError, match="no plugin index file"):
+        IndexServer(missing)
+    with pytest.raises(FileNotFoundError, match="no plugin index file"):
+        Collector(tmp_path / "collector", missing)
+    assert INDEX.is_file()  # the copy the demo, the tests and the benchmarks serve

@@ -17,12 +17,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from e2e.e2e_support import Collector, IndexServer
+from e2e.e2e_support import INDEX, Collector, IndexServer
 
 from .fault_servers import DripServer, FaultGate, http_answer
 
 DRIVER = Path(__file__).with_name("napari_driver.py")
-INDEX = Path(__file__).resolve().parents[1] / "napari_glue" / "data" / "extended_summary.json"
 BIN = Path(sys.executable).parent
 COMMAND = "napari.canvas.toggle_scale_bar"
 BLOCK_LIMIT_MS = 50.0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.e2e_support import Collector
+from e2e.e2e_support import INDEX, Collector
 from napari_telemetry.core import _consent, _paths
 from napari_telemetry.core._store import get_recorder, preview
 from napari_telemetry.core._store._batches import wire_bytes
@@ -18,7 +18,6 @@ from napari_telemetry.core._transport import RequestsTransport
 from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import MAX_BATCH_BYTES, Level
 
-INDEX = Path(__file__).resolve().parents[1] / "napari_glue" / "data" / "extended_summary.json"
 pytestmark = [pytest.mark.e2e]
 
 

@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from e2e.e2e_support import Collector
+from e2e.e2e_support import INDEX, Collector
 from napari_telemetry.schema import Level, level_hash
 
-INDEX = Path(__file__).resolve().parents[1] / "napari_glue" / "data" / "extended_summary.json"
 A, B = "/environments/a", "/environments/b"
 # Each environment records its own napari and plugin version, so rows tell them apart.
 VERSIONS = {A: ("0.9.1", "0.2.1"), B: ("0.9.2", "0.2.0")}
