@@ -1,8 +1,12 @@
-"""Qt test fixtures: no modal dialog can hang a run, and every view gets its own controller."""
+"""Qt test fixtures: no modal dialog can hang a run, no worker outlives its test, and every view
+gets its own controller.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -33,6 +37,20 @@ def _block_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(QMessageBox, name, _refuse_modal)
     for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
         monkeypatch.setattr(QFileDialog, name, _refuse_modal)
+
+
+@pytest.fixture(autouse=True)
+def _workers_end_in_their_test() -> Iterator[None]:
+    """Wait for the views' worker threads: one left running writes into the next test's folder.
+
+    (Once, in a whole run, a secret appeared in test_looking_at_the_ids_makes_no_identity's
+    folder before it agreed to anything: the paths follow NAPARI_TELEMETRY_DIR when used.)
+    """
+    yield
+    for worker in threading.enumerate():
+        if worker.name.startswith("napari-telemetry-ui: "):
+            worker.join(timeout=30)
+            assert not worker.is_alive(), f"{worker.name} still running after its test"
 
 
 @pytest.fixture
