@@ -30,9 +30,8 @@ def pump(seconds: float) -> None:
 
 
 def main() -> int:
-    from app_model import Application
-
     import napari
+    from app_model import Application
 
     viewer = napari.Viewer(title="napari-telemetry demo")
     pump(1.0)

@@ -81,6 +81,7 @@ def render_widgets(out: Path) -> None:
 
 def render_status_bar(out: Path) -> None:
     import napari
+
     from napari_telemetry._napari import _widgets
 
     viewer = napari.Viewer(title="napari-telemetry", show=True)
