@@ -18,11 +18,14 @@ from typing import Any
 
 import pytest
 
+from napari_telemetry.schema import PUBLICATION
 from napari_telemetry_server._cli import main
 from napari_telemetry_server.demo import make_batch
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._aggregate_rules import Denylist
 from napari_telemetry_server.public._release_config import ReleaseSettings
+from napari_telemetry_server.public._release_dp import Mechanism
+from napari_telemetry_server.public._release_plan import week_mechanism, window_mechanism
 from napari_telemetry_server.storage import Storage, make_engine
 
 OLD, WEEK, NOW = "2026-W47", "2026-W48", "2026-W49"  # NOW is the current week on 2026-12-03
@@ -314,3 +317,20 @@ def test_denylist_and_badge_buckets() -> None:
     assert not Denylist(frozenset({"napari-foo"})).denies("napari-foobar")
     assert [bucket_range(v) for v in (0, 4.9, 5, 99.9, 100, 2e6)] == [
         (0, 5), (0, 5), (5, 10), (30, 100), (100, 300), (1_000_000, None)]  # fmt: skip
+
+
+def test_the_publication_people_are_told_is_the_default_release() -> None:
+    """What people are told (schema.PUBLICATION) is the default release, ε by OpenDP's map."""
+    settings = ReleaseSettings()
+    assert (settings.rho_week, settings.rho_window, settings.delta, settings.grace_days) == (
+        PUBLICATION.rho_week,
+        PUBLICATION.rho_window,
+        PUBLICATION.delta,
+        PUBLICATION.grace_days,
+    )
+    week, window = week_mechanism(settings), window_mechanism(settings)
+    assert window is not None
+    # One weekly id's week: its week's and its quarter's releases composed, at both δ's.
+    unit = Mechanism(week.queries + window.queries, PUBLICATION.delta_unit).privacy()
+    assert unit["rho"] == pytest.approx(PUBLICATION.rho_unit, rel=1e-6)
+    assert unit["epsilon"] == pytest.approx(PUBLICATION.epsilon_unit, abs=0.005)

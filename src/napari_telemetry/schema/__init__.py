@@ -36,6 +36,7 @@ from ._names import (
     normalized_name,
     public_data_type,
 )
+from ._publication import PUBLICATION, Publication
 from ._records import (
     DTYPE_PATTERN,
     LAYER_TYPE_PATTERN,
@@ -72,6 +73,7 @@ __all__ = [
     "MAX_RECORDS",
     "OS_VERSION_PATTERN",
     "OTHER_DATA_TYPE",
+    "PUBLICATION",
     "PUBLIC_ARRAY_LIBRARIES",
     "RAW_RETENTION_DAYS",
     "RECORD_LEVEL",
@@ -96,6 +98,7 @@ __all__ = [
     "PluginKey",
     "PluginRecord",
     "PublicIndex",
+    "Publication",
     "RecordBase",
     "SessionKey",
     "SessionRecord",

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from napari_telemetry.schema import PUBLICATION
+
 # The weekly budget's split, table group by table group (shares of ``rho_week``); each group's
 # share is divided evenly between its dimensions. The weights favour what the dashboard leads
 # with (installs, plugins) and keep every table's 95 % accuracy within a few installs at 1,000
@@ -30,7 +32,9 @@ DEFAULT_SPLIT: dict[str, float] = {
 }
 
 
-RHO_CEILING = 0.5  # the defaults spend this per weekly id and week; more is allowed, and flagged
+# The defaults spend this per weekly id and week (what people are told); more is allowed and
+# flagged.
+RHO_CEILING = PUBLICATION.rho_unit
 
 
 class ReleaseSettings(BaseSettings):
@@ -41,27 +45,30 @@ class ReleaseSettings(BaseSettings):
     )
 
     rho_week: float = Field(
-        0.35,
+        PUBLICATION.rho_week,
         gt=0,
         le=2,
         description="zCDP budget ρ of one week's release, per weekly id (every weekly table).",
     )
     rho_window: float = Field(
-        0.15,
+        PUBLICATION.rho_window,
         ge=0,
         le=2,
         description="zCDP budget ρ of the long-window release (plugin install-weeks per "
         "quarter), per weekly id and week; 0 turns the window release off.",
     )
     delta: float = Field(
-        1e-7,
+        PUBLICATION.delta,
         gt=0,
         le=1e-5,
         description="δ of each release: half for partition selection of open category sets, "
         "half for converting ρ to (ε, δ).",
     )
     grace_days: int = Field(
-        3, ge=0, le=28, description="Days after a week ends before it is released (late uploads)."
+        PUBLICATION.grace_days,
+        ge=0,
+        le=28,
+        description="Days after a week ends before it is released (late uploads).",
     )
     window: Literal["quarter", "none"] = Field(
         "quarter",
