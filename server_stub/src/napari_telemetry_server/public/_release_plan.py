@@ -85,5 +85,5 @@ def describe(mechanism: Mechanism, settings: ReleaseSettings, kind: str) -> dict
         "kind": kind,
         **mechanism.privacy(),
         "tables": tables,
-        "settings": settings.model_dump(),
+        "settings": settings.stated(),
     }
