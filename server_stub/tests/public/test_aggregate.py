@@ -211,8 +211,8 @@ def test_a_settings_change_takes_effect_at_the_next_quarter(
     report = aggregate(db_url, out, today=TODAY, settings=later)
     assert "take effect in 2027-Q1 (from 2027-W01)" in "\n".join(report.lines())
     aggregate(db_url, out, today=date(2027, 1, 14), settings=later)  # 2027-W01 is over
-    budgets = {p: json.loads(d)["rho"] for p, d in rows(out, "SELECT period, document FROM "
-                                                             "releases WHERE kind = 'week'")}  # fmt: skip
+    weekly = rows(out, "SELECT period, document FROM releases WHERE kind = 'week'")
+    budgets = {p: json.loads(d)["rho"] for p, d in weekly}
     q4 = [OLD, WEEK, NOW, "2026-W50", "2026-W51", "2026-W52", "2026-W53"]
     assert budgets == {**dict.fromkeys(q4, pytest.approx(0.2)), "2027-W01": pytest.approx(0.1)}
     (q4_doc,) = rows(out, "SELECT document FROM releases WHERE period = '2026-Q4'")[0]
