@@ -130,7 +130,7 @@ class Ledger:
         """The calendar's settings: ``first_week`` and ``created_on`` (empty before the first)."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(ledger_meta.c.key, ledger_meta.c.value)).tuples()
-            return {key: value for key, value in rows}
+            return dict(rows.all())  # a Result has keys(): dict() would take it for a mapping
 
     def periods(self) -> list[Period]:
         """Every released period, in the order they cover (weeks before their quarter)."""

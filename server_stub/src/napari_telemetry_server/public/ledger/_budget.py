@@ -19,7 +19,7 @@ from pathlib import Path
 from napari_telemetry.schema import shift_week, week_start
 from napari_telemetry_server.public._aggregate_weeks import calendar
 from napari_telemetry_server.public._release_config import ReleaseSettings
-from napari_telemetry_server.public._release_dp import Mechanism, compose
+from napari_telemetry_server.public._release_dp import compose
 from napari_telemetry_server.public._release_plan import week_mechanism, window_mechanism
 from napari_telemetry_server.storage import Ledger, Period, make_engine, require_database
 
@@ -50,15 +50,10 @@ class Year:
         )
 
 
-@functools.lru_cache(maxsize=64)
-def _mechanism(kind: str, stated: str) -> Mechanism | None:
-    settings = ReleaseSettings.model_validate(json.loads(stated))
-    return week_mechanism(settings) if kind == "week" else window_mechanism(settings)
-
-
 @functools.lru_cache(maxsize=256)
 def _costs(kind: str, stated: str, ids: int) -> tuple[tuple[float, float], ...]:
-    mechanism = _mechanism(kind, stated)
+    settings = ReleaseSettings.model_validate(json.loads(stated))
+    mechanism = week_mechanism(settings) if kind == "week" else window_mechanism(settings)
     return () if mechanism is None else tuple(mechanism.costs(ids))
 
 
