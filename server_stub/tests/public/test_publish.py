@@ -120,6 +120,11 @@ def test_aggregates_json_carries_each_release_with_its_budget(built: dict[str, A
     window = next(r for r in doc["releases"] if r["kind"] == "window")
     assert window["settings"]["window"] == "quarter"
     assert (window["first_week"], window["last_week"]) == ("2026-W35", "2026-W39")
+    assert doc["first_week"] == "2026-W35"  # the calendar, stated
+    year = doc["year"]
+    assert (year["first_week"], year["last_week"], year["weeks"]) == ("2025-W49", LAST, 14)
+    assert year["quarters"] == [["2026-Q3", 5]]  # Q4 is not released yet
+    assert year["rho"] > 14 * 0.35  # the quarter counts an installation once per week
 
 
 def test_the_current_week_appears_in_no_published_file(built: dict[str, Any]) -> None:
@@ -167,7 +172,8 @@ def test_page_loads_nothing_from_the_internet_and_explains_itself(built: dict[st
     assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html.replace(
         'href="https://github.com/napari/napari-telemetry/blob/main/docs/', ""))  # fmt: skip
     for words in ("differential privacy", "weekly id", "data catalogue", "privacy notes",
-                  "95 %", "ε =", "napari-telemetry disable", "plugins.plugin"):  # fmt: skip
+                  "95 %", "ε =", "napari-telemetry disable", "plugins.plugin",
+                  "calendar from 2026-W35 on", "Over a year", "week releases"):  # fmt: skip
         assert words in html, words
 
 

@@ -94,9 +94,7 @@ def _calendar(meta: dict[str, str]) -> str:
     first = meta.get("first_week")
     if first is None:
         return "No week has been released yet."
-    return (
-        f"Weeks are released by a calendar that starts at {html.escape(first)}, not by the data."
-    )
+    return f"Weeks are released by a calendar from {html.escape(first)} on, not by the data."
 
 
 def _year(year: Year | None) -> str:
