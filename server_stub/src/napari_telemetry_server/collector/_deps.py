@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the per-app resources (settings, storage, writer, index, limiter)."""
+"""FastAPI dependencies: the per-app resources (settings, storage, writer, index, limiter,
+counters)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from napari_telemetry_server.storage import Storage, make_engine
 
 from ._limits import RateLimiter
+from ._metrics import Metrics
 from ._plugin_index import PluginIndex
 from ._settings import Settings
 from ._writer import GroupWriter
@@ -32,6 +34,7 @@ class Resources:
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.deletions = RateLimiter(settings.deletion_limit, settings.rate_window)  # weekly ids
         self.plugins = PluginIndex(settings.plugin_index)
+        self.metrics = Metrics()  # the operators' counters (never on a public route)
         self._storage = storage
         # The collector's one clock: the week window of ingest and the day a batch is received.
         self.today = storage.today if storage is not None else date.today

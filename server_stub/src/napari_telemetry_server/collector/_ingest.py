@@ -48,6 +48,7 @@ def _handler(level: Level) -> Handler:
         digest = batch_digest(batch)  # as sent: a retry stays the same if the index changed
         batch = resources.plugins.filter(batch)
         outcome = await resources.writer.submit(batch, digest)
+        resources.metrics.count(level.value, outcome)
         if outcome is Outcome.CONFLICT:
             return conflict(str(batch.batch_id))
         reply = Stored(batch_id=str(batch.batch_id), stored=outcome is Outcome.STORED)
