@@ -22,11 +22,13 @@ PINNED: dict[ModuleType, list[str]] = {
     collector: [
         "DeadlineProtocol",
         "DeletionRequest",
+        "Metrics",
         "Settings",
         "create_app",
         "data_dir",
         "get_settings",
         "serve",
+        "serve_metrics",
         "server_config",
     ],
     storage: [
