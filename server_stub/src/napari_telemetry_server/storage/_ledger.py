@@ -72,7 +72,7 @@ window_partials = Table(
 LEDGER_TABLES = (ledger_meta, ledger_periods, ledger_keys, window_partials)
 
 
-class AlreadyReleased(RuntimeError):
+class AlreadyReleased(ValueError):
     """The ledger holds this period already (another run released it meanwhile)."""
 
 
@@ -232,7 +232,10 @@ class Ledger:
         try:
             conn.execute(ledger_periods.insert(), [row])
         except sa_exc.IntegrityError as e:  # the whole transaction is rolled back
-            raise AlreadyReleased(f"the ledger already holds {period.period}") from e
+            raise AlreadyReleased(
+                f"the ledger already holds {period.period} (another `aggregate` released it "
+                "meanwhile); this run's release of it was not kept"
+            ) from e
 
     @staticmethod
     def _insert_key(conn: Connection, key: PublicKey) -> None:

@@ -37,27 +37,29 @@ def open_books(
     """
     mine = book_of(ledger)
     theirs = read(out) if out.exists() else None
-    notes: list[str] = []
     extra = _extra(mine, theirs, out) if theirs is not None else None
-    if extra is not None and theirs is not None:
-        if not adopt:
-            raise ValueError(_unknown(out, extra))
-        first = mine.first_week or settings.first_week or theirs.first_week
-        first = first or shift_week(max(p.last_week for p in extra.periods), 1)
+    if extra is not None and not adopt:
+        raise ValueError(_unknown(out, extra))
+    first = mine.first_week or settings.first_week
+    if extra is not None:
+        newest = max((p.last_week for p in extra.periods), default=None)
+        first = first or extra.first_week or (newest and shift_week(newest, 1))
+    first = first or iso_week(today)
+    if settings.first_week not in (None, first):
+        raise ValueError(
+            f"the release calendar of this ledger starts at {first}, but the setting "
+            f"FIRST_WEEK says {settings.first_week}: a calendar never moves (unset it)"
+        )
+    notes: list[str] = []
+    if extra is not None:
         ledger.start(_calendar(first, today), extra.periods, extra.keys)
         notes.append(
             f"adopted {len(extra.periods)} releases and {len(extra.keys)} public keys "
             f"from {str(out)!r} into the ledger"
         )
     elif mine.first_week is None:
-        ledger.start(_calendar(settings.first_week or iso_week(today), today))
-    book = book_of(ledger)
-    if settings.first_week not in (None, book.first_week):
-        raise ValueError(
-            f"the release calendar of this ledger starts at {book.first_week}, but the setting "
-            f"FIRST_WEEK says {settings.first_week}: a calendar never moves (unset it)"
-        )
-    return book, notes
+        ledger.start(_calendar(first, today))
+    return book_of(ledger), notes
 
 
 def check(ledger: Ledger, out: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +48,9 @@ def start_of(book: Book) -> str | None:
 
 def write(path: Path, book: Book) -> None:
     """Write *book* into the aggregate file *path* (replaced whole, atomically)."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A name of its own beside the file (SQLite creates it, with the umask's mode, as before).
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
         engine = db.open_aggregates(tmp)
         try:
