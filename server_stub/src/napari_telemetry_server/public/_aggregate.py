@@ -33,7 +33,7 @@ from ._aggregate_rows import Released, week_rows, window_rows
 from ._aggregate_rules import Denylist
 from ._aggregate_weeks import quarter_of
 from ._release_config import ReleaseSettings, release_settings
-from ._release_dims import DIMS, WINDOW_DIM
+from ._release_dims import DIMS, WINDOW_DIM, Bounded
 from ._release_plan import CALLS, describe, week_mechanism, window_mechanism
 from ._release_read import read_counts
 from .ledger import book_of, due_quarters, due_weeks, open_books, settings_note, write
@@ -141,9 +141,6 @@ def _release_weeks(
         key = json.dumps(settings.stated(), sort_keys=True)
         groups.setdefault(key, (settings, []))[1].append(week)
     for settings, names in groups.values():
-        mechanism = week_mechanism(settings)
-        document = describe(mechanism, settings, "week")
-        windows = window_mechanism(settings) is not None
         plan = {
             d.name: (d.per_id(settings), settings.max_calls if d.calls else None) for d in DIMS
         }
@@ -152,18 +149,34 @@ def _release_weeks(
         for table, n in skipped.items():
             report.skipped_rows[table] = report.skipped_rows.get(table, 0) + n
         for week in names:
-            data: dict[str, Counter[str]] = {}
-            for dim in DIMS:
-                data[dim.name] = counts[week][dim.name].ids
-                if dim.calls:
-                    data[dim.name + CALLS] = counts[week][dim.name].sums
-            numbers = week_rows(week, _scrub(mechanism.release(data), deny))
-            # The quarter counts the same bounded ids as the week's plugin table.
-            ids = counts[week]["plugins.plugin"].ids
-            keep = Partials(quarter_of(week), week, ids) if windows else None
-            ledger.record(_period(week, "week", [week], document, numbers, today), keep)
-            report.released.append(week)
-            report.cells += sum(len(r) for t, r in numbers.items() if t != "weeks")
+            _release_week(ledger, week, settings, counts[week], deny, today, report)
+
+
+def _release_week(
+    ledger: Ledger,
+    week: str,
+    settings: ReleaseSettings,
+    counts: dict[str, Bounded],
+    deny: Denylist,
+    today: date,
+    report: AggregateReport,
+) -> None:
+    """One week's release into the ledger, with the partials its quarter will need."""
+    mechanism = week_mechanism(settings)
+    data: dict[str, Counter[str]] = {}
+    for dim in DIMS:
+        data[dim.name] = counts[dim.name].ids
+        if dim.calls:
+            data[dim.name + CALLS] = counts[dim.name].sums
+    numbers = week_rows(week, _scrub(mechanism.release(data), deny))
+    # The quarter counts the same bounded ids as the week's plugin table.
+    keep = None
+    if window_mechanism(settings) is not None:
+        keep = Partials(quarter_of(week), week, counts["plugins.plugin"].ids)
+    document = describe(mechanism, settings, "week")
+    ledger.record(_period(week, "week", [week], document, numbers, today), keep)
+    report.released.append(week)
+    report.cells += sum(len(r) for t, r in numbers.items() if t != "weeks")
 
 
 def _release_quarters(

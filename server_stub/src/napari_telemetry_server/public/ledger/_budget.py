@@ -65,36 +65,30 @@ def costs(period: Period, ids: int) -> tuple[tuple[float, float], ...]:
 
 def year(periods: Sequence[Period]) -> Year | None:
     """The last 52 calendar weeks up to the newest released week (None before any)."""
-    weekly = [p for p in periods if p.kind == "week"]
+    weekly = [p.period for p in periods if p.kind == "week"]
     if not weekly:
         return None
-    last = max((p.period for p in weekly), key=week_start)
+    last = max(weekly, key=week_start)
     span = set(calendar(shift_week(last, 1 - YEAR), last))
-    spent: list[tuple[float, float]] = []
-    delta, weeks, quarters = 0.0, 0, []
-    for period in periods:
-        ids = len(span.intersection(calendar(period.first_week, period.last_week)))
-        if ids == 0:
-            continue
-        found = costs(period, ids)
-        spent += found
-        selection_at_one = float(period.document["delta_selection"])
-        delta += float(period.document["delta"]) - selection_at_one + sum(d for _, d in found)
-        if period.kind == "week":
-            weeks += 1
-        else:
-            quarters.append((period.period, ids))
-    total = compose(spent, delta)
+    counted = [
+        (p, n) for p in periods if (n := len(span & set(calendar(p.first_week, p.last_week))))
+    ]
+    spent = [cost for p, n in counted for cost in costs(p, n)]
+    total = compose(spent, sum(_delta(p, n) for p, n in counted))
     return Year(
         first_week=min(span, key=week_start),
         last_week=last,
-        weeks=weeks,
-        quarters=tuple(quarters),
-        rho=total["rho"],
-        delta_selection=total["delta_selection"],
-        epsilon=total["epsilon"],
-        delta=total["delta"],
+        weeks=sum(p.kind == "week" for p, _ in counted),
+        quarters=tuple((p.period, n) for p, n in counted if p.kind != "week"),
+        **total,
     )
+
+
+def _delta(period: Period, ids: int) -> float:
+    """The release's own δ, its partition selection taken at *ids* weekly ids."""
+    doc = period.document
+    conversion = float(doc["delta"]) - float(doc["delta_selection"])
+    return conversion + sum(delta for _, delta in costs(period, ids))
 
 
 def ledger_lines(periods: Sequence[Period], meta: dict[str, str]) -> list[str]:
