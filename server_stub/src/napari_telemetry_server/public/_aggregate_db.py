@@ -144,7 +144,10 @@ def _check_format(engine: Engine, path: Path) -> None:
             found = conn.scalar(select(meta.c.value).where(meta.c.key == "format"))
     except sa_exc.SQLAlchemyError as e:  # not a database, or not ours
         engine.dispose()
-        raise ValueError(f"{str(path)!r} is not an aggregate database of this version") from e
+        raise ValueError(
+            f"{str(path)!r} is not an aggregate database of this version: move it away and run "
+            "`aggregate`, which rebuilds it from the ledger in the raw database"
+        ) from e
     if found in (None, FORMAT):
         return
     engine.dispose()
