@@ -42,5 +42,5 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     for concern in (_ingest, _deletion, _schema, _health):
         app.include_router(concern.router)
     install_handlers(app)
-    app.openapi = openapi_builder(app)  # type: ignore[method-assign]
+    app.openapi = openapi_builder(app, resources.today)  # type: ignore[method-assign]
     return app
