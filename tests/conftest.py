@@ -60,11 +60,15 @@ def fresh_state(telemetry_dir: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def built_dists(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Wheels and sdists of both distributions, built from this checkout once per test run."""
+    """Wheels and sdists of both distributions, built from this checkout once per test run.
+
+    With this environment's hatchling and hatch-vcs (the test extra): no build environment is
+    fetched from the package index. Each wheel is built from its sdist, as a packager builds it.
+    """
     dist_dir = tmp_path_factory.mktemp("dist")
     for project in (ROOT, ROOT / "server_stub"):
         subprocess.run(
-            [sys.executable, "-m", "build", "--outdir", str(dist_dir), str(project)],
+            [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist_dir), project],
             check=True,
             capture_output=True,
         )
