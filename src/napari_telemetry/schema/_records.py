@@ -34,9 +34,9 @@ _CommandId = Annotated[
 
 
 def a_number(value: Any) -> Any:
-    """Only a JSON number (``3`` or ``3.0``) is an integer: pydantic's lax mode would also read
-    ``true`` and ``"3"`` as one, which the published JSON Schema does not allow."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Refuse what JSON does not call a number (``true``, ``"3"``), which pydantic's lax mode would
+    read as 1 and 3; numbers of any type (``3.0``, NumPy's) go on to the integer check."""
+    if isinstance(value, bool | str | bytes):
         raise ValueError(f"a whole number is needed, got {value!r}")
     return value
 
