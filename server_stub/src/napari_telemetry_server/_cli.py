@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 
 from ._public_cli import add_commands, say
+from ._requires import IncompatiblePlugin, check_plugin
 from ._version import __version__
 from .collector import DeletionRequest, Settings, serve
 from .storage import (
@@ -104,8 +105,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors are one clear line on stderr and a non-zero exit code."""
     args = build_parser().parse_args(argv)
     try:
+        check_plugin()  # the wire schema this collector was installed with, before any command
         return int(args.func(args) or 0)
-    except (StorageUnavailable, ValueError, OSError, sa_exc.SQLAlchemyError) as e:
+    except (
+        IncompatiblePlugin,
+        StorageUnavailable,
+        ValueError,
+        OSError,
+        sa_exc.SQLAlchemyError,
+    ) as e:
         logging.getLogger(__name__).debug("command failed", exc_info=True)
         reason = str(e)
         if isinstance(e, sa_exc.SQLAlchemyError):  # corrupt or foreign file: the driver's words

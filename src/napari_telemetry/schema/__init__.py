@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._base import RecordBase, WireModel
 from ._batch import (
+    BATCH_ID_PATTERN,
     BATCH_MODELS,
     MAX_BATCH_BYTES,
     MAX_RECORDS,
@@ -63,6 +64,7 @@ from ._weeks import (
 )
 
 __all__ = [
+    "BATCH_ID_PATTERN",
     "BATCH_MODELS",
     "CLOCK_SKEW",
     "CORE",

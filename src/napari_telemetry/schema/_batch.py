@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from ._base import RecordBase, WireModel
 from ._levels import Level
-from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord, a_number
 from ._weeks import WEEK_PATTERN
 
 SCHEMA_VERSION = 1
 MAX_RECORDS = 5_000
 MAX_BATCH_BYTES = 1 << 20  # the largest body (compact JSON, inflated) a collector must take
+# A random (version 4) UUID as ``str(uuid.uuid4())`` writes it: one spelling on the wire, so the
+# collector's published schema can state exactly what it takes (braces, ``urn:uuid:``, capitals
+# or no hyphens, which Python's UUID parser would also read, are refused).
+BATCH_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+_BATCH_ID = re.compile(BATCH_ID_PATTERN)
 
 FullRecord = Annotated[Union[CommandRecord, LayerRecord], Field(discriminator="type")]  # noqa: UP007
 RECORD_TYPES: dict[Level, tuple[type[RecordBase], ...]] = {
@@ -66,6 +72,22 @@ class BatchBase(WireModel):
         description="Version of the napari-telemetry plugin that sent the batch (its public "
         "part, without a local `+…` label)."
     )
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        return a_number(value)  # `true` is not 1 on the wire, whatever Python thinks
+
+    @field_validator("batch_id", mode="before")
+    @classmethod
+    def _one_spelling(cls, value: Any) -> Any:
+        # A check beside the JSON Schema, not in it: the consent hash (level_hash) is the schema's.
+        if isinstance(value, str) and not _BATCH_ID.match(value):
+            raise ValueError(
+                f"batch_id must be a random (version 4) UUID in lower-case 8-4-4-4-12 form, "
+                f"got {value!r}"
+            )
+        return value
 
     @field_validator("batch_id")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from napari_telemetry_server._requires import check_plugin
 from napari_telemetry_server._version import __version__
 from napari_telemetry_server.storage import Storage
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
 
     *storage* replaces the database the settings name (tests pass one with a fake clock).
     """
+    check_plugin()  # IncompatiblePlugin, naming both versions, before anything is opened
     settings = settings or get_settings()
     resources = Resources(settings, storage)
     app = FastAPI(
@@ -40,5 +42,5 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     for concern in (_ingest, _deletion, _schema, _health):
         app.include_router(concern.router)
     install_handlers(app)
-    app.openapi = openapi_builder(app)  # type: ignore[method-assign]
+    app.openapi = openapi_builder(app, resources.today)  # type: ignore[method-assign]
     return app
