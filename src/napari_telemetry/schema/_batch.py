@@ -9,18 +9,21 @@ from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from ._base import RecordBase, WireModel
 from ._levels import Level
-from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+from ._records import CommandRecord, CounterRecord, LayerRecord, PluginRecord, SessionRecord
 from ._weeks import WEEK_PATTERN
 
 SCHEMA_VERSION = 1
 MAX_RECORDS = 5_000
 MAX_BATCH_BYTES = 1 << 20  # the largest body (compact JSON, inflated) a collector must take
 
-FullRecord = Annotated[Union[CommandRecord, LayerRecord], Field(discriminator="type")]  # noqa: UP007
+FullRecord = Annotated[
+    Union[CommandRecord, LayerRecord, CounterRecord],  # noqa: UP007
+    Field(discriminator="type"),
+]
 RECORD_TYPES: dict[Level, tuple[type[RecordBase], ...]] = {
     Level.BASIC: (SessionRecord,),
     Level.MIDDLE: (PluginRecord,),
-    Level.FULL: (CommandRecord, LayerRecord),
+    Level.FULL: (CommandRecord, LayerRecord, CounterRecord),
 }
 RECORD_MODELS: dict[str, type[RecordBase]] = {
     model.model_fields["type"].default: model
@@ -100,7 +103,8 @@ class FullBatch(BatchBase):
 
     level: Literal["full"] = Field(description="The stream: `full`, sent to its own endpoint.")
     records: list[FullRecord] = Field(
-        max_length=MAX_RECORDS, description="The `command` and `layer` records of that day."
+        max_length=MAX_RECORDS,
+        description="The `command`, `layer` and `counter` records of that day.",
     )
 
 
