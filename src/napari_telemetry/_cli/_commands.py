@@ -64,8 +64,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if not batches:
         out("Nothing is waiting to be sent.")
     if args.explain:
+        counters = telemetry.counter_descriptions() if batches else {}
         for batch in batches:
-            out(*explain_lines(batch), "")
+            out(*explain_lines(batch, counters), "")
         return 0
     for batch in batches:
         out(

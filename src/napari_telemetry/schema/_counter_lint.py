@@ -35,6 +35,7 @@ class Problem:
     severity: Literal["error", "warning"]
     where: str
     message: str
+    code: str = "schema"  # what kind: schema, toml, expired, expiry, similar, placeholder, private
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -87,7 +88,7 @@ def _parse(text: str, model: type[Model]) -> tuple[Model | None, list[Problem]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        return None, [Problem("error", "file", f"not valid TOML: {e}")]
+        return None, [Problem("error", "file", f"not valid TOML: {e}", "toml")]
     try:
         return model.model_validate(data), []
     except ValidationError as e:
@@ -118,7 +119,9 @@ def _counter_problems(
         here = f"{where}.{name}"
         problems += _expiry(counter.expires, here, today)
         if counter.description.strip(" .!").lower() in _PLACEHOLDERS:
-            problems.append(Problem("error", f"{here}.description", "a placeholder, not a text"))
+            problems.append(
+                Problem("error", f"{here}.description", "a placeholder, not a text", "placeholder")
+            )
         problems += _similar(list(counter.labels), f"{here}.labels", "labels")
         problems += _private(name, counter.labels, here)
     return problems
@@ -127,11 +130,14 @@ def _counter_problems(
 def _expiry(expires: date, where: str, today: date) -> list[Problem]:
     here = f"{where}.expires"
     if expires <= today:
-        return [Problem("error", here, f"expired on {expires}: it is no longer counted")]
+        return [
+            Problem("error", here, f"expired on {expires}: it is no longer counted", "expired")
+        ]
     if expires - today > MAX_EXPIRY:
-        return [Problem("error", here, f"{expires} is more than two years away; renew it later")]
+        far = f"{expires} is more than two years away; renew it later"
+        return [Problem("error", here, far, "expiry")]
     if expires - today > LONG_EXPIRY:
-        return [Problem("warning", here, f"{expires} is more than a year away")]
+        return [Problem("warning", here, f"{expires} is more than a year away", "expiry")]
     return []
 
 
@@ -143,7 +149,7 @@ def _similar(names: list[str], where: str, what: str) -> list[Problem]:
         key = re.sub(r"[-_.]", "", name).lower()
         if key in seen:
             message = f"{seen[key]!r} and {name!r} differ only by case or punctuation"
-            problems.append(Problem("error", where, f"{what}: {message}"))
+            problems.append(Problem("error", where, f"{what}: {message}", "similar"))
         seen.setdefault(key, name)
     return problems
 
@@ -157,4 +163,5 @@ def _private(name: str, labels: tuple[str, ...], where: str) -> list[Problem]:
         return []
     text = ", ".join(sorted(words))
     why = "a count must never name a file, a path, an address or a person"
-    return [Problem("warning", where, f"mentions {text}: {why}; say in the description why not")]
+    says = f"mentions {text}: {why}; say in the description why not"
+    return [Problem("warning", where, says, "private")]

@@ -86,6 +86,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI descriptions of the refusals a route can answer."""
     text = {
         400: "Body is not valid gzip (corrupt or truncated).",
+        404: "Nothing to serve here (no collection manifest was signed).",
         409: "This batch_id was already received with other content; nothing stored.",
         413: "Body larger than the limit, raw or once inflated.",
         415: "Content type is not application/json, or encoding is not gzip/identity.",

@@ -15,15 +15,15 @@ import hashlib
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from napari_telemetry.core import _switches
 from napari_telemetry.schema import SignedCollection, canonical_json
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 log = logging.getLogger("napari_telemetry")
 SHIPPED = Path(__file__).with_name("collection_keys.pem")
@@ -36,12 +36,17 @@ class Refused(ValueError):
 
 def key_id(key: Ed25519PublicKey) -> str:
     """The first 16 hex digits of the SHA-256 of the raw public key (as the collector's)."""
+    from cryptography.hazmat.primitives import serialization  # 25 ms: only when keys are read
+
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def trusted_keys() -> dict[str, Ed25519PublicKey]:
     """The keys this plugin trusts, by key id; empty when none is shipped or readable."""
+    from cryptography.hazmat.primitives import serialization  # 25 ms: only when keys are read
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # as above
+
     path = _switches.collection_keys_file() or SHIPPED
     try:
         text = path.read_bytes()
@@ -79,6 +84,8 @@ def verify(document: Any, keys: dict[str, Ed25519PublicKey]) -> SignedCollection
 
 
 def _valid(key: Ed25519PublicKey, signature: str, signed: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature  # imported with the keys already
+
     try:
         raw = base64.b64decode(signature, validate=True)
         key.verify(raw, signed)
