@@ -71,11 +71,14 @@ def _prepare() -> None:
         for name in _PRELOAD:
             importlib.import_module(name)
         from napari_telemetry.core import telemetry  # imported by the loop above: no cost here
+        from napari_telemetry.schema import Level  # imported with the core
 
         from ._preferences import SECTION  # imported by the loop above too
 
         telemetry.recorder()  # made here, off the GUI thread
         telemetry.public_index()
+        if telemetry.live_level() is Level.FULL:
+            telemetry.counter_gate()  # plugins' counters: their declarations read here too
         _hooks.preferences_section(SECTION)  # napari builds its plugin settings once, here
     except Exception:
         log.debug("napari-telemetry could not prepare its start", exc_info=True)

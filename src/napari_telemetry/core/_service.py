@@ -197,13 +197,12 @@ class Telemetry:
         whatever its age). None when nothing was fetched here (the level, a switch, no key)."""
         if self.live_level() is not Level.FULL:
             return None
-        gate = _counters.get_gate()
-        if not now:
-            _counters.refresh_in_background(on_done=gate.use)
+        if not now:  # the gate too is read on the fetching thread: the caller may be napari's
+            _counters.refresh_in_background(on_done=lambda t: _counters.get_gate().use(t))
             return None
         trusted = _counters.refresh()
         if trusted is not None:
-            gate.use(trusted)
+            _counters.get_gate().use(trusted)
         return trusted
 
     # --- identity and forgetting ------------------------------------------------------------

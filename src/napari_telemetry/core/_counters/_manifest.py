@@ -149,14 +149,17 @@ def _date(value: object) -> date | None:
 def refresh_in_background(
     on_done: Callable[[Trusted], None] | None = None, fetcher: Fetcher | None = None
 ) -> threading.Thread | None:
-    """Refresh in a daemon thread when due; *on_done* gets the result (off the GUI thread)."""
-    if _switches.collection_url() is None or not trusted_keys():
-        return None
-    if not needs_refresh(date.today()):
+    """Refresh in a daemon thread when due; *on_done* gets the result (off the GUI thread).
+
+    Whether it is due is judged on that thread too (it reads and verifies the cache).
+    """
+    if _switches.collection_url() is None:
         return None
 
     def run() -> None:
         try:
+            if not trusted_keys() or not needs_refresh(date.today()):
+                return
             trusted = refresh(fetcher)
             if trusted is not None and on_done is not None:
                 on_done(trusted)
