@@ -13,6 +13,7 @@ import pytest
 from napari_telemetry.core import state
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_PLUGINS = ROOT / "tests" / "example_plugins"
 
 _SWITCHES = (
     "DO_NOT_TRACK",
@@ -69,3 +70,17 @@ def built_dists(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
             capture_output=True,
         )
     return sorted(dist_dir.iterdir())
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example plugins of tests/example_plugins, built and installed (offline, with the
+    environment's hatchling) into a folder of their own: real distributions, on no path yet."""
+    site = tmp_path_factory.mktemp("example-site")
+    plugins = [
+        str(p) for p in sorted(EXAMPLE_PLUGINS.iterdir()) if (p / "pyproject.toml").is_file()
+    ]
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation"]
+    subprocess.run([*pip, "--no-deps", "--target", str(site), *plugins], check=True,
+                   capture_output=True)  # fmt: skip
+    return site
