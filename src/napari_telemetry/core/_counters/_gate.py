@@ -45,7 +45,9 @@ class Gate:
 
     changed = Signal()  # offers or switches changed (any thread): views read them again
 
-    def __init__(self) -> None:
+    def __init__(self, recorder: _store.Recorder | None = None) -> None:
+        # The process's recorder, held: the gate and it are made and reset together.
+        self._recorder = recorder or _store.get_recorder()
         self._installed: list[Installed] = []
         self._bound: dict[str, str] = {}  # top-level package → plugin
         self._trusted = _manifest.Trusted(None, "not read yet")
@@ -53,6 +55,7 @@ class Gate:
         self._seen: tuple[object, ...] = ()
         self._offers: list[PluginOffer] = []
         self._allowed: Allowed = {}
+        self._quiet: frozenset[str] = frozenset()  # packages of plugins switched off: no-ops
         self._day_end = 0.0
         self._lock = threading.RLock()
 
@@ -63,21 +66,19 @@ class Gate:
                 self._rebuild()  # a new day: counters may have expired (memory only)
             key = self._allowed.get((top, counter, label))
             if key is not None:
-                _store.get_recorder().count("counter", key)
-            else:
+                self._recorder.count("counter", key)
+            elif top not in self._quiet:  # the user said no to that plugin: nothing to note
                 self._refuse(top, counter, label)
         except Exception:
             log.debug("a plugin count was dropped", exc_info=True)
 
     def refuse_caller(self) -> None:
         """Note a count made by code outside the package whose handle it used."""
-        _store.get_recorder().drop("counter_foreign")
+        self._recorder.drop("counter_foreign")
 
     def _refuse(self, top: str, counter: str, label: str) -> None:
         plugin = self._bound.get(top)
         offer = next((o for o in self._offers if o.plugin == plugin), None)
-        if offer is not None and offer.state != "on":
-            return  # the user said no: nothing is noted either
         declared = next((i.declaration for i in self._installed if i.plugin == plugin), None)
         manifest = self._trusted.manifest
         approved = manifest.plugins.get(plugin) if manifest and plugin else None
@@ -91,7 +92,7 @@ class Gate:
             reason = "counter_expired" if self._expired(plugin, counter) else "counter_label"
         else:
             reason = "counter_label"
-        _store.get_recorder().drop(reason)
+        self._recorder.drop(reason)
 
     def _expired(self, plugin: str, counter: str) -> bool:
         today = date.today()
@@ -131,6 +132,8 @@ class Gate:
                     for label in counter.labels or ("",):
                         key = CounterKey(offer.plugin, counter.name, label)
                         allowed[(top, counter.name, label)] = key
+            off = {offer.plugin for offer in found if offer.state != "on"}
+            self._quiet = frozenset(top for top, plugin in self._bound.items() if plugin in off)
             self._offers, self._allowed = found, allowed
             self._day_end = time.monotonic() + _seconds_to_midnight()
 
@@ -141,7 +144,7 @@ class Gate:
                 return
             self._reload()
             keep = set(self._allowed.values())
-            _store.get_recorder().discard("counter", lambda key: key not in keep)
+            self._recorder.discard("counter", lambda key: key not in keep)
         except Exception:
             log.debug("the counter switches could not be read again", exc_info=True)
             return
@@ -223,7 +226,7 @@ def get_gate() -> Gate:
         recorder = _store.get_recorder()  # before state.lock, which making it takes
         with state.lock:
             if state.gate is None:
-                made = Gate()
+                made = Gate(recorder)
                 made.load()
                 recorder.writing.connect(made.follow)
                 state.gate = made
