@@ -399,3 +399,33 @@ def test_withdrawing_a_plugins_counters_leaves_everything_else(tmp_path: Path) -
     _store.withdraw_counters(EXAMPLE)
     left = [(r["type"], r.get("plugin")) for b in telemetry.preview() for r in b["records"]]
     assert sorted(left) == [("command", "napari"), ("counter", "napari-other")]
+
+
+@pytest.mark.usefixtures("site")
+def test_a_collector_older_than_counters_never_gets_a_counter_record(
+    key: Ed25519PrivateKey,
+) -> None:
+    """An older collector has no /v1/collection (404) and refuses a `counter` record (422, the
+    whole batch): the client counts nothing its own collector does not approve, even after a
+    manifest from before (a collector rolled back), so its full batches stay acceptable there."""
+    from typing import Annotated, Literal
+
+    from pydantic import Field
+
+    from napari_telemetry.schema import BatchBase, CommandRecord, LayerRecord
+
+    class OlderFullBatch(BatchBase):  # the full stream as a collector before counters read it
+        level: Literal["full"]
+        records: list[Annotated[CommandRecord | LayerRecord, Field(discriminator="type")]]
+
+    switch_on(key)
+    trusted = _manifest.refresh(ManifestServer(raw=b'{"detail": "Not Found"}', status=404))
+    assert trusted is not None
+    assert trusted.note == "no collection manifest in use: the collector serves none"
+    telemetry.counter_gate().use(trusted)
+    example().segment("cyto")
+    wait_for_door()
+    telemetry.recorder().count("command", ("napari.window.file.open_files_dialog", "napari"))
+    assert counted() == {}
+    (full,) = [b for b in telemetry.preview() if b["level"] == "full"]
+    assert OlderFullBatch.model_validate(full).records[0].type == "command"

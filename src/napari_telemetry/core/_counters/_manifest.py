@@ -29,6 +29,9 @@ RETRY_AFTER_FAILURE = timedelta(days=1)
 TIMEOUT = 10.0
 MAX_BYTES = 2_000_000
 _CACHE_VERSION = 1
+# A 404 is the collector's answer, not a failure: nothing is approved there, so nothing that an
+# earlier manifest approved is counted any more (a collector older than counters refuses them).
+NONE = "the collector serves none"
 _lock = threading.Lock()
 
 
@@ -95,6 +98,9 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Truste
         cache = _read()
         try:
             document = _fetch(fetcher or _transport.get_transport(), url)
+            if document is None:  # the collector has none (an older one, or none signed yet)
+                _write({"fetched": str(today), "highest": cache.get("highest"), "problem": NONE})
+                return load(today)
             version = _judge(verify(document, keys).signed, document, cache, today)
         except Exception as e:
             problem = str(e) if isinstance(e, Refused) else None
@@ -106,7 +112,10 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Truste
 
 
 def _fetch(fetcher: Fetcher, url: str) -> Any:
+    """The document served at *url*; None for a 404 (the collector says it has none)."""
     resp = fetcher.get(url, {"Accept": "application/json"}, TIMEOUT)
+    if resp.status == 404:
+        return None
     if not 200 <= resp.status < 300:
         raise ValueError(f"the collection manifest answered HTTP {resp.status!r}")
     if len(resp.body) > MAX_BYTES:
