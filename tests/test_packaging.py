@@ -67,6 +67,8 @@ def test_wheels_install_into_a_fresh_venv_and_work(
     wheel = next(d for d in dists if d.name.startswith("napari_telemetry-"))
     with zipfile.ZipFile(wheel) as zf:
         manifest = zf.read("napari_telemetry/_manifest/napari.yaml").decode()
+        # the keys a collection manifest must be signed with travel with the plugin
+        assert "napari_telemetry/core/_counters/collection_keys.pem" in zf.namelist()
         metadata = zf.read(next(n for n in zf.namelist() if n.endswith("METADATA"))).decode()
         entry_points = zf.read(next(n for n in zf.namelist() if n.endswith("entry_points.txt")))
     assert manifest == (ROOT / "napari.yaml").read_text()
