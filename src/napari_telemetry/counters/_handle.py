@@ -23,7 +23,7 @@ class Counters:
     entry point. Counts made through it by code of any other package are refused. Nothing
     leaves the computer unless the plugin declares the counter (and label), the collector's
     operators approved it, the user is at `full` and switched the plugin's counters on. It
-    never raises, and without napari-telemetry a six-line fallback does the same (nothing).
+    never raises; without napari-telemetry, the guide's fallback class does the same: nothing.
     """
 
     __slots__ = ("_prefix", "_top")
