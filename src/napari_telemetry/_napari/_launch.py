@@ -85,21 +85,6 @@ def _prepare() -> None:
         ensure_main_thread(launched)()
     except Exception:
         log.debug("napari-telemetry could not start at launch", exc_info=True)
-    _prepare_counters()
-
-
-def _prepare_counters() -> None:
-    """Still off the GUI thread, once the start is on its way: read what plugins may count
-    (their declarations, the cached manifest, the switches), so a plugin's first count finds
-    it ready; at `full` only, where anything is counted."""
-    try:
-        from napari_telemetry.core import telemetry  # imported by _prepare already
-        from napari_telemetry.schema import Level  # imported with the core
-
-        if telemetry.live_level() is Level.FULL:
-            telemetry.counter_gate()
-    except Exception:
-        log.debug("plugin counters could not be prepared", exc_info=True)
 
 
 def launched() -> None:

@@ -44,17 +44,19 @@ def key_id(key: Ed25519PublicKey) -> str:
 
 def trusted_keys() -> dict[str, Ed25519PublicKey]:
     """The keys this plugin trusts, by key id; empty when none is shipped or readable."""
-    from cryptography.hazmat.primitives import serialization  # 25 ms: only when keys are read
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # as above
-
     path = _switches.collection_keys_file() or SHIPPED
     try:
-        text = path.read_bytes()
+        blocks = _BLOCK.findall(path.read_bytes())
     except OSError as e:
         log.warning("no collection keys can be read (%s): no plugin counter is counted", e)
         return {}
+    if not blocks:
+        return {}  # none shipped yet: nothing to verify with, and cryptography stays unloaded
+    from cryptography.hazmat.primitives import serialization  # 25 ms: only when keys are read
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # as above
+
     keys = {}
-    for block in _BLOCK.findall(text):
+    for block in blocks:
         try:
             key = serialization.load_pem_public_key(block)
         except ValueError:
