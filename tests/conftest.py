@@ -14,6 +14,7 @@ import pytest
 from napari_telemetry.core import state
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_PLUGINS = ROOT / "tests" / "example_plugins"
 
 _SWITCHES = (
     "DO_NOT_TRACK",
@@ -97,3 +98,17 @@ def _working_tree_copy(target: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / name, follow_symlinks=False)
     return target
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example plugins of tests/example_plugins, built and installed (offline, with the
+    environment's hatchling) into a folder of their own: real distributions, on no path yet."""
+    site = tmp_path_factory.mktemp("example-site")
+    plugins = [
+        str(p) for p in sorted(EXAMPLE_PLUGINS.iterdir()) if (p / "pyproject.toml").is_file()
+    ]
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation"]
+    subprocess.run([*pip, "--no-deps", "--target", str(site), *plugins], check=True,
+                   capture_output=True)  # fmt: skip
+    return site

@@ -83,6 +83,8 @@ def test_the_wheels_carry_what_the_packages_need(built_dists: list[Path]) -> Non
     with zipfile.ZipFile(plugin) as zf:
         metadata = zf.read(f"napari_telemetry-{_version(plugin)}.dist-info/METADATA").decode()
         version_py = zf.read("napari_telemetry/_version.py").decode()
+        # the keys a collection manifest must be signed with travel with the plugin
+        assert "napari_telemetry/core/_counters/collection_keys.pem" in zf.namelist()
     assert f'__version__ = "{_version(plugin)}"' in version_py
     hub = ("Homepage", "Documentation", "Bug Tracker", "Source Code", "User Support", "Changelog")
     for url in hub:

@@ -47,6 +47,7 @@ def test_exported_members_are_pinned() -> None:
         "sent_copies",
         "stats_in_words",
         "wire_bytes",
+        "withdraw_counters",
         "withdraw_pending",
     ]
     assert napari_telemetry._cli.__all__ == ["main", "preview_json"]
@@ -59,12 +60,15 @@ def test_the_front_door_is_pinned() -> None:
     assert napari_telemetry.core.__all__ == [
         "MAX_CONSENT_DAYS",
         "PRIVACY_EMAIL",
+        "CounterOffer",
         "Decision",
         "Endpoints",
         "Folder",
         "ForgetResult",
         "LocalForgetResult",
         "NextSend",
+        "Overview",
+        "PluginOffer",
         "Recorder",
         "SecretError",
         "SendReport",

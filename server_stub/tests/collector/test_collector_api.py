@@ -79,7 +79,7 @@ def test_openapi_documents_each_level_with_its_model(collector: LiveServer) -> N
     assert "DeletionRequest" in doc["components"]["schemas"]
     assert set(doc["paths"]) == {
         "/v1/basic/batches", "/v1/middle/batches", "/v1/full/batches",
-        "/v1/deletion", "/v1/schema/{level}", "/healthz",
+        "/v1/deletion", "/v1/schema/{level}", "/v1/collection", "/healthz",
     }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from napari_telemetry._version import __version__
 from napari_telemetry.core import MAX_CONSENT_DAYS, preview_json
 
 from ._commands import COMMANDS, UserError
+from ._counters import add_parser as add_counters_parser
 
 __all__ = ["main", "preview_json"]
 log = logging.getLogger("napari_telemetry")
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     form = catalogue.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="as JSON rows")
     form.add_argument("--markdown", action="store_true", help="as docs/data-catalogue.md")
+    add_counters_parser(sub)
     return parser
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from napari_telemetry.core import PRIVACY_EMAIL, SecretError, preview_json, telemetry
 from napari_telemetry.schema import LEVEL_WORDS, Level, catalogue, catalogue_markdown
 
+from ._counters import cmd_counters
 from ._explain import explain_lines
 from ._forget import cmd_forget_local
 from ._output import UserError, out
@@ -64,8 +65,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if not batches:
         out("Nothing is waiting to be sent.")
     if args.explain:
+        counters = telemetry.counter_descriptions() if batches else {}
         for batch in batches:
-            out(*explain_lines(batch), "")
+            out(*explain_lines(batch, counters), "")
         return 0
     for batch in batches:
         out(
@@ -148,6 +150,12 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
             f"{'index':7} {parts.scheme}://{parts.netloc}  GET {parts.path}  "
             "(the public plugin list, fetched at most weekly at middle and full)"
         )
+    if endpoints.collection is not None:
+        parts = urlsplit(endpoints.collection)
+        out(
+            f"{'counter':7} {parts.scheme}://{parts.netloc}  GET {parts.path}  "
+            "(the signed list of approved plugin counters, fetched at most weekly at full)"
+        )
     return 0
 
 
@@ -175,4 +183,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "forget": cmd_forget,
     "endpoints": cmd_endpoints,
     "catalogue": cmd_catalogue,
+    "counters": cmd_counters,
 }

@@ -31,4 +31,8 @@ def status_lines() -> list[str]:
         problem = status.secret_problem
         lines.append(f"Problem: {problem}; nothing is sent until `napari-telemetry forget`.")
     lines += [f"{what}: {n}" for what, n in status.counters]
+    if status.plugin_switches:
+        words = {"changed": "off, asks again"}
+        states = "; ".join(f"{p} {words.get(state, state)}" for p, state in status.plugin_switches)
+        lines.append(f"Plugin counters: {states}")
     return lines

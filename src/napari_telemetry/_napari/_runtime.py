@@ -29,6 +29,7 @@ class _Runtime:
         self.asked = False
         self.session_done = False
         self.plugins_done = False
+        self.collection_done = False
         self.applied = Level.NONE
         self.next_check = 0.0
         self.owners = CommandOwners()
@@ -172,7 +173,7 @@ def catch_up(level: Level) -> None:
             # A new consent: what was recorded under the old one is never sent under it, so
             # this launch owes its session and plugin records again.
             _rt.applied = level
-            _rt.session_done = _rt.plugins_done = False
+            _rt.session_done = _rt.plugins_done = _rt.collection_done = False
         if level.includes(Level.BASIC) and not _rt.session_done:
             _rt.session_done = True
             _recorder().count("session", session_key(_hooks.napari_version()))
@@ -182,6 +183,9 @@ def catch_up(level: Level) -> None:
             if index is not None:
                 _use_index(index)
             telemetry.refresh_index(on_done=_use_index)
+        if level is Level.FULL and not _rt.collection_done:
+            _rt.collection_done = True
+            telemetry.refresh_collection()  # which plugin counters are approved (background)
 
 
 def _use_index(index: PublicIndex) -> None:

@@ -6,7 +6,8 @@ reads or writes files or talks to the network itself.
 
 from ._consent_dialog import ConsentChoice, ConsentDialog, ask_consent, show_consent_dialog
 from ._controller import TelemetryController, get_controller, set_controller
-from ._core import Core, DecisionLike, RealCore
+from ._core import Core, CounterOfferLike, DecisionLike, OverviewLike, PluginOfferLike, RealCore
+from ._plugin_counters import PluginCountersSection, PluginRow
 from ._preview_dock import PreviewDock
 from ._settings_dock import SettingsDock
 from ._status_indicator import StatusIndicator
@@ -15,7 +16,12 @@ __all__ = [
     "ConsentChoice",
     "ConsentDialog",
     "Core",
+    "CounterOfferLike",
     "DecisionLike",
+    "OverviewLike",
+    "PluginCountersSection",
+    "PluginOfferLike",
+    "PluginRow",
     "PreviewDock",
     "RealCore",
     "SettingsDock",

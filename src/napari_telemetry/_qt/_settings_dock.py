@@ -26,6 +26,7 @@ from ._core import DecisionLike
 from ._forget_local import TITLE as FORGET_LOCAL
 from ._forget_local import ForgetLocalDialog
 from ._ids_table import IdsTable
+from ._plugin_counters import PluginCountersSection
 
 _LEVEL_LABELS = {
     Level.NONE: "none (off)",
@@ -112,6 +113,7 @@ class SettingsDock(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self._ids_box)
+        layout.addWidget(PluginCountersSection(self._controller))
         layout.addLayout(buttons)
         layout.addWidget(self._forget_local_btn)
         layout.addWidget(self._banner)

@@ -7,6 +7,7 @@ core. :data:`state` holds what one process made (recorder, uploader, transport, 
 """
 
 from ._consent import MAX_CONSENT_DAYS, Decision
+from ._counters import CounterOffer, Overview, PluginOffer
 from ._forget import Folder, ForgetResult, LocalForgetResult
 from ._identity import PRIVACY_EMAIL, SecretError
 from ._schedule import NextSend
@@ -18,12 +19,15 @@ from ._uploader import SendReport
 __all__ = [
     "MAX_CONSENT_DAYS",
     "PRIVACY_EMAIL",
+    "CounterOffer",
     "Decision",
     "Endpoints",
     "Folder",
     "ForgetResult",
     "LocalForgetResult",
     "NextSend",
+    "Overview",
+    "PluginOffer",
     "Recorder",
     "SecretError",
     "SendReport",

@@ -54,6 +54,16 @@ def consent_file(env: str | None = None) -> Path:
     return config_dir() / "environments" / f"{env or environment_key()}.json"
 
 
+def counter_choices_file(env: str | None = None) -> Path:
+    """The per-plugin counter switches of one environment (this one by default)."""
+    return config_dir() / "counters" / f"{env or environment_key()}.json"
+
+
+def collection_file() -> Path:
+    """The cached, signed collection manifest (which plugin counters are approved)."""
+    return cache_dir() / "collection.json"
+
+
 def secret_file() -> Path:
     """The 32-byte identity secret (mode 0600)."""
     return data_dir() / "secret"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from napari_telemetry.schema import SENDING_LEVELS, Level, PublicIndex
 
 from . import (
     _consent,
+    _counters,
     _forget,
     _identity,
     _public_index,
@@ -40,6 +41,7 @@ class Endpoints:
     batches: dict[Level, str | None]  # None: no usable collector URL, nothing is sent
     deletion: list[str]
     index: str | None  # None: switched off, nothing is fetched
+    collection: str | None = None  # the signed collection manifest (plugin counters), at full
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Status:
     debug: bool
     secret_problem: str | None
     counters: list[tuple[str, int]]  # (what was counted, in words; how many), those above 0
+    plugin_switches: list[tuple[str, str]] = field(default_factory=list)  # (plugin, state)
 
 
 class Telemetry:
@@ -132,7 +135,12 @@ class Telemetry:
     def endpoints(self) -> Endpoints:
         """Every address this plugin may contact."""
         batches = {level: _switches.batches_url(level) for level in SENDING_LEVELS}
-        return Endpoints(batches, _identity.deletion_urls(), _switches.index_url())
+        return Endpoints(
+            batches,
+            _identity.deletion_urls(),
+            _switches.index_url(),
+            _switches.collection_url(),
+        )
 
     def status(self) -> Status:
         """Level and reason, streams, pending data and problems."""
@@ -150,6 +158,7 @@ class Telemetry:
             debug=_switches.debug(),
             secret_problem=_identity.secret_problem(),
             counters=_store.stats_in_words(),
+            plugin_switches=[(o.plugin, o.state) for o in self.plugin_counters().plugins],
         )
 
     # --- the plugin index -------------------------------------------------------------------
@@ -160,6 +169,41 @@ class Telemetry:
     def refresh_index(self, on_done: Callable[[PublicIndex], None] | None = None) -> None:
         """Fetch the index in the background when it is due; *on_done* gets the new one."""
         _public_index.refresh_in_background(on_done=on_done)
+
+    # --- plugin counters --------------------------------------------------------------------
+    def counter_gate(self) -> _counters.Gate:
+        """The gate plugin counts pass; its first use reads files: not on napari's GUI thread."""
+        return _counters.get_gate()
+
+    def plugin_counters(self) -> _counters.Overview:
+        """Each installed plugin with approved counters, its switch, and the manifest in use."""
+        return _counters.get_gate().overview()
+
+    def set_plugin_counters(self, plugin: str, on: bool) -> None:
+        """Turn *plugin*'s counters on (agreeing to what it offers now) or off (and delete
+        what it counted here and has not sent); ValueError when it offers nothing here."""
+        _counters.get_gate().set_switch(plugin, on)
+
+    def counter_descriptions(self) -> dict[tuple[str, str], str]:
+        """(plugin, counter) → its approved description (for the preview)."""
+        return _counters.get_gate().descriptions()
+
+    def on_counters_change(self, callback: Callable[[], None]) -> None:
+        """Call *callback* (off the GUI thread) when offers or switches changed."""
+        _counters.get_gate().changed.connect(callback)
+
+    def refresh_collection(self, *, now: bool = False) -> _counters.Trusted | None:
+        """At `full`: fetch the collection manifest, in the background when due (*now*: here,
+        whatever its age). None when nothing was fetched here (the level, a switch, no key)."""
+        if self.live_level() is not Level.FULL:
+            return None
+        if not now:  # the gate too is read on the fetching thread: the caller may be napari's
+            _counters.refresh_in_background(on_done=lambda t: _counters.get_gate().use(t))
+            return None
+        trusted = _counters.refresh()
+        if trusted is not None:
+            _counters.get_gate().use(trusted)
+        return trusted
 
     # --- identity and forgetting ------------------------------------------------------------
     def recent_ids(self, *, create: bool = True) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from napari_telemetry.schema import Level
@@ -185,6 +186,23 @@ def index_url() -> str | None:
         _warn_once(f"{source}={raw!r} is not an http(s) URL; the plugin index is not fetched")
         return None
     return raw
+
+
+def collection_url() -> str | None:
+    """Where the signed collection manifest comes from: the `full` collector's
+    ``/v1/collection``; None when the plugin index is switched off (nothing is fetched then) or
+    the collector URL is unusable."""
+    if index_url() is None:
+        return None
+    base = base_url(Level.FULL)
+    return f"{base}/v1/collection" if base else None
+
+
+def collection_keys_file() -> Path | None:
+    """``NAPARI_TELEMETRY_COLLECTION_KEYS``: a PEM file of the public keys to trust instead of
+    the ones this plugin ships (an institution's own collector, or a test); None when unset."""
+    value = os.environ.get("NAPARI_TELEMETRY_COLLECTION_KEYS", "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def batches_url(level: Level) -> str | None:

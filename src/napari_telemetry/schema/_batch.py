@@ -10,7 +10,14 @@ from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from ._base import RecordBase, WireModel
 from ._levels import Level
-from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord, a_number
+from ._records import (
+    CommandRecord,
+    CounterRecord,
+    LayerRecord,
+    PluginRecord,
+    SessionRecord,
+    a_number,
+)
 from ._weeks import WEEK_PATTERN
 
 SCHEMA_VERSION = 1
@@ -22,11 +29,14 @@ MAX_BATCH_BYTES = 1 << 20  # the largest body (compact JSON, inflated) a collect
 BATCH_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 _BATCH_ID = re.compile(BATCH_ID_PATTERN)
 
-FullRecord = Annotated[Union[CommandRecord, LayerRecord], Field(discriminator="type")]  # noqa: UP007
+FullRecord = Annotated[
+    Union[CommandRecord, LayerRecord, CounterRecord],  # noqa: UP007
+    Field(discriminator="type"),
+]
 RECORD_TYPES: dict[Level, tuple[type[RecordBase], ...]] = {
     Level.BASIC: (SessionRecord,),
     Level.MIDDLE: (PluginRecord,),
-    Level.FULL: (CommandRecord, LayerRecord),
+    Level.FULL: (CommandRecord, LayerRecord, CounterRecord),
 }
 RECORD_MODELS: dict[str, type[RecordBase]] = {
     model.model_fields["type"].default: model
@@ -122,7 +132,8 @@ class FullBatch(BatchBase):
 
     level: Literal["full"] = Field(description="The stream: `full`, sent to its own endpoint.")
     records: list[FullRecord] = Field(
-        max_length=MAX_RECORDS, description="The `command` and `layer` records of that day."
+        max_length=MAX_RECORDS,
+        description="The `command`, `layer` and `counter` records of that day.",
     )
 
 

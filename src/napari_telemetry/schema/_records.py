@@ -11,7 +11,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, StrictBool, StringConstraints
 
 from ._base import RecordBase
-from ._keys import CommandKey, LayerKey, PluginKey, SessionKey
+from ._counters import COUNTER_PATTERN, PLUGIN_PATTERN, RECORD_LABEL_PATTERN
+from ._keys import CommandKey, CounterKey, LayerKey, PluginKey, SessionKey
 from ._names import PUBLIC_ARRAY_LIBRARIES
 
 # A public version: no local part ("+g1a2b3c", "+acme"), which can name a private build.
@@ -158,3 +159,31 @@ class LayerRecord(RecordBase):
         "-1 when unknown. Never the shape or values.",
     )
     count: _Count = Field(1, description="How many such layers were added that day.")
+
+
+class CounterRecord(RecordBase):
+    """How often a plugin counted one of its approved counters on one day, by label."""
+
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = CounterKey._fields
+    COUNT_FIELD: ClassVar[str | None] = "count"
+
+    type: Literal["counter"] = Field(
+        "counter",
+        description="Record type: a plugin's own counter, counted only when you switched that "
+        "plugin's counters on in the Telemetry settings dock.",
+    )
+    plugin: Annotated[str, StringConstraints(max_length=100, pattern=PLUGIN_PATTERN)] = Field(
+        description="Normalized name of the plugin that counted, e.g. `napari-stardist`: only "
+        "a plugin whose counters the collector's operators approved in a public review and "
+        "that you switched on."
+    )
+    counter: Annotated[str, StringConstraints(max_length=40, pattern=COUNTER_PATTERN)] = Field(
+        description="The counter's name as the plugin declares it, e.g. `segmentations`; its "
+        "description (what it counts) is shown next to the plugin's switch and in the preview."
+    )
+    label: Annotated[str, StringConstraints(max_length=40, pattern=RECORD_LABEL_PATTERN)] = Field(
+        description="One label of the counter's closed, approved list, e.g. a model's name "
+        "(never free text, a file name or a number from your data); empty for a counter "
+        "without labels."
+    )
+    count: _Count = Field(1, description="How many times it was counted that day.")

@@ -8,7 +8,7 @@ from napari_telemetry_server._requires import check_plugin
 from napari_telemetry_server._version import __version__
 from napari_telemetry_server.storage import Storage
 
-from . import _deletion, _health, _ingest, _schema
+from . import _collection, _deletion, _health, _ingest, _schema
 from ._deps import Resources
 from ._limits import RateLimitMiddleware
 from ._openapi import openapi_builder
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     )
     app.state.resources = resources
     app.add_middleware(RateLimitMiddleware, limiter=resources.limiter)
-    for concern in (_ingest, _deletion, _schema, _health):
+    for concern in (_ingest, _deletion, _schema, _collection, _health):
         app.include_router(concern.router)
     install_handlers(app)
     app.openapi = openapi_builder(app, resources.today)  # type: ignore[method-assign]

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the per-app resources (settings, storage, writer, index, limiter)."""
+"""FastAPI dependencies: the per-app resources (settings, storage, writer, plugin index,
+collection manifests, limiters)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
+from napari_telemetry_server.collection import Approvals
 from napari_telemetry_server.storage import Storage, make_engine
 
 from ._limits import RateLimiter
@@ -32,6 +34,8 @@ class Resources:
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.deletions = RateLimiter(settings.deletion_limit, settings.rate_window)  # weekly ids
         self.plugins = PluginIndex(settings.plugin_index)
+        self.collection = Approvals(settings.collection_dir)
+        self.dropped = 0  # records received but not stored: unapproved or unlisted names
         self._storage = storage
         # The collector's one clock: the week window of ingest and the day a batch is received.
         self.today = storage.today if storage is not None else date.today

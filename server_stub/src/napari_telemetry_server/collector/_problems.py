@@ -87,6 +87,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
         400: "With `Content-Encoding: gzip`, a body that is not one complete gzip stream (plain "
         "JSON, corrupt, truncated or followed by other bytes); or a client gone before the end.",
+        404: "Nothing to serve here (no collection manifest was signed).",
         409: "This batch_id was already received with other content; nothing stored.",
         413: "Body larger than the limit, raw or once inflated.",
         415: "`Content-Type` is not `application/json` (UTF-8 if a charset is named), or "

@@ -13,7 +13,14 @@ from ._pending import MAX_PENDING_BYTES, drop_outside_window, due, finish, locke
 from ._recorder import Recorder, get_recorder, level_changed
 from ._stats import bump as bump_stats
 from ._stats import in_words as stats_in_words
-from ._view import delete_pending, pending_here, preview, sent_copies, withdraw_pending
+from ._view import (
+    delete_pending,
+    pending_here,
+    preview,
+    sent_copies,
+    withdraw_counters,
+    withdraw_pending,
+)
 
 # The uploader's part (a day sealed, built into batches, finished) and the counters are the
 # store's front door too: nothing outside the store imports its private modules.
@@ -37,6 +44,7 @@ __all__ = [
     "sent_copies",
     "stats_in_words",
     "wire_bytes",
+    "withdraw_counters",
     "withdraw_pending",
 ]
 

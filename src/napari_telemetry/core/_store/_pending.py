@@ -152,7 +152,8 @@ def delete(
             for path in list(_files.files(level)):
                 day = _files.read(path)
                 if batch_key is None or day.batch_id == batch_key:
-                    changed += _thin(day, spare) if spare else _unlink(path)
+                    keep = (lambda key: spare(key[0])) if spare else None
+                    changed += _thin(day, keep) if keep else _unlink(path)
     except OSError as e:
         log.warning("could not delete pending telemetry: %s", type(e).__name__)
     return changed
@@ -163,9 +164,23 @@ def _unlink(path: Path) -> int:
     return 1
 
 
-def _thin(day: DayFile, spare: Spare) -> int:
-    """Drop the lines of *day* that *spare* does not keep (0: none were)."""
-    left = {k: n for k, n in day.entries.items() if spare(k[0])}
+def delete_lines(level: Level, gone: Callable[[Key], bool]) -> int:
+    """Delete the lines of *level*'s pending files whose key *gone* accepts (any consent).
+
+    Returns how many files changed; lines of newer plugins stay.
+    """
+    try:
+        with _files.lock():
+            days = [_files.read(path) for path in list(_files.files(level))]
+            return sum(_thin(day, lambda key: not gone(key)) for day in days)
+    except OSError as e:
+        log.warning("could not delete pending telemetry: %s", type(e).__name__)
+        return 0
+
+
+def _thin(day: DayFile, keep: Callable[[Key], bool]) -> int:
+    """Drop the lines of *day* that *keep* does not keep (0: none were)."""
+    left = {k: n for k, n in day.entries.items() if keep(k)}
     if not (left or day.foreign):
         return _unlink(day.path)
     if len(left) == len(day.entries):

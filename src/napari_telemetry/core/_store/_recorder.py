@@ -5,10 +5,11 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from collections.abc import Callable
 from datetime import date
 
 import filelock
-from psygnal import Signal
+from psygnal import Signal, SignalInstance
 
 from napari_telemetry.core import _consent, _paths
 from napari_telemetry.core._state import state
@@ -17,10 +18,12 @@ from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
 from . import _pending
 from ._batches import valid_key
 from ._files import Key, count_records
+from ._stats import bump
 from ._view import withdraw_pending
 
 log = logging.getLogger("napari_telemetry")
 _RANK = {rtype: level.rank for rtype, level in RECORD_LEVEL.items()}
+_FULL = "counter"  # a record type only `full` has a counter for: the level check of drop()
 _Buffer = dict[str, dict[tuple[object, ...], int]]
 FLUSH_INTERVAL = 5.0
 
@@ -29,6 +32,7 @@ class Recorder:
     """Counts records in memory; a background thread merges them into the pending files."""
 
     changed = Signal()  # records were written, or the consent changed elsewhere (any thread)
+    writing = Signal()  # the writer is about to write (its thread): last chance to discard
 
     def __init__(self, level: Level = Level.NONE, token: str | None = None) -> None:
         self._rank = level.rank if token else 0
@@ -45,6 +49,7 @@ class Recorder:
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
         self._blocked = False  # the last write failed (a full or read-only disk)
+        self._drops: dict[str, int] = {}  # counts refused before the buffer, by reason (stats)
 
     def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
         """Count *n* records of *rtype* with *key*; dropped above the level. Never raises."""
@@ -55,6 +60,25 @@ class Recorder:
                     bucket[key] = bucket.get(key, 0) + n
         except Exception:  # an unhashable key or a strange n: drop it, never hurt the caller
             log.debug("telemetry record dropped", exc_info=True)
+
+    def drop(self, reason: str) -> None:
+        """Note one count refused for *reason* (a ``_stats`` name), at `full` only; never raises.
+
+        The counters of what is refused go to ``napari-telemetry status`` with the next write.
+        """
+        try:
+            with self._lock:
+                if _FULL in self._buf:
+                    self._drops[reason] = self._drops.get(reason, 0) + 1
+        except Exception:
+            log.debug("telemetry drop not noted", exc_info=True)
+
+    def discard(self, rtype: str, gone: Callable[[tuple[object, ...]], bool]) -> None:
+        """Forget the buffered records of *rtype* whose key *gone* accepts."""
+        with self._lock:
+            bucket = self._buf.get(rtype)
+            if bucket:
+                self._buf[rtype] = {k: n for k, n in bucket.items() if not gone(k)}
 
     def set_level(
         self, level: Level, token: str | None = None, *, drop_pending: bool = True
@@ -136,6 +160,7 @@ class Recorder:
             with self._done:
                 target = self._asked
             self._follow_consent()
+            self._emit(self.writing)
             self._write()
             with self._done:
                 self._finished = max(self._finished, target)
@@ -166,6 +191,9 @@ class Recorder:
         with self._lock:
             buf, self._buf = self._buf, self._empty()
             token = self._token
+            drops, self._drops = self._drops, {}
+        if drops:
+            self._note_drops(drops)
         if not any(buf.values()) or not token:  # an idle recorder touches no file
             return
         entries: dict[Key, int] = {}
@@ -188,11 +216,21 @@ class Recorder:
             why = e.strerror or type(e).__name__  # never the path: no paths in logs
             log.warning("telemetry cannot write its data (%s): it keeps counting and retries", why)
 
-    def _notify(self) -> None:
+    def _note_drops(self, drops: dict[str, int]) -> None:
         try:
-            self.changed.emit()
+            with _pending.locked():
+                bump(**drops)
+        except OSError:  # only counters of what was refused: never worth a retry
+            log.debug("telemetry could not note refused counts", exc_info=True)
+
+    def _notify(self) -> None:
+        self._emit(self.changed)
+
+    def _emit(self, signal: SignalInstance) -> None:
+        try:
+            signal.emit()
         except Exception:
-            log.debug("telemetry changed-callback failed", exc_info=True)
+            log.debug("telemetry %s-callback failed", signal.name, exc_info=True)
 
     def _check(self, rtype: str, key: tuple[object, ...], n: object) -> bool:
         ok = isinstance(n, int) and not isinstance(n, bool) and n >= 1 and valid_key(rtype, key)
