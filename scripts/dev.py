@@ -50,7 +50,8 @@ APT_PACKAGES = [
     "chromium",
     "postgresql",
     "faketime",  # the whole-system test runs a napari session ten days in the past
-    "caddy",  # the collector behind the shipped Caddyfile
+    "caddy",  # the collector behind the shipped Caddyfile, and behind a local CA's certificate
+    "tinyproxy",  # uploads through a real forward proxy (HTTPS_PROXY)
     "systemd",  # systemd-analyze verify on the shipped units
 ]
 APT_PROBES = {
@@ -59,6 +60,7 @@ APT_PROBES = {
     "postgresql": "/usr/lib/postgresql",
     "faketime": "/usr/bin/faketime",
     "caddy": "/usr/bin/caddy",
+    "tinyproxy": "/usr/bin/tinyproxy",
     "systemd": "/usr/bin/systemd-analyze",
     "libgl1-mesa-dri": "/usr/lib/x86_64-linux-gnu/dri",
     "libxcb-cursor0": "/usr/lib/x86_64-linux-gnu/libxcb-cursor.so.0",

@@ -46,6 +46,7 @@ def test_exported_members_are_pinned() -> None:
         "seal",
         "sent_copies",
         "stats_in_words",
+        "storage_problem",
         "wire_bytes",
         "withdraw_pending",
     ]
@@ -59,8 +60,11 @@ def test_the_front_door_is_pinned() -> None:
     assert napari_telemetry.core.__all__ == [
         "MAX_CONSENT_DAYS",
         "PRIVACY_EMAIL",
+        "CarryError",
         "Decision",
         "Endpoints",
+        "ExportReport",
+        "FileSendReport",
         "Folder",
         "ForgetResult",
         "LocalForgetResult",

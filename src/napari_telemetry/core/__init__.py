@@ -6,11 +6,12 @@ core. :data:`state` holds what one process made (recorder, uploader, transport, 
 ``state.reset()`` gives tests a fresh process.
 """
 
+from ._carry import CarryError, ExportReport, FileSendReport, preview_json
 from ._consent import MAX_CONSENT_DAYS, Decision
 from ._forget import Folder, ForgetResult, LocalForgetResult
 from ._identity import PRIVACY_EMAIL, SecretError
 from ._schedule import NextSend
-from ._service import Endpoints, Status, Stream, Telemetry, preview_json, telemetry
+from ._service import Endpoints, Status, Stream, Telemetry, telemetry
 from ._state import State, state
 from ._store import Recorder
 from ._uploader import SendReport
@@ -18,8 +19,11 @@ from ._uploader import SendReport
 __all__ = [
     "MAX_CONSENT_DAYS",
     "PRIVACY_EMAIL",
+    "CarryError",
     "Decision",
     "Endpoints",
+    "ExportReport",
+    "FileSendReport",
     "Folder",
     "ForgetResult",
     "LocalForgetResult",

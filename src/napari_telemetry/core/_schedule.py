@@ -69,7 +69,8 @@ def _stream(
     blocked = state.blocked_until(now)
     if blocked is not None and (after is None or blocked > after):
         retry = "retried after a failed attempt" if state.failures else "at most once an hour"
-        after, why = blocked, f"{level.value}: {retry}"
+        problem = state.problem()
+        after, why = blocked, f"{level.value}: {retry}" + (f": {problem}" if problem else "")
     return NextSend(True, after, why)
 
 

@@ -7,15 +7,17 @@ for every caller.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from napari_telemetry.schema import SENDING_LEVELS, Level, PublicIndex
 
 from . import (
+    _carry,
+    _check,
     _consent,
     _forget,
     _identity,
@@ -23,14 +25,11 @@ from . import (
     _schedule,
     _store,
     _switches,
+    _upload_state,
     _uploader,
 )
+from ._carry import ExportReport, FileSendReport
 from ._transport import Transport
-
-
-def preview_json(batches: list[dict[str, Any]]) -> str:
-    """The text ``napari-telemetry preview --json`` prints for *batches* (and the preview dock)."""
-    return json.dumps(batches, indent=2, sort_keys=False)
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,8 @@ class Stream:
     level: Level
     url: str | None
     next_attempt: datetime | None
+    failure: str | None = None  # why the last attempt failed (None: it did not)
+    failing_since: datetime | None = None  # the first failure since the last success
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Status:
     debug: bool
     secret_problem: str | None
     counters: list[tuple[str, int]]  # (what was counted, in words; how many), those above 0
+    storage_problem: str | None = None  # why records cannot be written to the data folder
 
 
 class Telemetry:
@@ -121,6 +123,18 @@ class Telemetry:
         """Send what is due now; *force* includes today's records and ignores the waits."""
         return _uploader.get_uploader().send_now(force=force)
 
+    def export(self, path: Path, *, overwrite: bool = False) -> ExportReport:
+        """Write every pending batch to *path* and hand them over (not sent from here)."""
+        return _carry.export(path, overwrite=overwrite)
+
+    def send_file(self, path: Path) -> FileSendReport:
+        """Send the batches of an export file; OSError or ``CarryError`` when it is unusable."""
+        return _carry.send_file(path)
+
+    def check(self) -> _check.CheckReport:
+        """Try every endpoint (as an upload would) and the data folder; sends nothing."""
+        return _check.check()
+
     def start_uploader(self) -> None:
         """Start sending in the background (idempotent)."""
         _uploader.get_uploader().start()
@@ -138,18 +152,27 @@ class Telemetry:
         """Level and reason, streams, pending data and problems."""
         decision = _consent.effective_level()
         uploader = _uploader.get_uploader()
+        states = _upload_state.load()
         streams = [
-            Stream(level, _switches.batches_url(level), uploader.next_attempt(level))
+            Stream(
+                level,
+                _switches.batches_url(level),
+                uploader.next_attempt(level),
+                states[level].error,
+                states[level].failing_since,
+            )
             for level in decision.level.streams()
         ]
+        recorder = _store.get_recorder()
         return Status(
             decision=decision,
             streams=streams,
-            pending=_store.get_recorder().pending_count(),
+            pending=recorder.pending_count(),
             next_send=_schedule.next_send().text(),
             debug=_switches.debug(),
             secret_problem=_identity.secret_problem(),
             counters=_store.stats_in_words(),
+            storage_problem=recorder.problem or _store.storage_problem(),
         )
 
     # --- the plugin index -------------------------------------------------------------------

@@ -91,8 +91,7 @@ class Uploader:
         """Send what is due now; *force* includes today's records and ignores the waits."""
         report = SendReport(debug=_switches.debug())
         try:
-            _paths.data_dir().mkdir(parents=True, exist_ok=True)
-            with filelock.FileLock(_paths.data_dir() / "uploader.lock", timeout=0):
+            with upload_lock():
                 self._round(force, report)
         except filelock.Timeout:
             report.notes.append("another napari process is sending right now")
@@ -175,10 +174,10 @@ class Uploader:
         with _store.locked():
             _store.bump_stats(stale_consent=built.stale, invalid_records=built.invalid)
         for envelope in built.envelopes:
-            outcome, retry_after = self._post(url, envelope, report, until)
+            outcome, retry_after, why = self._post(url, envelope, report, until)
             if outcome in ("keep", "later"):
                 if outcome == "keep":
-                    state.failed(now, retry_after)
+                    state.failed(now, retry_after, *why)
                 report.kept += 1
                 return False
             if outcome == "sent":
@@ -197,40 +196,35 @@ class Uploader:
 
     def _post(
         self, url: str, envelope: dict[str, Any], report: SendReport, until: float
-    ) -> tuple[str, float | None]:
-        """POST one envelope: ("sent" | "dropped" | "keep" | "later", Retry-After seconds).
+    ) -> tuple[str, float | None, tuple[str, str]]:
+        """POST one envelope: ("sent" | "dropped" | "keep" | "later", Retry-After seconds,
+        (why, its kind) when kept).
 
         "later": the round had no time left for it (kept, no backoff).
         """
         timeout = _left(until)
         if timeout is None:
             report.notes.append(f"{envelope['level']}: no time left in this round; sent later")
-            return "later", None
-        body = gzip.compress(wire_bytes(envelope))
-        headers = {
-            "Content-Type": "application/json",
-            "Content-Encoding": "gzip",
-            "User-Agent": f"napari-telemetry/{__version__}",
-        }
+            return "later", None, ("", "")
         try:
-            response = (self._transport or get_transport()).post(url, body, headers, timeout)
+            response = post(self._transport or get_transport(), url, envelope, timeout)
         except TransportError as e:
             report.notes.append(f"{envelope['level']}: {e}; kept for later")
-            return "keep", None
+            return "keep", None, (str(e), e.kind)
         status = response.status
         if 200 <= status < 300:
             try:
-                _keep_copy(envelope)
+                keep_copy(envelope)
             except OSError as e:  # the batch is done all the same: it must not be sent again
                 why = e.strerror or type(e).__name__
                 report.notes.append(f"{envelope['level']}: sent, but no copy was kept ({why})")
             report.sent += 1
-            return "sent", None
+            return "sent", None, ("", "")
         if 400 <= status < 500 and status not in (408, 429):
             _count_refusal(envelope, response, report)
-            return "dropped", None
+            return "dropped", None, ("", "")
         report.notes.append(f"{envelope['level']}: HTTP {status}; kept for later")
-        return "keep", response.retry_after
+        return "keep", response.retry_after, (f"the collector answered HTTP {status}", "http")
 
 
 def _left(until: float) -> float | None:
@@ -263,7 +257,24 @@ def _week_refused(body: bytes) -> bool:
         return False
 
 
-def _keep_copy(envelope: dict[str, Any]) -> None:
+def upload_lock() -> filelock.FileLock:
+    """Held while batches leave this computer (a round, an export): one process at a time."""
+    _paths.data_dir().mkdir(parents=True, exist_ok=True)
+    return filelock.FileLock(_paths.data_dir() / "uploader.lock", timeout=0)
+
+
+def post(transport: Transport, url: str, envelope: dict[str, Any], timeout: float) -> Response:
+    """POST one envelope as the collector expects it (gzip JSON); TransportError as post's."""
+    headers = {
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+        "User-Agent": f"napari-telemetry/{__version__}",
+    }
+    return transport.post(url, gzip.compress(wire_bytes(envelope)), headers, timeout)
+
+
+def keep_copy(envelope: dict[str, Any]) -> None:
+    """Keep the user's copy of a batch that left this computer (the "what was sent" log)."""
     level = Level(envelope["level"])
     path = _paths.sent_dir(level.value) / f"{envelope['batch_id']}.json"
     _paths.write_json(path, envelope)

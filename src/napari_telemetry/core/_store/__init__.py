@@ -9,7 +9,15 @@ from napari_telemetry.core import _consent
 from ._batches import build, wire_bytes
 from ._files import DayFile as PendingDay
 from ._files import files as pending_files
-from ._pending import MAX_PENDING_BYTES, drop_outside_window, due, finish, locked, seal
+from ._pending import (
+    MAX_PENDING_BYTES,
+    drop_outside_window,
+    due,
+    finish,
+    locked,
+    seal,
+    storage_problem,
+)
 from ._recorder import Recorder, get_recorder, level_changed
 from ._stats import bump as bump_stats
 from ._stats import in_words as stats_in_words
@@ -36,6 +44,7 @@ __all__ = [
     "seal",
     "sent_copies",
     "stats_in_words",
+    "storage_problem",
     "wire_bytes",
     "withdraw_pending",
 ]

@@ -23,6 +23,7 @@ log = logging.getLogger("napari_telemetry")
 _RANK = {rtype: level.rank for rtype, level in RECORD_LEVEL.items()}
 _Buffer = dict[str, dict[tuple[object, ...], int]]
 FLUSH_INTERVAL = 5.0
+BUSY_ROUNDS = 6  # writes in a row that find the lock taken before it counts as broken
 
 
 class Recorder:
@@ -44,7 +45,8 @@ class Recorder:
         self._pending: int | None = None
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
-        self._blocked = False  # the last write failed (a full or read-only disk)
+        self._blocked: str | None = None  # why the last write failed (a full or read-only disk)
+        self._busy = 0  # writes in a row that found the lock taken
 
     def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
         """Count *n* records of *rtype* with *key*; dropped above the level. Never raises."""
@@ -176,17 +178,26 @@ class Recorder:
             self._pending = _pending.merge(date.today(), entries)
         except OSError as e:  # a busy lock, a full or read-only disk: keep it, try next time
             self._restore(buf)
-            if not isinstance(e, filelock.Timeout):
+            self._busy = self._busy + 1 if isinstance(e, filelock.Timeout) else 0
+            if self._busy == 0 or self._busy >= BUSY_ROUNDS:  # a lock that is never granted
                 self._unwritable(e)
             return
-        self._blocked = False
+        self._blocked, self._busy = None, 0
         self._notify()
 
+    @property
+    def problem(self) -> str | None:
+        """Why this process keeps its records in memory (the data folder cannot be written)."""
+        return self._blocked
+
     def _unwritable(self, e: OSError) -> None:
-        if not self._blocked:  # once per streak of failures, not every few seconds
-            self._blocked = True
+        if isinstance(e, filelock.Timeout):
+            why = "its lock is never granted"
+        else:
             why = e.strerror or type(e).__name__  # never the path: no paths in logs
+        if self._blocked is None:  # once per streak of failures, not every few seconds
             log.warning("telemetry cannot write its data (%s): it keeps counting and retries", why)
+        self._blocked = why
 
     def _notify(self) -> None:
         try:
