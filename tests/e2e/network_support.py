@@ -22,7 +22,7 @@ __all__ = ["LocalCA", "Proxy", "TlsFront", "system_store"]
 class LocalCA:
     """A root CA made for one test, and a server certificate for ``localhost``/127.0.0.1."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, name: str = "Facility inspection CA") -> None:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -30,8 +30,11 @@ class LocalCA:
 
         folder.mkdir(parents=True, exist_ok=True)
         now = datetime.datetime.now(datetime.UTC)
-        ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Facility inspection CA")])
+        ca_key, key = (
+            ec.generate_private_key(ec.SECP256R1()),
+            ec.generate_private_key(ec.SECP256R1()),
+        )
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         ca = (
             x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
             .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
@@ -62,9 +65,7 @@ class LocalCA:
         self.cert.write_bytes(leaf.public_bytes(pem))
         self.key = folder / "server.key"
         self.key.write_bytes(
-            key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         )
 
 
@@ -155,7 +156,7 @@ class Proxy(_Process):
         config = folder / "tinyproxy.conf"
         config.write_text(
             f"Port {self.port}\nListen 127.0.0.1\nAllow 127.0.0.1\nTimeout 30\n"
-            f"LogFile \"{self.log}\"\nLogLevel Connect\nMaxClients 20\n"
+            f'LogFile "{self.log}"\nLogLevel Connect\nMaxClients 20\n'
         )  # no ConnectPort line: CONNECT to any port (the collector's is a free one)
         self._start([str(binary), "-d", "-c", str(config)], folder / "stdout.log", {})
 

@@ -9,8 +9,6 @@ import logging
 import secrets
 from datetime import date, timedelta
 
-import filelock
-
 from napari_telemetry.schema import SENDING_LEVELS, InstallAge, Level
 from napari_telemetry.schema import (
     iso_week as iso_week,  # the one ISO-week rule, shared with the collector
@@ -65,7 +63,7 @@ def _create_secret() -> bytes:
     """
     path = _paths.secret_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with filelock.FileLock(path.with_name("secret.lock"), timeout=_LOCK_TIMEOUT):
+    with _paths.locked(path.with_name("secret.lock"), _LOCK_TIMEOUT):
         existing = _load_secret()
         if existing is not None:
             return existing

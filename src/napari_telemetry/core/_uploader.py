@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -257,10 +258,10 @@ def _week_refused(body: bytes) -> bool:
         return False
 
 
-def upload_lock() -> filelock.FileLock:
+def upload_lock() -> AbstractContextManager[None]:
     """Held while batches leave this computer (a round, an export): one process at a time."""
     _paths.data_dir().mkdir(parents=True, exist_ok=True)
-    return filelock.FileLock(_paths.data_dir() / "uploader.lock", timeout=0)
+    return _paths.locked(_paths.data_dir() / "uploader.lock", timeout=0)
 
 
 def post(transport: Transport, url: str, envelope: dict[str, Any], timeout: float) -> Response:

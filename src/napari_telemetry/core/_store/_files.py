@@ -11,18 +11,16 @@ by a newer one. It is kept as it is, for that plugin to send, and never counted 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import filelock
 
 from napari_telemetry.core import _paths
 from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
@@ -33,40 +31,15 @@ Key = tuple[str, str, tuple[object, ...]]  # (token, rtype, key values)
 _SCALARS = (str, int, bool, type(None))
 
 
-class LockUnavailable(OSError):
-    """The data folder's file system cannot lock files (a network file system without its lock
-    service, Lustre without ``flock``): nothing is written there, as on a read-only folder."""
-
-
-@contextlib.contextmanager
-def lock(timeout: float | None = None) -> Iterator[None]:
-    """Hold the one lock every writer of pending data (and of the counters) holds.
+def lock(timeout: float | None = None) -> AbstractContextManager[None]:
+    """The one lock every writer of pending data (and of the counters) holds.
 
     Raises ``filelock.Timeout`` (an OSError) when it is not granted in time, and
-    :class:`LockUnavailable` when the file system cannot lock at all.
+    ``_paths.LockUnavailable`` when the file system cannot lock at all.
     """
     root = _paths.pending_dir()
     root.mkdir(parents=True, exist_ok=True)
-    held = filelock.FileLock(root / ".lock", timeout=LOCK_TIMEOUT if timeout is None else timeout)
-    try:
-        held.acquire()
-    except filelock.Timeout:
-        raise
-    except NotImplementedError as e:  # filelock < 4 on a file system without flock
-        raise LockUnavailable(errno.ENOLCK, "the file system cannot lock files") from e
-    except OSError as e:
-        if e.errno not in _NO_LOCKS:
-            raise
-        why = f"the file system cannot lock files ({e.strerror or type(e).__name__})"
-        raise LockUnavailable(e.errno, why) from e
-    try:
-        yield
-    finally:
-        held.release()
-
-
-# flock refused as such: no lock service (NFS without lockd), not supported (some FUSE, Lustre).
-_NO_LOCKS = frozenset({errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL})
+    return _paths.locked(root / ".lock", LOCK_TIMEOUT if timeout is None else timeout)
 
 
 @dataclass

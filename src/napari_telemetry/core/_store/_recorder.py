@@ -192,7 +192,7 @@ class Recorder:
 
     def _unwritable(self, e: OSError) -> None:
         if isinstance(e, filelock.Timeout):
-            why = "its lock is never granted"
+            why = "the data folder's lock is never granted"
         else:
             why = e.strerror or type(e).__name__  # never the path: no paths in logs
         if self._blocked is None:  # once per streak of failures, not every few seconds
