@@ -56,7 +56,8 @@ def test_trust_order_env_then_policy_then_system_then_certifi(
         monkeypatch.delenv(name)
     monkeypatch.setattr(_trust, "_system_store", lambda: False)  # a bare container
     chosen = _trust.choose()
-    assert chosen.source == "certifi" and Path(str(chosen.verify)).is_file()
+    assert chosen.source == "certifi"
+    assert Path(str(chosen.verify)).is_file()
     assert "certifi" in chosen.words()
 
 
@@ -65,7 +66,8 @@ def test_an_unusable_policy_ca_turns_telemetry_off(
 ) -> None:
     _policy(tmp_path, monkeypatch, ca_bundle=7)
     policy = _switches.policy()
-    assert policy.max_level is Level.NONE and "ca_bundle must be" in str(policy.problem)
+    assert policy.max_level is Level.NONE
+    assert "ca_bundle must be" in str(policy.problem)
 
 
 def test_a_certificate_failure_is_named_without_the_host() -> None:
@@ -113,14 +115,16 @@ def test_a_lock_that_raises_degrades_like_a_read_only_folder(
             recorder.flush(timeout=5)
     assert caplog.text.count("telemetry cannot write its data") == 1  # once, not every round
     assert recorder.pending_count() == 2  # one on disk, one (three counts) in memory
-    assert recorder.problem and "cannot lock files" in recorder.problem
+    assert recorder.problem
+    assert "cannot lock files" in recorder.problem
     assert "could not send: the file system cannot lock files" in str(
         telemetry.send_now(force=True)
     )
     assert main(["status"]) == 0
     status = capsys.readouterr().out
     assert "Problem: the file system cannot lock files (No locks available)" in status
-    assert "napari keeps counting in memory" in status and "NAPARI_TELEMETRY_DIR" in status
+    assert "napari keeps counting in memory" in status
+    assert "NAPARI_TELEMETRY_DIR" in status
     assert _pending_bytes() == on_disk  # nothing already on disk was touched
     monkeypatch.setattr(filelock.FileLock, "acquire", real)  # the folder works again
     recorder.flush(timeout=5)
@@ -153,7 +157,8 @@ def test_a_lock_that_is_never_granted_is_said_to_be_broken(
          str(_paths.pending_dir() / ".lock")], stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
         recorder = get_recorder()
         for round_ in range(_recorder.BUSY_ROUNDS):
             assert recorder.problem is None, round_  # a busy lock is normal for a while
@@ -185,7 +190,8 @@ def test_status_suggests_carrying_the_data_out_after_a_week_of_failures(
     out = capsys.readouterr().out
     assert "Last attempt failed: the proxy failed (ProxyError)" in out
     assert f"Sends have failed since {week_ago:%Y-%m-%d}" in out
-    assert "`napari-telemetry export FILE`" in out and "send --file FILE" in out
+    assert "`napari-telemetry export FILE`" in out
+    assert "send --file FILE" in out
     states[Level.BASIC].succeeded()
     _upload_state.save(states)
     assert main(["status"]) == 0

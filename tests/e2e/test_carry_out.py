@@ -71,7 +71,8 @@ def test_export_there_send_here_once(tmp_path: Path) -> None:
     assert json.loads(cli(offline, "preview", "--json").stdout) == []  # handed over
     assert "Nothing was due" in cli(offline, "send", "--now").stdout  # never sent from here
     again = cli(offline, "export", str(exported))
-    assert again.returncode == 1 and "exists already" in again.stderr
+    assert again.returncode == 1
+    assert "exists already" in again.stderr
 
     with Collector(tmp_path / "collector", INDEX) as collector:
         courier = _env(tmp_path / "courier", collector.url)  # no consent, no napari needed

@@ -36,8 +36,11 @@ class Site:
     def env(self, **extra: str) -> dict[str, str]:
         """A user's environment: the collector's https address, no CA setting of the machine."""
         env = {k: v for k, v in os.environ.items() if k not in _MACHINE}
-        env.update(NAPARI_TELEMETRY_DIR=str(self.root / "client"),
-                   NAPARI_TELEMETRY_URL=self.front.url, NAPARI_TELEMETRY_INDEX_URL="off")  # fmt: skip
+        env.update(
+            NAPARI_TELEMETRY_DIR=str(self.root / "client"),
+            NAPARI_TELEMETRY_URL=self.front.url,
+            NAPARI_TELEMETRY_INDEX_URL="off",
+        )
         env.update(extra)
         return env
 
