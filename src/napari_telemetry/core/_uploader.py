@@ -67,22 +67,51 @@ class Uploader:
         self._transport = transport
         self._now = now or (lambda: datetime.now(UTC))
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._next = 0.0  # (monotonic) no check before this
+        self._watched: _store.Recorder | None = None  # whose writes ask for a check
 
     def start(self) -> None:
-        """Start the background thread (idempotent)."""
-        if self._thread is None or not self._thread.is_alive():
+        """Check ``FIRST_CHECK`` seconds from now, then at most every ``CHECK_EVERY`` seconds
+        while napari records (each write of the recorder asks); idempotent.
+
+        No thread waits in between: one exists for the first check and for each check after,
+        and ends with it. An idle napari runs no telemetry thread.
+        """
+        recorder = _store.get_recorder()
+        with self._lock:
+            if self._watched is recorder:
+                return
             self._stop.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="napari-telemetry-uploader", daemon=True
-            )
-            self._thread.start()
+            self._watched = recorder
+        recorder.changed.connect(self._on_written)
+        self._spawn(FIRST_CHECK)
 
     def stop(self, timeout: float = 0.5) -> None:
-        """Ask the thread to stop; waits at most *timeout* (it is a daemon either way)."""
+        """End the checks; waits at most *timeout* for one under way (a daemon either way)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        with self._lock:
+            watched, self._watched, thread = self._watched, None, self._thread
+        if watched is not None:
+            watched.changed.disconnect(self._on_written)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _on_written(self) -> None:
+        """The recorder wrote (on its thread): check now, if the last check is long enough ago."""
+        if not self._stop.is_set() and time.monotonic() >= self._next:
+            self._spawn(0.0)
+
+    def _spawn(self, delay: float) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._next = time.monotonic() + delay + CHECK_EVERY
+            self._thread = threading.Thread(
+                target=self._check, args=(delay,), name="napari-telemetry-uploader", daemon=True
+            )
+            self._thread.start()
 
     def next_attempt(self, level: Level) -> datetime | None:
         """When *level*'s stream may be sent next (None: at the next check)."""
@@ -102,17 +131,17 @@ class Uploader:
             report.notes.append(f"could not send: {e.strerror or type(e).__name__}")
         return report
 
-    def _run(self) -> None:
-        wait = FIRST_CHECK
-        while not self._stop.wait(wait):
-            wait = CHECK_EVERY
-            try:
-                if _consent.effective_level().level is Level.NONE:
-                    continue  # nothing to send, and no file to make (forget --local left none)
-                report = self.send_now()
-                log.debug("telemetry upload round: %s", report)
-            except Exception:  # never let the thread die on a surprise
-                log.debug("telemetry upload round failed", exc_info=True)
+    def _check(self, delay: float) -> None:
+        """One check (after *delay* seconds): send what is due; then the thread ends."""
+        if self._stop.wait(delay):
+            return
+        try:
+            if _consent.effective_level().level is Level.NONE:
+                return  # nothing to send, and no file to make (forget --local left none)
+            report = self.send_now()
+            log.debug("telemetry upload round: %s", report)
+        except Exception:  # a surprise must not reach napari
+            log.debug("telemetry upload round failed", exc_info=True)
 
     def _round(self, force: bool, report: SendReport) -> None:
         states = _upload_state.load()

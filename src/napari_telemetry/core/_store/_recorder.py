@@ -41,7 +41,7 @@ class Recorder:
         self._wake = threading.Event()
         self._done = threading.Condition()
         self._asked = self._finished = 0
-        self._thread: threading.Thread | None = None
+        self._running = False  # a writer thread exists or is starting (set under _lock)
         self._pending: int | None = None
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
@@ -53,8 +53,13 @@ class Recorder:
         try:
             with self._lock:
                 bucket = self._buf.get(rtype)
-                if bucket is not None:
-                    bucket[key] = bucket.get(key, 0) + n
+                if bucket is None:
+                    return
+                bucket[key] = bucket.get(key, 0) + n
+                if self._running:
+                    return
+                self._running = True  # the writer is idle and gone: the first count calls it
+            self._spawn()
         except Exception:  # an unhashable key or a strange n: drop it, never hurt the caller
             log.debug("telemetry record dropped", exc_info=True)
 
@@ -78,8 +83,6 @@ class Recorder:
             self._buf = self._empty(self._buf)
         if lowered and drop_pending:
             drop_pending_above(level)
-        if self._rank:
-            self._start()
 
     def discard_buffer(self, level: Level | None = None) -> None:
         """Forget buffered records of *level*'s stream (all streams if None)."""
@@ -98,15 +101,17 @@ class Recorder:
         return next(lv for lv in Level if lv.rank == self._rank)
 
     def flush(self, timeout: float = 0.5) -> None:
-        """Ask the writer to write what is buffered, waiting at most *timeout* seconds."""
-        if self._thread is None or not self._thread.is_alive():
-            if not any(self._buf.values()):
-                return
-            self._start()
+        """Ask the writer for a round now (the consent read again, what is buffered written),
+        waiting at most *timeout* seconds."""
         with self._done:
             self._asked += 1
             target = self._asked
+        with self._lock:  # under the lock the writer decides to end: it sees this wake
             self._wake.set()
+            spawn, self._running = not self._running, True
+        if spawn:
+            self._spawn()
+        with self._done:
             self._done.wait_for(lambda: self._finished >= target, timeout=timeout)
 
     def buffered_streams(self) -> set[Level]:
@@ -124,14 +129,21 @@ class Recorder:
             self._pending = count_records()
         return self._pending + self.buffered()
 
-    def _start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(
+    def _spawn(self) -> None:
+        """Start the writer (``_running`` was set by the caller, under the lock)."""
+        try:
+            threading.Thread(
                 target=self._run, name="napari-telemetry-recorder", daemon=True
-            )
-            self._thread.start()
+            ).start()
+        except BaseException:  # no thread to be had (interpreter exit): the next count tries
+            self._running = False
+            raise
 
     def _run(self) -> None:
+        """Write every few seconds while records come in; end once a round finds none.
+
+        A thread exists only while it has work: an idle napari runs no telemetry thread.
+        """
         while True:
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
@@ -142,6 +154,10 @@ class Recorder:
             with self._done:
                 self._finished = max(self._finished, target)
                 self._done.notify_all()
+            with self._lock:
+                if not (self._wake.is_set() or any(self._buf.values())):
+                    self._running = False
+                    return
 
     def _follow_consent(self) -> None:
         """Follow a consent changed outside this process (the CLI, another napari)."""
@@ -243,7 +259,7 @@ def _create() -> Recorder:
 
 
 def _at_exit() -> None:
-    if state.recorder is not None:
+    if state.recorder is not None and state.recorder.buffered():
         state.recorder.flush(timeout=0.5)
 
 
