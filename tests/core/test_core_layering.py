@@ -43,6 +43,7 @@ def test_exported_members_are_pinned() -> None:
         "pending_files",
         "pending_here",
         "preview",
+        "preview_json",
         "seal",
         "sent_copies",
         "stats_in_words",

@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from napari_telemetry._qt import ask_consent
+from napari_telemetry import _qt
 from napari_telemetry.core import state, telemetry
 from napari_telemetry.schema import Level, PublicIndex
 
@@ -105,7 +105,7 @@ def _start(viewer: Any | None, interactive: bool) -> bool:
 
 
 def _ask(viewer: Any | None) -> None:
-    dialog = ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
+    dialog = _qt.ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
     # after the UI recorded the choice: owe this launch's records now
     dialog.choiceMade.connect(_on_choice)
 

@@ -22,14 +22,10 @@ from pydantic import ValidationError
 from napari_telemetry.schema import BATCH_MODELS, Level, week_accepted
 
 from . import _consent, _paths, _store, _switches, _uploader
+from ._store import preview_json
 from ._transport import Transport, TransportError, get_transport
 
 log = logging.getLogger("napari_telemetry")
-
-
-def preview_json(batches: list[dict[str, Any]]) -> str:
-    """The text ``napari-telemetry preview --json`` prints for *batches* (and an export holds)."""
-    return json.dumps(batches, indent=2, sort_keys=False)
 
 
 @dataclass

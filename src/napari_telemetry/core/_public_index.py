@@ -19,7 +19,7 @@ from typing import Any, Protocol
 # The index's rules are the schema's, shared with the collector.
 from napari_telemetry.schema import PublicIndex, parse_summary
 
-from . import _paths, _switches, _transport
+from . import _paths, _switches
 from ._state import state
 
 log = logging.getLogger("napari_telemetry")
@@ -125,7 +125,9 @@ def _write(value: dict[str, Any]) -> None:
 
 
 def _default_fetcher() -> Fetcher:
-    return _transport.get_transport()
+    from ._transport import get_transport  # HTTP: only for a request
+
+    return get_transport()
 
 
 def refresh_in_background(

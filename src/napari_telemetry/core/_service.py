@@ -11,15 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napari_telemetry.schema import SENDING_LEVELS, Level, PublicIndex
 
 from . import (
-    _carry,
-    _check,
     _consent,
-    _forget,
     _identity,
     _public_index,
     _schedule,
@@ -28,8 +25,12 @@ from . import (
     _upload_state,
     _uploader,
 )
-from ._carry import ExportReport, FileSendReport
-from ._transport import Transport
+
+if TYPE_CHECKING:
+    from ._carry import ExportReport, FileSendReport
+    from ._check import CheckReport
+    from ._forget import Folder, ForgetResult, LocalForgetResult
+    from ._transport import Transport
 
 
 @dataclass(frozen=True)
@@ -125,15 +126,21 @@ class Telemetry:
 
     def export(self, path: Path, *, overwrite: bool = False) -> ExportReport:
         """Write every pending batch to *path* and hand them over (not sent from here)."""
-        return _carry.export(path, overwrite=overwrite)
+        from ._carry import export  # carrying data out, checking, forgetting: never at launch
+
+        return export(path, overwrite=overwrite)
 
     def send_file(self, path: Path) -> FileSendReport:
         """Send the batches of an export file; OSError or ``CarryError`` when it is unusable."""
-        return _carry.send_file(path)
+        from ._carry import send_file  # as export
 
-    def check(self) -> _check.CheckReport:
+        return send_file(path)
+
+    def check(self) -> CheckReport:
         """Try every endpoint (as an upload would) and the data folder; sends nothing."""
-        return _check.check()
+        from ._check import check  # as export
+
+        return check()
 
     def start_uploader(self) -> None:
         """Start sending in the background (idempotent)."""
@@ -189,17 +196,23 @@ class Telemetry:
         """``[(week, id)]`` of the last 9 weeks; with ``create=False`` no identity is made."""
         return _identity.recent_ids(create=create)
 
-    def forget(self, transport: Transport | None = None) -> _forget.ForgetResult:
+    def forget(self, transport: Transport | None = None) -> ForgetResult:
         """Ask the collector to delete the recent ids; new secret; pending data deleted."""
-        return _forget.forget(transport)
+        from ._forget import forget  # as export
 
-    def local_folders(self) -> list[_forget.Folder]:
+        return forget(transport)
+
+    def local_folders(self) -> list[Folder]:
         """The plugin's folders that exist now, with what each holds."""
-        return _forget.local_folders()
+        from ._forget import local_folders  # as export
 
-    def forget_local(self, transport: Transport | None = None) -> _forget.LocalForgetResult:
+        return local_folders()
+
+    def forget_local(self, transport: Transport | None = None) -> LocalForgetResult:
         """Forget me, then remove every local folder; this process stops."""
-        return _forget.forget_local(transport)
+        from ._forget import forget_local  # as export
+
+        return forget_local(transport)
 
 
 telemetry = Telemetry()

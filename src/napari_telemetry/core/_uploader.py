@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import filelock
 
@@ -21,8 +21,10 @@ from napari_telemetry.schema import Level
 from . import _consent, _identity, _paths, _store, _switches, _upload_state
 from ._state import state
 from ._store import PendingDay, build, wire_bytes
-from ._transport import Response, Transport, TransportError, get_transport
 from ._upload_state import LevelState
+
+if TYPE_CHECKING:
+    from ._transport import Response, Transport
 
 log = logging.getLogger("napari_telemetry")
 TIMEOUT = 10.0  # the whole-request deadline of one batch
@@ -236,6 +238,8 @@ class Uploader:
         if timeout is None:
             report.notes.append(f"{envelope['level']}: no time left in this round; sent later")
             return "later", None, ("", "")
+        from ._transport import TransportError, get_transport  # HTTP: only for a request
+
         try:
             response = post(self._transport or get_transport(), url, envelope, timeout)
         except TransportError as e:

@@ -21,7 +21,14 @@ from ._pending import (
 from ._recorder import Recorder, get_recorder, level_changed
 from ._stats import bump as bump_stats
 from ._stats import in_words as stats_in_words
-from ._view import delete_pending, pending_here, preview, sent_copies, withdraw_pending
+from ._view import (
+    delete_pending,
+    pending_here,
+    preview,
+    preview_json,
+    sent_copies,
+    withdraw_pending,
+)
 
 # The uploader's part (a day sealed, built into batches, finished) and the counters are the
 # store's front door too: nothing outside the store imports its private modules.
@@ -41,6 +48,7 @@ __all__ = [
     "pending_files",
     "pending_here",
     "preview",
+    "preview_json",
     "seal",
     "sent_copies",
     "stats_in_words",
