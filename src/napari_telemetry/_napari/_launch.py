@@ -73,6 +73,7 @@ def _prepare() -> None:
         from napari_telemetry.core import telemetry  # imported by the loop above: no cost here
 
         telemetry.recorder()  # made here, off the GUI thread
+        telemetry.keep_index_for(str(mf.name) for mf in _hooks.npe2_manifests())
         telemetry.public_index()
     except Exception:
         log.debug("napari-telemetry could not prepare its start", exc_info=True)

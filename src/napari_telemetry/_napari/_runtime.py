@@ -97,6 +97,8 @@ def _start(viewer: Any | None, interactive: bool) -> bool:
         _rt.asked = True
         _ask(viewer)
     _install()
+    if state.index_scope is None:  # started from a widget: _launch did not say it yet
+        telemetry.keep_index_for(str(mf.name) for mf in _hooks.npe2_manifests())
     if viewer is not None:
         attach(viewer)
     catch_up(_recorder().level)

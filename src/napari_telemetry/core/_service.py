@@ -7,7 +7,7 @@ for every caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -186,6 +186,10 @@ class Telemetry:
     def public_index(self) -> PublicIndex | None:
         """The public plugin index this process uses, or None when there is none."""
         return _public_index.current()
+
+    def keep_index_for(self, names: Iterable[str]) -> None:
+        """Keep only these (installed) plugins of the public index in memory."""
+        _public_index.keep_only(names)
 
     def refresh_index(self, on_done: Callable[[PublicIndex], None] | None = None) -> None:
         """Fetch the index in the background when it is due; *on_done* gets the new one."""

@@ -38,6 +38,7 @@ class State:
         self.uploader: Uploader | None = None
         self.transport: Transport | None = None
         self.index: list[PublicIndex | None] = []  # empty: the cache file was not read yet
+        self.index_scope: frozenset[str] | None = None  # the only plugins the index keeps
         self.lock = threading.Lock()  # held while one of them is made
 
     def reset(self) -> None:
@@ -52,6 +53,7 @@ class State:
             self.recorder.flush(timeout=2)
         self.uploader = self.recorder = self.transport = None
         self.index.clear()
+        self.index_scope = None
         _switches._warn_once.cache_clear()  # a new process warns again
 
 
