@@ -76,6 +76,7 @@ class FakeCore:
         self.fail: dict[str, Exception] = {}
         self.calls: list[str] = []
         self.listeners: list[Callable[[], None]] = []
+        self.exported: list[dict[str, Any]] = []
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -127,6 +128,11 @@ class FakeCore:
         self._call("send_now")
         self.sent, self.pending = self.sent + self.pending, []
         return "sent everything"
+
+    def export(self, path: str) -> str:
+        self._call("export")
+        self.exported, self.pending = list(self.pending), []
+        return f"{len(self.exported)} batch(es) exported"
 
     def recent_ids(self) -> list[tuple[str, str]]:
         self._call("recent_ids")
