@@ -6,16 +6,14 @@ and the status-bar indicator: the dialog and the docks are imported when first a
 that napari's memory does not carry them (``__getattr__`` below).
 """
 
-from __future__ import annotations
-
 import importlib
-from typing import TYPE_CHECKING
+import typing
 
 from ._controller import TelemetryController, get_controller, set_controller
 from ._core import Core, DecisionLike, RealCore
 from ._status_indicator import StatusIndicator
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from ._consent_dialog import ConsentChoice, ConsentDialog, ask_consent, show_consent_dialog
     from ._preview_dock import PreviewDock
     from ._settings_dock import SettingsDock
