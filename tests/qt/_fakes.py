@@ -111,6 +111,7 @@ class FakeCore:
         self.listeners: list[Callable[[], None]] = []
         self.offers: list[FakeOffer] = []
         self.counter_listeners: list[Callable[[], None]] = []
+        self.exported: list[dict[str, Any]] = []
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -162,6 +163,11 @@ class FakeCore:
         self._call("send_now")
         self.sent, self.pending = self.sent + self.pending, []
         return "sent everything"
+
+    def export(self, path: str) -> str:
+        self._call("export")
+        self.exported, self.pending = list(self.pending), []
+        return f"{len(self.exported)} batch(es) exported"
 
     def recent_ids(self) -> list[tuple[str, str]]:
         self._call("recent_ids")

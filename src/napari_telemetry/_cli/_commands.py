@@ -6,11 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from napari_telemetry.core import PRIVACY_EMAIL, SecretError, preview_json, telemetry
 from napari_telemetry.schema import LEVEL_WORDS, Level, catalogue, catalogue_markdown
 
+from ._carry import cmd_check, cmd_export, cmd_send_file
 from ._counters import cmd_counters
 from ._explain import explain_lines
 from ._forget import cmd_forget_local
@@ -81,6 +83,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    if args.file:
+        return cmd_send_file(Path(args.file))
     report = telemetry.send_now(force=args.now)
     out(str(report))
     return 0
@@ -179,6 +183,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "disable": cmd_disable,
     "preview": cmd_preview,
     "send": cmd_send,
+    "export": cmd_export,
+    "check": cmd_check,
     "ids": cmd_ids,
     "forget": cmd_forget,
     "endpoints": cmd_endpoints,

@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from napari_telemetry._qt import ask_consent
+from napari_telemetry import _qt
 from napari_telemetry.core import state, telemetry
 from napari_telemetry.schema import Level, PublicIndex
 
@@ -98,6 +98,8 @@ def _start(viewer: Any | None, interactive: bool) -> bool:
         _rt.asked = True
         _ask(viewer)
     _install()
+    if state.index_scope is None:  # started from a widget: _launch did not say it yet
+        telemetry.keep_index_for(str(mf.name) for mf in _hooks.npe2_manifests())
     if viewer is not None:
         attach(viewer)
     catch_up(_recorder().level)
@@ -106,7 +108,7 @@ def _start(viewer: Any | None, interactive: bool) -> bool:
 
 
 def _ask(viewer: Any | None) -> None:
-    dialog = ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
+    dialog = _qt.ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
     # after the UI recorded the choice: owe this launch's records now
     dialog.choiceMade.connect(_on_choice)
 

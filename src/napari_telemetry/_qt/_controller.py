@@ -95,6 +95,11 @@ class TelemetryController(QObject):
         """Upload everything pending, in a worker thread; the outcome arrives as a message."""
         self.run_in_thread("send now", self._core.send_now, self._on_sent)
 
+    def export(self, path: str) -> None:
+        """Write every pending batch to *path* (the user confirmed it), in a worker; the outcome
+        arrives as a message."""
+        self.run_in_thread("export pending data", self._core.export, self._on_exported, path)
+
     def forget(self) -> None:
         """Ask the collector to delete this user's data and make a new secret, in a worker."""
         self.run_in_thread("forget your data", self._core.forget, self._on_forgotten)
@@ -198,6 +203,10 @@ class TelemetryController(QObject):
 
     def _on_sent(self, report: object) -> None:
         self.messageOccurred.emit(f"Sent: {report}")
+        self.recordsChanged.emit()
+
+    def _on_exported(self, report: object) -> None:
+        self.messageOccurred.emit(f"Export: {report}")
         self.recordsChanged.emit()
 
     def _on_forgotten(self, report: object) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, Protocol
 
 from napari_telemetry.core import preview_json, telemetry
@@ -88,6 +89,7 @@ class Core(Protocol):
     def pending_count(self) -> int: ...
     def next_send(self) -> str: ...  # when pending data leaves, in words (local time)
     def send_now(self) -> str: ...
+    def export(self, path: str) -> str: ...  # pending batches to a file, handed over
     def recent_ids(self) -> list[tuple[str, str]]: ...
     def forget(self) -> str: ...
     def local_folders(self) -> list[tuple[str, str]]: ...  # (folder, what it holds)
@@ -138,6 +140,9 @@ class RealCore:
 
     def send_now(self) -> str:
         return str(telemetry.send_now(force=True))
+
+    def export(self, path: str) -> str:
+        return str(telemetry.export(Path(path), overwrite=True))  # the file dialog asked
 
     def recent_ids(self) -> list[tuple[str, str]]:
         return telemetry.recent_ids(create=False)  # looking never makes an identity

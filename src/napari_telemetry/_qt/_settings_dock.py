@@ -23,6 +23,7 @@ from ._banner import MessageBanner, wrapping_label
 from ._consent_text import TEMPORARY_DAYS
 from ._controller import TelemetryController, get_controller
 from ._core import DecisionLike
+from ._export import ExportButton
 from ._forget_local import TITLE as FORGET_LOCAL
 from ._forget_local import ForgetLocalDialog
 from ._ids_table import IdsTable
@@ -116,6 +117,7 @@ class SettingsDock(QWidget):
         layout.addWidget(PluginCountersSection(self._controller))
         layout.addLayout(buttons)
         layout.addWidget(self._forget_local_btn)
+        layout.addWidget(ExportButton(self._controller))
         layout.addWidget(self._banner)
         layout.addStretch()
 

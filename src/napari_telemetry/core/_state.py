@@ -41,6 +41,7 @@ class State:
         self.transport: Transport | None = None
         self.index: list[PublicIndex | None] = []  # empty: the cache file was not read yet
         self.gate: Gate | None = None  # what plugins may count (core._counters)
+        self.index_scope: frozenset[str] | None = None  # the only plugins the index keeps
         self.lock = threading.Lock()  # held while one of them is made
 
     def reset(self) -> None:
@@ -56,6 +57,7 @@ class State:
         self.uploader = self.recorder = self.transport = None
         self.gate = None
         self.index.clear()
+        self.index_scope = None
         _switches._warn_once.cache_clear()  # a new process warns again
 
 

@@ -81,6 +81,7 @@ class Policy:
     locked: bool = False
     endpoint: str | None = None
     plugin_index: str | None = None  # a mirror's URL, or "off"
+    ca_bundle: str | None = None  # PEM file or folder that uploads verify with (``_trust``)
     problem: str | None = None  # why a policy file that exists could not be used
 
 
@@ -108,8 +109,11 @@ def policy() -> Policy:
         return _bad_policy(str(e))
 
 
+_POLICY_KEYS = {"version", "max_level", "locked", "endpoint", "plugin_index", "ca_bundle"}
+
+
 def _parse_policy(data: dict[str, object]) -> Policy:
-    unknown = set(data) - {"version", "max_level", "locked", "endpoint", "plugin_index"}
+    unknown = set(data) - _POLICY_KEYS
     if unknown:
         _warn_once(f"site policy: unknown keys ignored: {sorted(unknown)!r}")
     max_level = data.get("max_level")
@@ -131,7 +135,17 @@ def _parse_policy(data: dict[str, object]) -> Policy:
         locked=locked,
         endpoint=endpoint,
         plugin_index=plugin_index,
+        ca_bundle=_ca_bundle(data.get("ca_bundle")),
     )
+
+
+def _ca_bundle(value: object) -> str | None:
+    """The policy's CA bundle as a path; relative to the policy file's folder."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"ca_bundle must be the path of a PEM file or folder, got {value!r}")
+    return str(_paths.policy_file().parent / os.path.expanduser(value.strip()))
 
 
 def ci_reason() -> str | None:

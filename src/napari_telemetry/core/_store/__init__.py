@@ -9,7 +9,15 @@ from napari_telemetry.core import _consent
 from ._batches import build, wire_bytes
 from ._files import DayFile as PendingDay
 from ._files import files as pending_files
-from ._pending import MAX_PENDING_BYTES, drop_outside_window, due, finish, locked, seal
+from ._pending import (
+    MAX_PENDING_BYTES,
+    drop_outside_window,
+    due,
+    finish,
+    locked,
+    seal,
+    storage_problem,
+)
 from ._recorder import Recorder, get_recorder, level_changed
 from ._stats import bump as bump_stats
 from ._stats import in_words as stats_in_words
@@ -17,6 +25,7 @@ from ._view import (
     delete_pending,
     pending_here,
     preview,
+    preview_json,
     sent_copies,
     withdraw_counters,
     withdraw_pending,
@@ -40,9 +49,11 @@ __all__ = [
     "pending_files",
     "pending_here",
     "preview",
+    "preview_json",
     "seal",
     "sent_copies",
     "stats_in_words",
+    "storage_problem",
     "wire_bytes",
     "withdraw_counters",
     "withdraw_pending",

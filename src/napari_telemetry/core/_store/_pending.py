@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 
 import filelock
 
+from napari_telemetry.core import _paths
 from napari_telemetry.schema import RECORD_LEVEL, Level, iso_week, week_accepted
 
 from . import _files, _stats
@@ -190,6 +192,26 @@ def _thin(day: DayFile, keep: Callable[[Key], bool]) -> int:
     return 1
 
 
-def locked() -> filelock.FileLock:
+def locked() -> AbstractContextManager[None]:
     """The pending lock, for callers outside the store that bump counters."""
     return _files.lock()
+
+
+def storage_problem() -> str | None:
+    """Why pending data cannot be written here now (lock or folder), or None when it can.
+
+    Looks only where something was recorded: a folder never used is no problem.
+    """
+    if not _paths.pending_dir().is_dir():
+        return None
+    try:
+        with _files.lock():
+            pass
+    except filelock.Timeout:
+        return (
+            f"the data folder's lock was not granted within {_files.LOCK_TIMEOUT:g} s "
+            "(a file system whose locks do not work, or a process that hangs while writing)"
+        )
+    except OSError as e:
+        return f"the data folder cannot be written ({e.strerror or type(e).__name__})"
+    return None

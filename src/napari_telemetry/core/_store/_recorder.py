@@ -26,6 +26,7 @@ _RANK = {rtype: level.rank for rtype, level in RECORD_LEVEL.items()}
 _FULL = "counter"  # a record type only `full` has a counter for: the level check of drop()
 _Buffer = dict[str, dict[tuple[object, ...], int]]
 FLUSH_INTERVAL = 5.0
+BUSY_ROUNDS = 6  # writes in a row that find the lock taken before it counts as broken
 
 
 class Recorder:
@@ -44,11 +45,12 @@ class Recorder:
         self._wake = threading.Event()
         self._done = threading.Condition()
         self._asked = self._finished = 0
-        self._thread: threading.Thread | None = None
+        self._running = False  # a writer thread exists or is starting (set under _lock)
         self._pending: int | None = None
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
-        self._blocked = False  # the last write failed (a full or read-only disk)
+        self._blocked: str | None = None  # why the last write failed (a full or read-only disk)
+        self._busy = 0  # writes in a row that found the lock taken
         self._drops: dict[str, int] = {}  # counts refused before the buffer, by reason (stats)
 
     def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
@@ -56,8 +58,13 @@ class Recorder:
         try:
             with self._lock:
                 bucket = self._buf.get(rtype)
-                if bucket is not None:
-                    bucket[key] = bucket.get(key, 0) + n
+                if bucket is None:
+                    return
+                bucket[key] = bucket.get(key, 0) + n
+                if self._running:
+                    return
+                self._running = True  # the writer is idle and gone: the first count calls it
+            self._spawn()
         except Exception:  # an unhashable key or a strange n: drop it, never hurt the caller
             log.debug("telemetry record dropped", exc_info=True)
 
@@ -100,8 +107,6 @@ class Recorder:
             self._buf = self._empty(self._buf)
         if lowered and drop_pending:
             drop_pending_above(level)
-        if self._rank:
-            self._start()
 
     def discard_buffer(self, level: Level | None = None) -> None:
         """Forget buffered records of *level*'s stream (all streams if None)."""
@@ -120,15 +125,17 @@ class Recorder:
         return next(lv for lv in Level if lv.rank == self._rank)
 
     def flush(self, timeout: float = 0.5) -> None:
-        """Ask the writer to write what is buffered, waiting at most *timeout* seconds."""
-        if self._thread is None or not self._thread.is_alive():
-            if not any(self._buf.values()):
-                return
-            self._start()
+        """Ask the writer for a round now (the consent read again, what is buffered written),
+        waiting at most *timeout* seconds."""
         with self._done:
             self._asked += 1
             target = self._asked
+        with self._lock:  # under the lock the writer decides to end: it sees this wake
             self._wake.set()
+            spawn, self._running = not self._running, True
+        if spawn:
+            self._spawn()
+        with self._done:
             self._done.wait_for(lambda: self._finished >= target, timeout=timeout)
 
     def buffered_streams(self) -> set[Level]:
@@ -146,14 +153,21 @@ class Recorder:
             self._pending = count_records()
         return self._pending + self.buffered()
 
-    def _start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(
+    def _spawn(self) -> None:
+        """Start the writer (``_running`` was set by the caller, under the lock)."""
+        try:
+            threading.Thread(
                 target=self._run, name="napari-telemetry-recorder", daemon=True
-            )
-            self._thread.start()
+            ).start()
+        except BaseException:  # no thread to be had (interpreter exit): the next count tries
+            self._running = False
+            raise
 
     def _run(self) -> None:
+        """Write every few seconds while records come in; end once a round finds none.
+
+        A thread exists only while it has work: an idle napari runs no telemetry thread.
+        """
         while True:
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
@@ -165,6 +179,10 @@ class Recorder:
             with self._done:
                 self._finished = max(self._finished, target)
                 self._done.notify_all()
+            with self._lock:
+                if not (self._wake.is_set() or any(self._buf.values())):
+                    self._running = False
+                    return
 
     def _follow_consent(self) -> None:
         """Follow a consent changed outside this process (the CLI, another napari)."""
@@ -204,17 +222,26 @@ class Recorder:
             self._pending = _pending.merge(date.today(), entries)
         except OSError as e:  # a busy lock, a full or read-only disk: keep it, try next time
             self._restore(buf)
-            if not isinstance(e, filelock.Timeout):
+            self._busy = self._busy + 1 if isinstance(e, filelock.Timeout) else 0
+            if self._busy == 0 or self._busy >= BUSY_ROUNDS:  # a lock that is never granted
                 self._unwritable(e)
             return
-        self._blocked = False
+        self._blocked, self._busy = None, 0
         self._notify()
 
+    @property
+    def problem(self) -> str | None:
+        """Why this process keeps its records in memory (the data folder cannot be written)."""
+        return self._blocked
+
     def _unwritable(self, e: OSError) -> None:
-        if not self._blocked:  # once per streak of failures, not every few seconds
-            self._blocked = True
+        if isinstance(e, filelock.Timeout):
+            why = "the data folder's lock is never granted"
+        else:
             why = e.strerror or type(e).__name__  # never the path: no paths in logs
+        if self._blocked is None:  # once per streak of failures, not every few seconds
             log.warning("telemetry cannot write its data (%s): it keeps counting and retries", why)
+        self._blocked = why
 
     def _note_drops(self, drops: dict[str, int]) -> None:
         try:
@@ -270,7 +297,7 @@ def _create() -> Recorder:
 
 
 def _at_exit() -> None:
-    if state.recorder is not None:
+    if state.recorder is not None and state.recorder.buffered():
         state.recorder.flush(timeout=0.5)
 
 

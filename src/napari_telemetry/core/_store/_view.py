@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from typing import Any
@@ -15,6 +16,11 @@ from . import _files, _pending
 from ._batches import build
 
 log = logging.getLogger("napari_telemetry")
+
+
+def preview_json(batches: list[dict[str, Any]]) -> str:
+    """The text ``napari-telemetry preview --json`` prints for *batches* (and an export holds)."""
+    return json.dumps(batches, indent=2, sort_keys=False)
 
 
 def _streams(level: Level | None) -> list[Level]:
