@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from napari_telemetry.core import _paths, _switches, _transport
+from napari_telemetry.core import _paths, _switches
 from napari_telemetry.schema import CollectionManifest, canonical_json, loads_unique
 
 from ._keyring import Refused, trusted_keys, verify
@@ -97,7 +97,7 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Truste
     with _lock:
         cache = _read()
         try:
-            document = _fetch(fetcher or _transport.get_transport(), url)
+            document = _fetch(fetcher or _default_fetcher(), url)
             if document is None:  # the collector has none (an older one, or none signed yet)
                 _write({"fetched": str(today), "highest": cache.get("highest"), "problem": NONE})
                 return load(today)
@@ -109,6 +109,12 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Truste
             return load(today)
         _write({"fetched": str(today), "highest": version, "document": document})
     return load(today)
+
+
+def _default_fetcher() -> Fetcher:
+    from napari_telemetry.core._transport import get_transport  # HTTP: only for a request
+
+    return get_transport()
 
 
 def _fetch(fetcher: Fetcher, url: str) -> Any:
