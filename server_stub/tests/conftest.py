@@ -21,7 +21,8 @@ from napari_telemetry_server.storage import metadata
 from tests.collector_testing import Clock, LiveServer, Process, free_port
 
 _SERVER_ENV = ("DB", "PLUGIN_INDEX", "LOG_DIR", "MAX_BODY_BYTES", "RATE_LIMIT", "RATE_WINDOW",
-               "REQUEST_TIMEOUT", "TRUSTED_PROXIES", "DELETION_LIMIT", "WAL_LIMIT")  # fmt: skip
+               "REQUEST_TIMEOUT", "TRUSTED_PROXIES", "DELETION_LIMIT", "WAL_LIMIT",
+               "COLLECTION_DIR", "COLLECTION_KEY", "METRICS_PORT")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -161,6 +162,7 @@ def settings(tmp_path: Path, plugin_index: Path) -> Settings:
     return Settings(
         db=str(tmp_path / "raw.sqlite"),
         plugin_index=plugin_index,
+        collection_dir=tmp_path / "collection",
         log_dir=tmp_path / "logs",
         rate_limit=10_000,
     )

@@ -15,7 +15,7 @@ from types import ModuleType
 import grimp
 import pytest
 
-from napari_telemetry_server import collector, demo, public, storage
+from napari_telemetry_server import collection, collector, demo, keys, public, storage
 from napari_telemetry_server.public import ledger
 
 PINNED: dict[ModuleType, list[str]] = {
@@ -98,6 +98,27 @@ PINNED: dict[ModuleType, list[str]] = {
         "year",
     ],
     demo: ["DemoResult", "DemoShape", "Synth", "make_batch", "run_demo", "seed"],
+    collection: [
+        "CURRENT",
+        "DEFAULT_DAYS",
+        "HISTORY",
+        "Approvals",
+        "Filtered",
+        "Signed",
+        "check",
+        "latest_version",
+        "sign_collection",
+    ],
+    keys: [
+        "canonical",
+        "fingerprint",
+        "key_id",
+        "load_or_create_key",
+        "load_private_key",
+        "load_public_key",
+        "public_pem",
+        "signature",
+    ],
 }
 
 

@@ -24,6 +24,7 @@ def _record_full_day() -> None:
     recorder.count("plugin", ("napari-svg", "0.2.1"))
     recorder.count("command", ("napari.window.file.open_files_dialog", "napari"))
     recorder.count("layer", ("Image", "numpy.ndarray", 2, "uint8", False, 1, 20))
+    recorder.count("counter", ("napari-example", "segmentations", "cyto"))
     recorder.flush(timeout=2)
 
 

@@ -63,7 +63,7 @@ def test_a_finished_day_leaves_at_the_next_check() -> None:
     _record(finished=True)
     got = _schedule.next_send(NOW)
     assert (got.planned, got.after) == (True, None)
-    assert got.text() == "at the next check (within 10 minutes while napari runs)"
+    assert got.text() == "at the next check (shortly after napari starts, or while it is in use)"
 
 
 def test_the_earliest_stream_wins() -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "Collector",
     "IndexServer",
     "dashboard_text",
+    "free_port",
     "other_installs",
     "require",
 ]

@@ -29,7 +29,6 @@ from typing import Any
 import napari
 import pytest
 
-from napari_telemetry import __version__
 from napari_telemetry.core._uploader import FIRST_CHECK
 
 from .e2e_support import INDEX, Collector, IndexServer, require
@@ -74,7 +73,9 @@ def wheelhouse(fresh_env: Path, built_dists: list[Path], tmp_path_factory: pytes
                ) -> Path:  # fmt: skip
     """napari-telemetry's wheel from this checkout and its dependencies, for pip with no index."""
     folder = tmp_path_factory.mktemp("wheelhouse")
-    (wheel,) = [d for d in built_dists if d.name.startswith(f"napari_telemetry-{__version__}-")]
+    (wheel,) = [
+        d for d in built_dists if d.name.startswith("napari_telemetry-") and d.suffix == ".whl"
+    ]
     shutil.copy(wheel, folder)
     constraints = fresh_env.parent.parent / "constraints.txt"  # written by fresh_env
     _pip(fresh_env / "python", "download", "-q", "-d", str(folder), "-c", str(constraints),
@@ -83,10 +84,19 @@ def wheelhouse(fresh_env: Path, built_dists: list[Path], tmp_path_factory: pytes
 
 
 @pytest.fixture(scope="module")
-def plugin_list(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def built_version(built_dists: list[Path]) -> str:
+    """The version of the wheel built from this checkout (from git: it moves with each commit)."""
+    (wheel,) = [
+        d for d in built_dists if d.name.startswith("napari_telemetry-") and d.suffix == ".whl"
+    ]
+    return wheel.name.split("-")[1]
+
+
+@pytest.fixture(scope="module")
+def plugin_list(tmp_path_factory: pytest.TempPathFactory, built_version: str) -> Iterator[str]:
     """The plugin dialog's list (npe2api ``extended_summary`` and ``conda``) on 127.0.0.1."""
     folder = tmp_path_factory.mktemp("api")
-    listed = [_entry("napari-telemetry", __version__, "napari telemetry", "Opt-in telemetry"),
+    listed = [_entry("napari-telemetry", built_version, "napari telemetry", "Opt-in telemetry"),
               *(_entry(e["name"], e["version"], e["display_name"], "")
                 for e in json.loads(INDEX.read_text())[:2])]  # fmt: skip
     (folder / "extended_summary").write_text(json.dumps(listed))
@@ -144,7 +154,7 @@ def _installed(bindir: Path) -> bool:
 
 
 def test_install_use_and_uninstall_through_napari_plugin_dialog(
-    tmp_path: Path, fresh_env: Path, wheelhouse: Path, plugin_list: str
+    tmp_path: Path, fresh_env: Path, wheelhouse: Path, plugin_list: str, built_version: str
 ) -> None:
     with Collector(tmp_path / "collector", INDEX) as collector:
         env = _desktop_env(tmp_path, fresh_env, collector, plugin_list, wheelhouse)
@@ -152,7 +162,7 @@ def test_install_use_and_uninstall_through_napari_plugin_dialog(
 
         got = _napari(fresh_env, env, "install")
         assert (got["listed_version"], got["button"], got["exit_code"]) == (
-            __version__, "Install", 0)  # fmt: skip
+            built_version, "Install", 0)  # fmt: skip
         assert got["shown_installed"]
         assert got["restart_notices"] == 1  # "Please restart napari", answered Okay
         assert _installed(fresh_env)

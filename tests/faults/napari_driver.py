@@ -11,6 +11,7 @@ stdout (anything else napari prints is ignored by the test):
 - ``soak``: drive napari for ``seconds`` on its own event loop, sampling the process
   (``napari_soak``), then answer with the samples;
 - ``deadline``: shorten the uploader's deadlines (so a dripping collector costs seconds);
+- ``env``: set or remove environment variables (a proxy the user's shell sets);
 - ``quit``: answer with what the session saw, then close napari.
 
 Every answer carries the worst telemetry span on the GUI thread since the last answer (see
@@ -211,6 +212,16 @@ class Commands:
         from napari_telemetry.core import _uploader
 
         _uploader.TIMEOUT, _uploader.ROUND_DEADLINE = cmd["request"], cmd["round"]
+        self.session.answer(seq, ok=True)
+
+    def _env(self, seq: int, cmd: dict[str, Any]) -> None:
+        """Set (``set``) and remove (``unset``) environment variables, as a user's shell would
+        have before napari started (a proxy, say): the plugin reads them at each request."""
+        import os
+
+        os.environ.update(cmd.get("set", {}))
+        for name in cmd.get("unset", []):
+            os.environ.pop(name, None)
         self.session.answer(seq, ok=True)
 
     def _quit(self, seq: int, cmd: dict[str, Any]) -> None:

@@ -20,10 +20,11 @@ import pytest
 from e2e.e2e_support import require
 
 from .fault_disks import fill, read_only, tmpfs
-from .fault_servers import DripServer, FaultGate
+from .fault_servers import DripServer, FaultGate, http_answer
 from .napari_sessions import NapariSession, World, site
 
 LAYERS = 3  # images added (and removed) per cell
+DEAD = "127.0.0.1:9"  # nothing listens: a proxy that refuses every connection
 pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
 
 
@@ -34,6 +35,7 @@ class Matrix:
     elsewhere: DripServer
     napari: NapariSession
     mount: Path
+    proxies: dict[str, str]  # misbehaving forward proxies: silent, garbage
     commands: int = 0  # command records napari made that the collector should have
     faults: ExitStack = field(default_factory=ExitStack)  # a disk fault in force
 
@@ -46,8 +48,11 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         tmpfs(root / "disk", "16m") as mount,
         site(root, mount / "telemetry") as running,
         NapariSession(running.world, root / "napari.log") as napari,
+        DripServer(http_answer(200), every=30) as silent,  # accepts, then (almost) nothing
+        DripServer(b"\x00\xffnot a proxy\r\n\r\n", at_once=64) as garbage,
     ):
-        yield Matrix(running.world, running.gate, running.elsewhere, napari, mount)
+        proxies = {"silent": silent.url, "garbage": garbage.url, "refusing": f"http://{DEAD}"}
+        yield Matrix(running.world, running.gate, running.elsewhere, napari, mount, proxies)
 
 
 def _send(m: Matrix, step: str) -> str:
@@ -97,6 +102,18 @@ def _drip(m: Matrix) -> str:
     return "no complete answer within the 1 s deadline"
 
 
+def _proxy(which: str, says: str) -> Callable[[Matrix], str]:
+    """The collector is fine; the proxy the user's shell set (HTTP_PROXY) is not."""
+
+    def fault(m: Matrix) -> str:
+        if which == "silent":
+            m.napari.ask("deadline", request=1.0, round=2.5)
+        m.napari.ask("env", set={"HTTP_PROXY": m.proxies[which]})
+        return says
+
+    return fault
+
+
 CELLS: dict[str, Callable[[Matrix], str]] = {
     "collector down": _gate("down", "ConnectionError while contacting the server"),
     "HTTP 500": _gate("500", "HTTP 500; kept for later"),
@@ -109,13 +126,21 @@ CELLS: dict[str, Callable[[Matrix], str]] = {
     "data folder read-only": _read_only,
     "data folder on a full tmpfs": _full,
     "damaged files": _damaged,
+    "proxy refuses": _proxy("refusing", "through the proxy set by HTTP_PROXY: the proxy failed"),
+    "proxy never answers": _proxy(
+        "silent", "no complete answer through the proxy set by HTTP_PROXY within the 1 s"
+    ),
+    "proxy answers garbage": _proxy("garbage", "through the proxy set by HTTP_PROXY"),
 }
 
 
 def _heal(m: Matrix, cell: str) -> None:
     """End the fault, and look at what the cell leaves for a user."""
     m.gate.set("pass")
-    if cell == "slow drip":
+    if cell.startswith("proxy"):
+        assert "Last attempt failed:" in m.world.cli("status").stdout
+        m.napari.ask("env", unset=["HTTP_PROXY"])
+    if cell in ("slow drip", "proxy never answers"):
         m.napari.ask("deadline", request=10.0, round=30.0)
     if cell == "HTTP 429 with Retry-After":
         assert "next attempt after" in m.world.cli("status").stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -62,6 +62,39 @@ def make_batch(level: Level = Level.BASIC, n_records: int = 1) -> dict[str, Any]
     }
 
 
+@dataclass(frozen=True)
+class FakeCounter:
+    name: str
+    description: str
+    labels: tuple[str, ...] = ()
+    expires: date = date(2027, 6, 30)
+
+
+@dataclass(frozen=True)
+class FakeOffer:
+    plugin: str
+    review: str
+    counters: tuple[FakeCounter, ...]
+    state: str = "off"
+    new: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FakeOverview:
+    plugins: tuple[FakeOffer, ...]
+    manifest: str = "collection manifest version 3 of 2026-11-30"
+
+
+EXAMPLE_OFFER = FakeOffer(
+    "napari-example",
+    "https://github.com/napari/napari-telemetry-collection/pull/7",
+    (
+        FakeCounter("segmentations", "How often a segmentation ran, by its model.", ("cyto",)),
+        FakeCounter("exports", "How often a result was exported to a file format."),
+    ),
+)
+
+
 class FakeCore:
     """State in memory; set ``fail[name] = exc`` to make a call raise."""
 
@@ -76,6 +109,9 @@ class FakeCore:
         self.fail: dict[str, Exception] = {}
         self.calls: list[str] = []
         self.listeners: list[Callable[[], None]] = []
+        self.offers: list[FakeOffer] = []
+        self.counter_listeners: list[Callable[[], None]] = []
+        self.exported: list[dict[str, Any]] = []
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -128,6 +164,11 @@ class FakeCore:
         self.sent, self.pending = self.sent + self.pending, []
         return "sent everything"
 
+    def export(self, path: str) -> str:
+        self._call("export")
+        self.exported, self.pending = list(self.pending), []
+        return f"{len(self.exported)} batch(es) exported"
+
     def recent_ids(self) -> list[tuple[str, str]]:
         self._call("recent_ids")
         return list(self.ids)
@@ -158,3 +199,21 @@ class FakeCore:
         """What the recorder does after a write (from a background thread in real life)."""
         for callback in self.listeners:
             callback()
+
+    def plugin_counters(self) -> FakeOverview:
+        self._call("plugin_counters")
+        return FakeOverview(tuple(self.offers))
+
+    def set_plugin_counters(self, plugin: str, on: bool) -> None:
+        self._call("set_plugin_counters")
+        self.offers = [
+            replace(o, state="on" if on else "off", new=()) if o.plugin == plugin else o
+            for o in self.offers
+        ]
+
+    def counter_descriptions(self) -> dict[tuple[str, str], str]:
+        self._call("counter_descriptions")
+        return {(o.plugin, c.name): c.description for o in self.offers for c in o.counters}
+
+    def on_counters_change(self, callback: Callable[[], None]) -> None:
+        self.counter_listeners.append(callback)

@@ -102,3 +102,28 @@ def test_without_plugin_settings_nothing_happens(
 
     monkeypatch.setattr(napari.settings, "get_plugin_settings", missing, raising=False)
     assert sync_preferences(real_controller) is False
+
+
+@needs_plugin_settings
+def test_preferences_wait_for_napari_to_build_them(
+    plugin_settings: None, npe2pm: Any, real_controller: TelemetryController
+) -> None:
+    """Building napari's plugin settings at launch costs napari memory for a page that may never
+    be opened: the level is set once napari builds them (its Preferences dialog does)."""
+    import napari.settings
+    from npe2 import PluginManifest
+
+    from napari_telemetry._napari import _runtime
+    from napari_telemetry._napari._preferences import sync_when_built
+
+    npe2pm.register(PluginManifest.from_file(MANIFEST))
+    _consent.record_consent(Level.MIDDLE)
+    original = napari.settings.get_plugin_settings
+    assert sync_when_built(real_controller)
+    assert not napari.settings._PLUGIN_SETTINGS  # nothing built at launch
+    section = napari.settings.get_plugin_settings("napari-telemetry")  # the dialog opens
+    assert section.telemetry.level == "middle"
+    section.telemetry.level = "basic"  # and a change there is the user's choice
+    assert _consent.effective_level().agreed_level is Level.BASIC
+    _runtime.stop()
+    assert napari.settings.get_plugin_settings is original

@@ -16,6 +16,8 @@ from napari_telemetry._qt._forget_local import ForgetLocalDialog
 from napari_telemetry.core import _consent, _paths, _store
 from napari_telemetry.schema import Level
 
+from ._fakes import make_batch
+
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
 
@@ -302,3 +304,29 @@ def test_cancelling_the_confirmation_deletes_nothing(
     dialog.reject()  # Cancel, Escape or closing the window
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert "forget_local" not in fake_core.calls
+
+
+def test_export_asks_where_then_hands_the_batches_over(
+    qtbot: QtBot,
+    fake_controller: TelemetryController,
+    fake_core: FakeCore,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from qtpy.QtWidgets import QFileDialog
+
+    from napari_telemetry._qt._export import ExportButton
+
+    fake_core.pending = [make_batch()]
+    dock = _dock(qtbot, fake_controller)
+    (button,) = dock.findChildren(ExportButton)
+    target = str(tmp_path / "out.json")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    button.click()  # the user cancelled: nothing happens
+    assert "export" not in fake_core.calls
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (target, "JSON"))
+    with qtbot.waitSignal(fake_controller.messageOccurred) as said:
+        button.click()
+    assert said.args == ["Export: 1 batch(es) exported"]
+    assert fake_core.exported
+    assert not fake_core.pending

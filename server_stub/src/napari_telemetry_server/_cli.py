@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
+from . import _collection_cli
 from ._public_cli import add_commands, say
+from ._requires import IncompatiblePlugin, check_plugin
 from ._version import __version__
 from .collector import DeletionRequest, Settings, serve
 from .storage import (
@@ -73,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--db", **db)
     serve.add_argument("--plugin-index", help="public plugin index file (extended_summary.json)")
+    serve.add_argument(
+        "--collection-dir", help="folder of the signed collection manifests (`collection sign`)"
+    )
     serve.add_argument("--log-dir", help="folder of the daily-rotated log")
     serve.add_argument("--max-body-bytes", type=int, help="largest body, raw or inflated")
     serve.add_argument("--rate-limit", type=int, help="requests per client address per minute")
@@ -102,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     forget.set_defaults(func=_forget)
 
     add_commands(sub)
+    _collection_cli.add_commands(sub)
     return parser
 
 
@@ -109,8 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors are one clear line on stderr and a non-zero exit code."""
     args = build_parser().parse_args(argv)
     try:
+        check_plugin()  # the wire schema this collector was installed with, before any command
         return int(args.func(args) or 0)
-    except (StorageUnavailable, ValueError, OSError, sa_exc.SQLAlchemyError) as e:
+    except (
+        IncompatiblePlugin,
+        StorageUnavailable,
+        ValueError,
+        OSError,
+        sa_exc.SQLAlchemyError,
+    ) as e:
         logging.getLogger(__name__).debug("command failed", exc_info=True)
         reason = str(e)
         if isinstance(e, sa_exc.SQLAlchemyError):  # corrupt or foreign file: the driver's words

@@ -139,13 +139,15 @@ def _ledger(args: argparse.Namespace) -> int:
 
 def _key(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
-    from .public import fingerprint, key_id, load_or_create_key  # lazy
+    from .public import fingerprint, key_id, load_or_create_key, public_pem  # lazy
 
     if not args.key.exists():
         raise ValueError(f"no signing key at {str(args.key)!r} (`certify` creates one)")
     public = load_or_create_key(args.key)[0].public_key()
     say(f"key id: {key_id(public)}")
     say(f"SHA-256 fingerprint: {fingerprint(public)}")
+    if args.pem:
+        sys.stdout.write(public_pem(public).decode())
     return 0
 
 
@@ -280,6 +282,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     p = subparsers.add_parser("key", help="print the signing key's id and fingerprint")
     p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)
+    p.add_argument("--pem", action="store_true", help="also print its public half (PEM)")
     p.set_defaults(func=_key)
 
     p = subparsers.add_parser("demo", help="seed synthetic data, aggregate, publish and serve")

@@ -80,7 +80,7 @@ def test_openapi_documents_each_level_with_its_model(collector: LiveServer) -> N
     assert "DeletionRequest" in doc["components"]["schemas"]
     assert set(doc["paths"]) == {
         "/v1/basic/batches", "/v1/middle/batches", "/v1/full/batches",
-        "/v1/deletion", "/v1/schema/{level}", "/healthz",
+        "/v1/deletion", "/v1/schema/{level}", "/v1/collection", "/healthz",
     }  # fmt: skip
 
 
@@ -109,18 +109,23 @@ def test_operators_counters_count_requests_but_not_health_checks(
         for _ in range(2):
             httpx.post(f"{collector.url}/v1/basic/batches", json=batch)
         httpx.post(f"{collector.url}/v1/deletion", json={"user_ids": ["a" * 32, "b" * 32]})
+        private = [{"type": "plugin", "name": "napari-private", "version": "1.0.0"}]
+        httpx.post(
+            f"{collector.url}/v1/middle/batches", json=make_batch("middle", records=private)
+        )
         found = counters(url)
     finally:
         server.shutdown()
         server.server_close()
-    assert found["napari_telemetry_requests_total{route=batches}"] == 3
+    assert found["napari_telemetry_requests_total{route=batches}"] == 4
     assert found["napari_telemetry_requests_total{route=schema}"] == 1
     assert found["napari_telemetry_requests_total{route=deletion}"] == 1
     assert found["napari_telemetry_refused_total{status=415}"] == 1  # not JSON
     assert found["napari_telemetry_batches_total{level=basic,outcome=stored}"] == 1
     assert found["napari_telemetry_batches_total{level=basic,outcome=known}"] == 1
     assert found["napari_telemetry_deleted_ids_total"] == 2
-    assert sum(v for k, v in found.items() if "requests_total" in k) == before + 5
+    assert found["napari_telemetry_dropped_records_total"] == 1  # not in the plugin index
+    assert sum(v for k, v in found.items() if "requests_total" in k) == before + 6
 
 
 def _plugin(name: str, version: str) -> dict[str, str]:

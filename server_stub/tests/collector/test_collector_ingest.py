@@ -38,7 +38,7 @@ def test_batch_is_stored_once(
     again = httpx.post(f"{collector.url}/v1/{level}/batches", json=batch)
     assert (first.status_code, first.json()) == (
         201,
-        {"batch_id": batch["batch_id"], "stored": True},
+        {"batch_id": batch["batch_id"], "stored": True, "dropped": 0},
     )
     assert (again.status_code, again.json()["stored"]) == (200, False)
     counts = _counts(collector)

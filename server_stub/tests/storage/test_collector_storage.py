@@ -36,7 +36,7 @@ def test_record_tables_are_generated_from_the_wire_models() -> None:
             fields = [f for f in model.model_fields if f != "type"]
             columns = [c.name for c in record_tables[rtype].columns]
             assert columns == ["id", "batch_id", "user_id", "week", *fields]
-    assert set(record_tables) == {"session", "plugin", "command", "layer"}
+    assert set(record_tables) == {"session", "plugin", "command", "layer", "counter"}
 
 
 @pytest.mark.parametrize("level", ["basic", "middle", "full"])

@@ -12,6 +12,7 @@ from napari_telemetry._version import __version__
 from napari_telemetry.core import MAX_CONSENT_DAYS, preview_json
 
 from ._commands import COMMANDS, UserError
+from ._counters import add_parser as add_counters_parser
 
 __all__ = ["main", "preview_json"]
 log = logging.getLogger("napari_telemetry")
@@ -53,7 +54,16 @@ def _parser() -> argparse.ArgumentParser:
         "--explain", action="store_true", help="every field with what it means (the catalogue)"
     )
     send = sub.add_parser("send", help="send finished days now (normally done in the background)")
-    send.add_argument("--now", action="store_true", help="also send today's records, ignore waits")
+    how = send.add_mutually_exclusive_group()
+    how.add_argument("--now", action="store_true", help="also send today's records, ignore waits")
+    how.add_argument(
+        "--file", metavar="FILE", help="send the batches of an export (from another computer)"
+    )
+    export = sub.add_parser(
+        "export", help="write every pending batch to FILE, to send from another computer"
+    )
+    export.add_argument("file", metavar="FILE")
+    sub.add_parser("check", help="try every endpoint and the data folder, and name any problem")
     sub.add_parser("ids", help="your anonymous weekly ids of the last 9 weeks")
     forget = sub.add_parser("forget", help="ask the collector to delete your ids, make new ones")
     forget.add_argument(
@@ -67,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     form = catalogue.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="as JSON rows")
     form.add_argument("--markdown", action="store_true", help="as docs/data-catalogue.md")
+    add_counters_parser(sub)
     return parser
 
 

@@ -6,11 +6,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from napari_telemetry.core import PRIVACY_EMAIL, SecretError, preview_json, telemetry
 from napari_telemetry.schema import LEVEL_WORDS, Level, catalogue, catalogue_markdown
 
+from ._carry import cmd_check, cmd_export, cmd_send_file
+from ._counters import cmd_counters
 from ._explain import explain_lines
 from ._forget import cmd_forget_local
 from ._output import UserError, out
@@ -64,8 +67,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if not batches:
         out("Nothing is waiting to be sent.")
     if args.explain:
+        counters = telemetry.counter_descriptions() if batches else {}
         for batch in batches:
-            out(*explain_lines(batch), "")
+            out(*explain_lines(batch, counters), "")
         return 0
     for batch in batches:
         out(
@@ -79,6 +83,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    if args.file:
+        return cmd_send_file(Path(args.file))
     report = telemetry.send_now(force=args.now)
     out(str(report))
     return 0
@@ -148,6 +154,12 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
             f"{'index':7} {parts.scheme}://{parts.netloc}  GET {parts.path}  "
             "(the public plugin list, fetched at most weekly at middle and full)"
         )
+    if endpoints.collection is not None:
+        parts = urlsplit(endpoints.collection)
+        out(
+            f"{'counter':7} {parts.scheme}://{parts.netloc}  GET {parts.path}  "
+            "(the signed list of approved plugin counters, fetched at most weekly at full)"
+        )
     return 0
 
 
@@ -171,8 +183,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "disable": cmd_disable,
     "preview": cmd_preview,
     "send": cmd_send,
+    "export": cmd_export,
+    "check": cmd_check,
     "ids": cmd_ids,
     "forget": cmd_forget,
     "endpoints": cmd_endpoints,
     "catalogue": cmd_catalogue,
+    "counters": cmd_counters,
 }

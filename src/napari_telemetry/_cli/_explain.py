@@ -6,6 +6,7 @@ The same descriptions the preview dock shows on hover and the data catalogue lis
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 from napari_telemetry.schema import BATCH_MODELS, RECORD_TYPES, Level, level_fields
@@ -24,8 +25,14 @@ def descriptions(level: Level) -> dict[str, str]:
     return fields
 
 
-def explain_lines(batch: dict[str, Any]) -> list[str]:
-    """One batch, field by field: ``name: value`` and its description below it."""
+def explain_lines(
+    batch: dict[str, Any], counters: Mapping[tuple[str, str], str] | None = None
+) -> list[str]:
+    """One batch, field by field: ``name: value`` and its description below it.
+
+    A plugin's counter record also says what that counter counts (*counters*: its approved
+    description by (plugin, counter)).
+    """
     try:
         fields = descriptions(Level(str(batch.get("level"))))
     except (ValueError, KeyError):  # not a level that sends: nothing to explain with
@@ -40,6 +47,9 @@ def explain_lines(batch: dict[str, Any]) -> list[str]:
         for name, value in record.items():
             if name != "type":
                 lines += _field("      ", name, value, fields.get(f"{rtype}.{name}", ""))
+        what = (counters or {}).get((record.get("plugin"), record.get("counter")))
+        if rtype == "counter" and what:
+            lines += _field("      ", "what it counts", "", what)
     return lines
 
 

@@ -7,6 +7,7 @@ docs/design.md); when one is missing, that part of the collection stops and a de
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("napari_telemetry")
@@ -141,6 +142,45 @@ def preferences_section(name: str) -> Any | None:
     except Exception:  # napari < 0.9, plugin not discovered, or settings unreadable
         log.debug("no napari Preferences entry for telemetry", exc_info=True)
         return None
+
+
+def plugin_settings_built() -> bool:
+    """Whether napari has built its plugin settings (``napari.settings._PLUGIN_SETTINGS``)."""
+    try:
+        import napari.settings as settings  # napari internal: the cache get_plugin_settings fills
+    except ImportError:
+        return False
+    return bool(getattr(settings, "_PLUGIN_SETTINGS", None))
+
+
+def after_plugin_settings(callback: Callable[[], object]) -> Callable[[], None] | None:
+    """Call *callback* right after napari builds its plugin settings (its Preferences dialog
+    does, when it opens); returns what undoes this, or None without plugin settings."""
+    try:
+        import napari.settings as settings  # napari >= 0.9: plugin Preferences
+
+        original = settings.get_plugin_settings
+    except (ImportError, AttributeError):
+        log.debug("no napari plugin settings to follow", exc_info=True)
+        return None
+
+    def get_plugin_settings(*args: Any, **kwargs: Any) -> Any:
+        building = not plugin_settings_built()
+        result = original(*args, **kwargs)
+        if building:
+            try:
+                callback()
+            except Exception:  # inside napari's Preferences dialog: never raise there
+                log.debug("following napari's plugin settings failed", exc_info=True)
+        return result
+
+    settings.get_plugin_settings = get_plugin_settings
+
+    def undo() -> None:
+        if settings.get_plugin_settings is get_plugin_settings:
+            settings.get_plugin_settings = original
+
+    return undo
 
 
 def layer_inserted(viewer: Any) -> Any | None:

@@ -6,10 +6,10 @@ parent package ``napari_telemetry`` (see docs/design.md, "Starting at launch"). 
 ``Viewer.__init__`` before the window and the QApplication exist, so the real start is posted to
 the Qt event loop and runs once napari's window is up.
 
-What is slow in a first start (importing the core, its pydantic models and views; napari building
-its plugin settings for the Preferences page, which re-reads every plugin manifest; reading the
+What is slow in a first start (importing the core, its pydantic models and views; reading the
 consent and the plugin index) is done first on a worker thread: only :func:`launched`, a few
-milliseconds of hooking in and adding the indicator, runs on napari's GUI thread.
+milliseconds of hooking in and adding the indicator, runs on napari's GUI thread. napari's plugin
+settings (the Preferences page) are left for napari to build when its Preferences dialog opens.
 """
 
 from __future__ import annotations
@@ -72,11 +72,9 @@ def _prepare() -> None:
             importlib.import_module(name)
         from napari_telemetry.core import telemetry  # imported by the loop above: no cost here
 
-        from ._preferences import SECTION  # imported by the loop above too
-
         telemetry.recorder()  # made here, off the GUI thread
+        telemetry.keep_index_for(str(mf.name) for mf in _hooks.npe2_manifests())
         telemetry.public_index()
-        _hooks.preferences_section(SECTION)  # napari builds its plugin settings once, here
     except Exception:
         log.debug("napari-telemetry could not prepare its start", exc_info=True)
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from napari_telemetry._qt import StatusIndicator, TelemetryController, get_controller
 
 from . import _hooks
-from ._preferences import sync_preferences
+from ._preferences import sync_when_built
 
 log = logging.getLogger("napari_telemetry")
 
@@ -43,5 +43,5 @@ def install_status_indicator(
 def attach(viewer: Any, controller: TelemetryController | None = None) -> StatusIndicator | None:
     """Everything a napari window gets once telemetry starts: indicator and Preferences sync."""
     ctl = controller or get_controller()
-    sync_preferences(ctl)
+    sync_when_built(ctl)
     return install_status_indicator(viewer, ctl)

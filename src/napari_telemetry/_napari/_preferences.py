@@ -1,9 +1,11 @@
 """Keep napari's Preferences entry (napari >= 0.9, ``configurations``) in step with the dock.
 
-The consent record stays the source of truth: at start the Preferences value is set from it; a
-change made in Preferences is recorded as consent (like the dock's level switch); a change made
-anywhere else is written back to Preferences. On older napari there is no such page and nothing
-happens (``_hooks.preferences_section`` is None).
+The consent record stays the source of truth: once napari builds its plugin settings (its
+Preferences dialog does, when it opens) the Preferences value is set from it; a change made in
+Preferences is recorded as consent (like the dock's level switch); a change made anywhere else is
+written back to Preferences. Building napari's plugin settings at launch only to set the value
+would cost napari about 0.5 MB for a page that may never be opened, so this waits for napari to
+build them. On older napari there is no such page and nothing happens.
 """
 
 from __future__ import annotations
@@ -18,6 +20,20 @@ from . import _hooks, _runtime
 
 SECTION = "telemetry"
 KEY = "level"
+
+
+def sync_when_built(controller: TelemetryController | None = None) -> bool:
+    """Sync as soon as napari has its plugin settings (now, if it has them); True if arranged."""
+    ctl = controller or get_controller()
+    if _hooks.plugin_settings_built():
+        return sync_preferences(ctl)
+    waiting = _runtime.current().preferences
+    if (id(ctl), 0) in waiting:
+        return True
+    undo = _hooks.after_plugin_settings(lambda: sync_preferences(ctl))
+    if undo is not None:
+        waiting[(id(ctl), 0)] = undo  # stop() undoes it, like the connections
+    return undo is not None
 
 
 def sync_preferences(controller: TelemetryController | None = None) -> bool:

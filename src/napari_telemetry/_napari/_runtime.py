@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from napari_telemetry._qt import ask_consent
+from napari_telemetry import _qt
 from napari_telemetry.core import state, telemetry
 from napari_telemetry.schema import Level, PublicIndex
 
@@ -29,6 +29,7 @@ class _Runtime:
         self.asked = False
         self.session_done = False
         self.plugins_done = False
+        self.collection_done = False
         self.applied = Level.NONE
         self.next_check = 0.0
         self.owners = CommandOwners()
@@ -97,6 +98,8 @@ def _start(viewer: Any | None, interactive: bool) -> bool:
         _rt.asked = True
         _ask(viewer)
     _install()
+    if state.index_scope is None:  # started from a widget: _launch did not say it yet
+        telemetry.keep_index_for(str(mf.name) for mf in _hooks.npe2_manifests())
     if viewer is not None:
         attach(viewer)
     catch_up(_recorder().level)
@@ -105,7 +108,7 @@ def _start(viewer: Any | None, interactive: bool) -> bool:
 
 
 def _ask(viewer: Any | None) -> None:
-    dialog = ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
+    dialog = _qt.ask_consent(_hooks.main_window(viewer) if viewer is not None else None)
     # after the UI recorded the choice: owe this launch's records now
     dialog.choiceMade.connect(_on_choice)
 
@@ -172,7 +175,7 @@ def catch_up(level: Level) -> None:
             # A new consent: what was recorded under the old one is never sent under it, so
             # this launch owes its session and plugin records again.
             _rt.applied = level
-            _rt.session_done = _rt.plugins_done = False
+            _rt.session_done = _rt.plugins_done = _rt.collection_done = False
         if level.includes(Level.BASIC) and not _rt.session_done:
             _rt.session_done = True
             _recorder().count("session", session_key(_hooks.napari_version()))
@@ -182,6 +185,9 @@ def catch_up(level: Level) -> None:
             if index is not None:
                 _use_index(index)
             telemetry.refresh_index(on_done=_use_index)
+        if level is Level.FULL and not _rt.collection_done:
+            _rt.collection_done = True
+            telemetry.refresh_collection()  # which plugin counters are approved (background)
 
 
 def _use_index(index: PublicIndex) -> None:

@@ -1,21 +1,34 @@
 """Thin Qt views over the telemetry core: consent dialog, settings and preview docks, indicator.
 
 Everything here reads and changes state through one :class:`TelemetryController`; nothing here
-reads or writes files or talks to the network itself.
+reads or writes files or talks to the network itself. A napari launch needs only the controller
+and the status-bar indicator: the dialog and the docks are imported when first asked for, so
+that napari's memory does not carry them (``__getattr__`` below).
 """
 
-from ._consent_dialog import ConsentChoice, ConsentDialog, ask_consent, show_consent_dialog
+import importlib
+import typing
+
 from ._controller import TelemetryController, get_controller, set_controller
-from ._core import Core, DecisionLike, RealCore
-from ._preview_dock import PreviewDock
-from ._settings_dock import SettingsDock
+from ._core import Core, CounterOfferLike, DecisionLike, OverviewLike, PluginOfferLike, RealCore
 from ._status_indicator import StatusIndicator
+
+if typing.TYPE_CHECKING:
+    from ._consent_dialog import ConsentChoice, ConsentDialog, ask_consent, show_consent_dialog
+    from ._plugin_counters import PluginCountersSection, PluginRow
+    from ._preview_dock import PreviewDock
+    from ._settings_dock import SettingsDock
 
 __all__ = [
     "ConsentChoice",
     "ConsentDialog",
     "Core",
+    "CounterOfferLike",
     "DecisionLike",
+    "OverviewLike",
+    "PluginCountersSection",
+    "PluginOfferLike",
+    "PluginRow",
     "PreviewDock",
     "RealCore",
     "SettingsDock",
@@ -26,3 +39,22 @@ __all__ = [
     "set_controller",
     "show_consent_dialog",
 ]
+_LAZY = {
+    "ConsentChoice": "._consent_dialog",
+    "ConsentDialog": "._consent_dialog",
+    "ask_consent": "._consent_dialog",
+    "show_consent_dialog": "._consent_dialog",
+    "PluginCountersSection": "._plugin_counters",
+    "PluginRow": "._plugin_counters",
+    "PreviewDock": "._preview_dock",
+    "SettingsDock": "._settings_dock",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The views a launch does not need, imported on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

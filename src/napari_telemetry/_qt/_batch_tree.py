@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from qtpy.QtCore import Qt, Signal
@@ -11,6 +11,7 @@ from qtpy.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 from napari_telemetry.schema import Level, level_fields
 
 MAX_RECORDS_SHOWN = 200
+Descriptions = Mapping[tuple[str, str], str]  # (plugin, counter) → what the counter counts
 BATCH_ROLE = Qt.ItemDataRole.UserRole
 HELP_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -26,12 +27,20 @@ class BatchTree(QTreeWidget):
         self.setHeaderLabels(["field", "value"])
         self.setColumnWidth(0, 220)
         self._truncated = 0
+        self._counters: Descriptions = {}
         self.currentItemChanged.connect(self._on_current_item_changed)
 
-    def setBatches(self, batches: list[dict[str, Any]]) -> None:
-        """Replace the content; records beyond ``MAX_RECORDS_SHOWN`` per batch are summarised."""
+    def setBatches(
+        self, batches: list[dict[str, Any]], counters: Descriptions | None = None
+    ) -> None:
+        """Replace the content; records beyond ``MAX_RECORDS_SHOWN`` per batch are summarised.
+
+        A plugin's counter record is shown with what it counts (*counters*: the approved
+        description of each (plugin, counter)).
+        """
         self.clear()
         self._truncated = 0
+        self._counters = counters or {}
         by_level: dict[str, list[dict[str, Any]]] = {}
         for batch in batches:
             by_level.setdefault(str(batch.get("level", "?")), []).append(batch)
@@ -76,6 +85,12 @@ class BatchTree(QTreeWidget):
         for name, value in record.items():
             if name != "type":
                 _leaf(item, name, value, help_for(f"{rtype}.{name}"))
+        what = self._counters.get((str(record.get("plugin")), str(record.get("counter"))))
+        if rtype == "counter":
+            text = what or "(no description: the counter is no longer in the manifest in use)"
+            item.setData(0, HELP_ROLE, text)
+            item.setToolTip(1, text)
+            _leaf(item, "counts", text, text)
 
     def _on_current_item_changed(self, item: QTreeWidgetItem | None, _: Any = None) -> None:
         batch = None

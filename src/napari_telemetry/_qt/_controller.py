@@ -21,7 +21,7 @@ from superqt.utils import ensure_main_thread
 from napari_telemetry.core import state
 from napari_telemetry.schema import Level
 
-from ._core import Core, DecisionLike, RealCore
+from ._core import Core, DecisionLike, OverviewLike, RealCore
 
 log = logging.getLogger("napari_telemetry")
 
@@ -31,6 +31,7 @@ class TelemetryController(QObject):
 
     decisionChanged = Signal(object)  # DecisionLike
     recordsChanged = Signal()
+    countersChanged = Signal()  # plugins' counters or switches changed: read them again
     errorOccurred = Signal(str)
     messageOccurred = Signal(str)
 
@@ -39,6 +40,7 @@ class TelemetryController(QObject):
         self._core: Core = core if core is not None else RealCore()
         self._decision: DecisionLike | None = None
         self._live: Level | None = None  # the recorder's level at the last refresh
+        self._watching_counters = False
         self._guard("watch new records", self._core.on_change, self._on_records_changed)
 
     @property
@@ -93,6 +95,11 @@ class TelemetryController(QObject):
         """Upload everything pending, in a worker thread; the outcome arrives as a message."""
         self.run_in_thread("send now", self._core.send_now, self._on_sent)
 
+    def export(self, path: str) -> None:
+        """Write every pending batch to *path* (the user confirmed it), in a worker; the outcome
+        arrives as a message."""
+        self.run_in_thread("export pending data", self._core.export, self._on_exported, path)
+
     def forget(self) -> None:
         """Ask the collector to delete this user's data and make a new secret, in a worker."""
         self.run_in_thread("forget your data", self._core.forget, self._on_forgotten)
@@ -104,6 +111,41 @@ class TelemetryController(QObject):
     def forget_local(self) -> None:
         """Forget me and delete every local file, in a worker; the outcome is a message."""
         self.run_in_thread("delete your local data", self._core.forget_local, self._on_wiped)
+
+    def plugin_counters(self, done: Callable[[OverviewLike], None]) -> None:
+        """The plugins' counters and switches, read in a worker; *done* gets them."""
+        self.run_in_thread("read the plugins' counters", self._read_counters, done)
+
+    def set_plugin_counters(self, plugin: str, on: bool) -> None:
+        """Turn *plugin*'s counters on or off, in a worker; the views hear ``countersChanged``
+        whether it worked or not (then also ``errorOccurred``), so a switch never shows a
+        choice that was not stored."""
+
+        def switch() -> None:
+            try:
+                self._core.set_plugin_counters(plugin, on)
+            finally:
+                self._counters_moved()
+
+        what = f"switch {plugin}'s counters {'on' if on else 'off'}"
+        self.run_in_thread(what, switch, self._on_switched)
+
+    def _read_counters(self) -> OverviewLike:
+        if not self._watching_counters:  # the first call reads files: here, off the GUI thread
+            self._core.on_counters_change(self._counters_moved)
+            self._watching_counters = True
+        return self._core.plugin_counters()
+
+    def _on_switched(self, _: object) -> None:
+        self.recordsChanged.emit()  # switching off deletes what was pending for it
+
+    def _counters_moved(self) -> None:
+        """Any thread: the views read the plugins' counters again (on the GUI thread)."""
+        _on_main_thread(self._emit_counters_changed)
+
+    def _emit_counters_changed(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the controller was deleted meanwhile
+            self.countersChanged.emit()
 
     def run_in_thread(
         self, what: str, func: Callable[..., Any], done: Callable[[Any], None], *args: Any
@@ -161,6 +203,10 @@ class TelemetryController(QObject):
 
     def _on_sent(self, report: object) -> None:
         self.messageOccurred.emit(f"Sent: {report}")
+        self.recordsChanged.emit()
+
+    def _on_exported(self, report: object) -> None:
+        self.messageOccurred.emit(f"Export: {report}")
         self.recordsChanged.emit()
 
     def _on_forgotten(self, report: object) -> None:

@@ -7,8 +7,9 @@ fake with the same methods.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, Protocol
 
 from napari_telemetry.core import preview_json, telemetry
@@ -38,6 +39,43 @@ class DecisionLike(Protocol):
     def changes(self) -> tuple[str, ...]: ...
 
 
+class CounterOfferLike(Protocol):
+    """What the views read of one counter a plugin may count (``core.CounterOffer``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+    @property
+    def expires(self) -> date: ...
+
+
+class PluginOfferLike(Protocol):
+    """What the views read of one plugin's counters and switch (``core.PluginOffer``)."""
+
+    @property
+    def plugin(self) -> str: ...
+    @property
+    def review(self) -> str: ...
+    @property
+    def counters(self) -> Sequence[CounterOfferLike]: ...
+    @property
+    def state(self) -> str: ...  # "on" | "off" | "changed" (asks again)
+    @property
+    def new(self) -> tuple[str, ...]: ...
+
+
+class OverviewLike(Protocol):
+    """What the views read of the plugins' counters (``core.Overview``)."""
+
+    @property
+    def plugins(self) -> Sequence[PluginOfferLike]: ...
+    @property
+    def manifest(self) -> str: ...
+
+
 class Core(Protocol):
     """Everything the views need from the core; each call may raise (the controller reports it)."""
 
@@ -51,12 +89,18 @@ class Core(Protocol):
     def pending_count(self) -> int: ...
     def next_send(self) -> str: ...  # when pending data leaves, in words (local time)
     def send_now(self) -> str: ...
+    def export(self, path: str) -> str: ...  # pending batches to a file, handed over
     def recent_ids(self) -> list[tuple[str, str]]: ...
     def forget(self) -> str: ...
     def local_folders(self) -> list[tuple[str, str]]: ...  # (folder, what it holds)
     def forget_local(self) -> str: ...
     def endpoints(self) -> dict[Level, str | None]: ...
     def on_change(self, callback: Callable[[], None]) -> None: ...
+    # plugin counters: the first call reads files (never on the GUI thread)
+    def plugin_counters(self) -> OverviewLike: ...
+    def set_plugin_counters(self, plugin: str, on: bool) -> None: ...
+    def counter_descriptions(self) -> dict[tuple[str, str], str]: ...
+    def on_counters_change(self, callback: Callable[[], None]) -> None: ...
 
 
 def to_json(batches: list[dict[str, Any]]) -> str:
@@ -97,6 +141,9 @@ class RealCore:
     def send_now(self) -> str:
         return str(telemetry.send_now(force=True))
 
+    def export(self, path: str) -> str:
+        return str(telemetry.export(Path(path), overwrite=True))  # the file dialog asked
+
     def recent_ids(self) -> list[tuple[str, str]]:
         return telemetry.recent_ids(create=False)  # looking never makes an identity
 
@@ -114,3 +161,15 @@ class RealCore:
 
     def on_change(self, callback: Callable[[], None]) -> None:
         telemetry.on_change(callback)
+
+    def plugin_counters(self) -> OverviewLike:
+        return telemetry.plugin_counters()
+
+    def set_plugin_counters(self, plugin: str, on: bool) -> None:
+        telemetry.set_plugin_counters(plugin, on)
+
+    def counter_descriptions(self) -> dict[tuple[str, str], str]:
+        return telemetry.counter_descriptions()
+
+    def on_counters_change(self, callback: Callable[[], None]) -> None:
+        telemetry.on_counters_change(callback)

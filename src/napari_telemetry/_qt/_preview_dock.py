@@ -19,7 +19,7 @@ from qtpy.QtWidgets import (
 from napari_telemetry.schema import Level
 
 from ._banner import MessageBanner, debounce_timer, wrapping_label
-from ._batch_tree import BatchTree
+from ._batch_tree import BatchTree, Descriptions
 from ._controller import TelemetryController, get_controller
 from ._core import to_json
 
@@ -73,9 +73,11 @@ class BatchPane(QWidget):
             "read the batches", self._read, lambda r: self._on_loaded(generation, r)
         )
 
-    def _read(self) -> tuple[list[dict[str, Any]], str]:
+    def _read(self) -> tuple[list[dict[str, Any]], str, Descriptions]:
         batches = self._load(None)
-        return batches, to_json(batches)
+        counted = any(r.get("type") == "counter" for b in batches for r in b.get("records", ()))
+        described = self._controller.core.counter_descriptions() if counted else {}
+        return batches, to_json(batches), described
 
     def _build(self) -> None:
         self._help.setText("Hover or select a field to see what it means.")
@@ -96,11 +98,13 @@ class BatchPane(QWidget):
         if self._delete_btn is not None:
             self._delete_btn.clicked.connect(self._on_delete_clicked)
 
-    def _on_loaded(self, generation: int, result: tuple[list[dict[str, Any]], str]) -> None:
+    def _on_loaded(
+        self, generation: int, result: tuple[list[dict[str, Any]], str, Descriptions]
+    ) -> None:
         if generation != self._generation:
             return
-        self._batches, text = result
-        self._tree.setBatches(self._batches)
+        self._batches, text, described = result
+        self._tree.setBatches(self._batches, described)
         notes = []
         if not self._batches:
             notes.append("Nothing here.")

@@ -23,9 +23,11 @@ from ._banner import MessageBanner, wrapping_label
 from ._consent_text import TEMPORARY_DAYS
 from ._controller import TelemetryController, get_controller
 from ._core import DecisionLike
+from ._export import ExportButton
 from ._forget_local import TITLE as FORGET_LOCAL
 from ._forget_local import ForgetLocalDialog
 from ._ids_table import IdsTable
+from ._plugin_counters import PluginCountersSection
 
 _LEVEL_LABELS = {
     Level.NONE: "none (off)",
@@ -112,8 +114,10 @@ class SettingsDock(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self._ids_box)
+        layout.addWidget(PluginCountersSection(self._controller))
         layout.addLayout(buttons)
         layout.addWidget(self._forget_local_btn)
+        layout.addWidget(ExportButton(self._controller))
         layout.addWidget(self._banner)
         layout.addStretch()
 

@@ -3,27 +3,42 @@
 It imports no Qt, no napari and no CLI. Its front door is :data:`telemetry` (a
 :class:`Telemetry`): the CLI, the Qt views and napari's glue ask it, and nothing else of the
 core. :data:`state` holds what one process made (recorder, uploader, transport, plugin index);
-``state.reset()`` gives tests a fresh process.
+``state.reset()`` gives tests a fresh process. What a napari launch never needs (forgetting,
+carrying data out, the HTTP side) is imported on first use (``__getattr__`` below), so that
+napari's memory does not carry it.
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ._consent import MAX_CONSENT_DAYS, Decision
-from ._forget import Folder, ForgetResult, LocalForgetResult
+from ._counters import CounterOffer, Overview, PluginOffer
 from ._identity import PRIVACY_EMAIL, SecretError
 from ._schedule import NextSend
-from ._service import Endpoints, Status, Stream, Telemetry, preview_json, telemetry
+from ._service import Endpoints, Status, Stream, Telemetry, telemetry
 from ._state import State, state
-from ._store import Recorder
+from ._store import Recorder, preview_json
 from ._uploader import SendReport
+
+if TYPE_CHECKING:
+    from ._carry import CarryError, ExportReport, FileSendReport
+    from ._forget import Folder, ForgetResult, LocalForgetResult
 
 __all__ = [
     "MAX_CONSENT_DAYS",
     "PRIVACY_EMAIL",
+    "CarryError",
+    "CounterOffer",
     "Decision",
     "Endpoints",
+    "ExportReport",
+    "FileSendReport",
     "Folder",
     "ForgetResult",
     "LocalForgetResult",
     "NextSend",
+    "Overview",
+    "PluginOffer",
     "Recorder",
     "SecretError",
     "SendReport",
@@ -35,3 +50,20 @@ __all__ = [
     "state",
     "telemetry",
 ]
+_LAZY = {
+    "CarryError": "._carry",
+    "ExportReport": "._carry",
+    "FileSendReport": "._carry",
+    "Folder": "._forget",
+    "ForgetResult": "._forget",
+    "LocalForgetResult": "._forget",
+}
+
+
+def __getattr__(name: str) -> object:
+    """What a launch does not need, imported on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -15,12 +15,15 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from napari_telemetry.schema import Level
 
 from . import _identity, _paths, _store, _uploader
 from ._identity import SecretError
-from ._transport import Transport
+
+if TYPE_CHECKING:
+    from ._transport import Transport
 
 log = logging.getLogger("napari_telemetry")
 

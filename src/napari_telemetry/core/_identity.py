@@ -8,8 +8,7 @@ import json
 import logging
 import secrets
 from datetime import date, timedelta
-
-import filelock
+from typing import TYPE_CHECKING
 
 from napari_telemetry.schema import SENDING_LEVELS, InstallAge, Level
 from napari_telemetry.schema import (
@@ -17,7 +16,9 @@ from napari_telemetry.schema import (
 )
 
 from . import _paths, _switches
-from ._transport import Transport, TransportError, get_transport
+
+if TYPE_CHECKING:
+    from ._transport import Transport
 
 log = logging.getLogger("napari_telemetry")
 _SECRET_BYTES = 32
@@ -65,7 +66,7 @@ def _create_secret() -> bytes:
     """
     path = _paths.secret_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with filelock.FileLock(path.with_name("secret.lock"), timeout=_LOCK_TIMEOUT):
+    with _paths.locked(path.with_name("secret.lock"), _LOCK_TIMEOUT):
         existing = _load_secret()
         if existing is not None:
             return existing
@@ -158,6 +159,8 @@ def deletion_urls() -> list[str]:
 
 def request_deletion(ids: list[str], transport: Transport | None) -> tuple[bool, str]:
     """Ask each collector to delete *ids*: (whether one accepted, what happened in words)."""
+    from ._transport import TransportError, get_transport  # HTTP: only for a request
+
     client = transport or get_transport()
     body = json.dumps({"user_ids": ids}).encode()
     headers = {"Content-Type": "application/json"}

@@ -1,19 +1,24 @@
-"""Every file location of the plugin: the one module that knows platformdirs.
+"""Every file location of the plugin (the one module that knows platformdirs), its atomic writes
+and its file locks.
 
 ``NAPARI_TELEMETRY_DIR`` moves all of them under one folder (tests, admins, portable installs).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import filelock
 import platformdirs
 
 _APP = "napari-telemetry"
@@ -52,6 +57,16 @@ def environment_key(prefix: str | None = None) -> str:
 def consent_file(env: str | None = None) -> Path:
     """The consent record of one environment (this one by default)."""
     return config_dir() / "environments" / f"{env or environment_key()}.json"
+
+
+def counter_choices_file(env: str | None = None) -> Path:
+    """The per-plugin counter switches of one environment (this one by default)."""
+    return config_dir() / "counters" / f"{env or environment_key()}.json"
+
+
+def collection_file() -> Path:
+    """The cached, signed collection manifest (which plugin counters are approved)."""
+    return cache_dir() / "collection.json"
 
 
 def secret_file() -> Path:
@@ -137,3 +152,37 @@ def read_state(path: Path, *, version: int | None = None, what: str = "") -> dic
     if not isinstance(data, dict) or (version is not None and data.get("version") != version):
         return {}
     return data
+
+
+class LockUnavailable(OSError):
+    """The file system cannot lock files (a network file system without its lock service,
+    Lustre mounted without ``flock``): nothing is written there, as on a read-only folder."""
+
+
+# flock refused as such: no lock service (NFS without lockd), not supported (FUSE, Lustre).
+_NO_LOCKS = frozenset({errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL})
+
+
+@contextlib.contextmanager
+def locked(path: Path, timeout: float) -> Iterator[None]:
+    """Hold the file lock *path* (shared by every process and host that sees the folder).
+
+    Raises ``filelock.Timeout`` (an OSError) when it is not granted within *timeout* seconds,
+    :class:`LockUnavailable` when the file system cannot lock, OSError when it cannot be made.
+    """
+    held = filelock.FileLock(path, timeout=timeout)
+    try:
+        held.acquire()
+    except filelock.Timeout:
+        raise
+    except NotImplementedError as e:  # filelock < 4 on a file system without flock
+        raise LockUnavailable(errno.ENOLCK, "the file system cannot lock files") from e
+    except OSError as e:
+        if e.errno not in _NO_LOCKS:
+            raise
+        why = f"the file system cannot lock files ({e.strerror or type(e).__name__})"
+        raise LockUnavailable(e.errno, why) from e
+    try:
+        yield
+    finally:
+        held.release()

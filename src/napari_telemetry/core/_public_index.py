@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 # The index's rules are the schema's, shared with the collector.
-from napari_telemetry.schema import PublicIndex, parse_summary
+from napari_telemetry.schema import PublicIndex, normalized_name, parse_summary
 
-from . import _paths, _switches, _transport
+from . import _paths, _switches
 from ._state import state
 
 log = logging.getLogger("napari_telemetry")
@@ -56,10 +56,31 @@ def load_cached() -> PublicIndex | None:
     """The index from the cache file, or None when there is none or it is unusable."""
     raw = _read_cache()
     try:
-        versions = {str(k): frozenset(map(str, v)) for k, v in raw["plugins"].items()}
-        return PublicIndex(versions, date.fromisoformat(raw["fetched"]))
+        return _scoped(raw["plugins"], date.fromisoformat(raw["fetched"]))
     except Exception:  # missing, half-written by an older plugin, hand-edited
         return None
+
+
+def keep_only(names: Iterable[str]) -> None:
+    """Keep only these plugins' entries in memory (napari's installed plugins).
+
+    A real index lists about a thousand plugins with all their versions (a few MB in memory);
+    a napari process only ever asks about the plugins installed in it.
+    """
+    scope = frozenset(normalized_name(n) for n in names)
+    with _lock:
+        state.index_scope = scope
+        if state.index and state.index[0] is not None:
+            index = state.index[0]
+            state.index[0] = _scoped(index.versions, index.fetched)
+
+
+def _scoped(plugins: Mapping[str, Iterable[object]], fetched: date) -> PublicIndex:
+    scope = state.index_scope
+    versions = {
+        str(k): frozenset(map(str, v)) for k, v in plugins.items() if scope is None or k in scope
+    }
+    return PublicIndex(versions, fetched)
 
 
 def current() -> PublicIndex | None:
@@ -111,7 +132,7 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Public
         return None
     plugins = {k: sorted(v) for k, v in sorted(versions.items())}
     _write({"version": _CACHE_VERSION, "fetched": str(today), "plugins": plugins})
-    index = PublicIndex(versions, today)
+    index = _scoped(versions, today)
     with _lock:
         state.index[:] = [index]
     return index
@@ -125,7 +146,9 @@ def _write(value: dict[str, Any]) -> None:
 
 
 def _default_fetcher() -> Fetcher:
-    return _transport.get_transport()
+    from ._transport import get_transport  # HTTP: only for a request
+
+    return get_transport()
 
 
 def refresh_in_background(

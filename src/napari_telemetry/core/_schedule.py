@@ -1,9 +1,9 @@
 """When pending data leaves this computer: the next send, as the status bar says it.
 
 The uploader sends a level's finished days at its next check (shortly after napari starts, then
-every 10 minutes while napari runs), at most once an hour per level and later while it backs
-off after a failure; today's records wait until the day is over. This module reads that state
-and says what will happen; it changes nothing.
+at most every 10 minutes while napari records), at most once an hour per level and later while
+it backs off after a failure; today's records wait until the day is over. This module reads
+that state and says what will happen; it changes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from napari_telemetry.schema import Level
 from . import _consent, _switches, _upload_state
 from ._store import get_recorder, pending_files
 
-_NEXT_CHECK = "at the next check (within 10 minutes while napari runs)"
+_NEXT_CHECK = "at the next check (shortly after napari starts, or while it is in use)"
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def _stream(
     blocked = state.blocked_until(now)
     if blocked is not None and (after is None or blocked > after):
         retry = "retried after a failed attempt" if state.failures else "at most once an hour"
-        after, why = blocked, f"{level.value}: {retry}"
+        problem = state.problem()
+        after, why = blocked, f"{level.value}: {retry}" + (f": {problem}" if problem else "")
     return NextSend(True, after, why)
 
 

@@ -7,30 +7,31 @@ for every caller.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from napari_telemetry.schema import SENDING_LEVELS, Level, PublicIndex
 
 from . import (
     _consent,
-    _forget,
+    _counters,
     _identity,
     _public_index,
     _schedule,
     _store,
     _switches,
+    _upload_state,
     _uploader,
 )
-from ._transport import Transport
 
-
-def preview_json(batches: list[dict[str, Any]]) -> str:
-    """The text ``napari-telemetry preview --json`` prints for *batches* (and the preview dock)."""
-    return json.dumps(batches, indent=2, sort_keys=False)
+if TYPE_CHECKING:
+    from ._carry import ExportReport, FileSendReport
+    from ._check import CheckReport
+    from ._forget import Folder, ForgetResult, LocalForgetResult
+    from ._transport import Transport
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Endpoints:
     batches: dict[Level, str | None]  # None: no usable collector URL, nothing is sent
     deletion: list[str]
     index: str | None  # None: switched off, nothing is fetched
+    collection: str | None = None  # the signed collection manifest (plugin counters), at full
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Stream:
     level: Level
     url: str | None
     next_attempt: datetime | None
+    failure: str | None = None  # why the last attempt failed (None: it did not)
+    failing_since: datetime | None = None  # the first failure since the last success
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Status:
     debug: bool
     secret_problem: str | None
     counters: list[tuple[str, int]]  # (what was counted, in words; how many), those above 0
+    plugin_switches: list[tuple[str, str]] = field(default_factory=list)  # (plugin, state)
+    storage_problem: str | None = None  # why records cannot be written to the data folder
 
 
 class Telemetry:
@@ -121,6 +127,24 @@ class Telemetry:
         """Send what is due now; *force* includes today's records and ignores the waits."""
         return _uploader.get_uploader().send_now(force=force)
 
+    def export(self, path: Path, *, overwrite: bool = False) -> ExportReport:
+        """Write every pending batch to *path* and hand them over (not sent from here)."""
+        from ._carry import export  # carrying data out, checking, forgetting: never at launch
+
+        return export(path, overwrite=overwrite)
+
+    def send_file(self, path: Path) -> FileSendReport:
+        """Send the batches of an export file; OSError or ``CarryError`` when it is unusable."""
+        from ._carry import send_file  # as export
+
+        return send_file(path)
+
+    def check(self) -> CheckReport:
+        """Try every endpoint (as an upload would) and the data folder; sends nothing."""
+        from ._check import check  # as export
+
+        return check()
+
     def start_uploader(self) -> None:
         """Start sending in the background (idempotent)."""
         _uploader.get_uploader().start()
@@ -132,24 +156,39 @@ class Telemetry:
     def endpoints(self) -> Endpoints:
         """Every address this plugin may contact."""
         batches = {level: _switches.batches_url(level) for level in SENDING_LEVELS}
-        return Endpoints(batches, _identity.deletion_urls(), _switches.index_url())
+        return Endpoints(
+            batches,
+            _identity.deletion_urls(),
+            _switches.index_url(),
+            _switches.collection_url(),
+        )
 
     def status(self) -> Status:
         """Level and reason, streams, pending data and problems."""
         decision = _consent.effective_level()
         uploader = _uploader.get_uploader()
+        states = _upload_state.load()
         streams = [
-            Stream(level, _switches.batches_url(level), uploader.next_attempt(level))
+            Stream(
+                level,
+                _switches.batches_url(level),
+                uploader.next_attempt(level),
+                states[level].error,
+                states[level].failing_since,
+            )
             for level in decision.level.streams()
         ]
+        recorder = _store.get_recorder()
         return Status(
             decision=decision,
             streams=streams,
-            pending=_store.get_recorder().pending_count(),
+            pending=recorder.pending_count(),
             next_send=_schedule.next_send().text(),
             debug=_switches.debug(),
             secret_problem=_identity.secret_problem(),
             counters=_store.stats_in_words(),
+            plugin_switches=[(o.plugin, o.state) for o in self.plugin_counters().plugins],
+            storage_problem=recorder.problem or _store.storage_problem(),
         )
 
     # --- the plugin index -------------------------------------------------------------------
@@ -157,26 +196,71 @@ class Telemetry:
         """The public plugin index this process uses, or None when there is none."""
         return _public_index.current()
 
+    def keep_index_for(self, names: Iterable[str]) -> None:
+        """Keep only these (installed) plugins of the public index in memory."""
+        _public_index.keep_only(names)
+
     def refresh_index(self, on_done: Callable[[PublicIndex], None] | None = None) -> None:
         """Fetch the index in the background when it is due; *on_done* gets the new one."""
         _public_index.refresh_in_background(on_done=on_done)
+
+    # --- plugin counters --------------------------------------------------------------------
+    def counter_gate(self) -> _counters.Gate:
+        """The gate plugin counts pass; its first use reads files: not on napari's GUI thread."""
+        return _counters.get_gate()
+
+    def plugin_counters(self) -> _counters.Overview:
+        """Each installed plugin with approved counters, its switch, and the manifest in use."""
+        return _counters.get_gate().overview()
+
+    def set_plugin_counters(self, plugin: str, on: bool) -> None:
+        """Turn *plugin*'s counters on (agreeing to what it offers now) or off (and delete
+        what it counted here and has not sent); ValueError when it offers nothing here."""
+        _counters.get_gate().set_switch(plugin, on)
+
+    def counter_descriptions(self) -> dict[tuple[str, str], str]:
+        """(plugin, counter) → its approved description (for the preview)."""
+        return _counters.get_gate().descriptions()
+
+    def on_counters_change(self, callback: Callable[[], None]) -> None:
+        """Call *callback* (off the GUI thread) when offers or switches changed."""
+        _counters.get_gate().changed.connect(callback)
+
+    def refresh_collection(self, *, now: bool = False) -> _counters.Trusted | None:
+        """At `full`: fetch the collection manifest, in the background when due (*now*: here,
+        whatever its age). None when nothing was fetched here (the level, a switch, no key)."""
+        if self.live_level() is not Level.FULL:
+            return None
+        if not now:  # the gate too is read on the fetching thread: the caller may be napari's
+            _counters.refresh_in_background(on_done=lambda t: _counters.get_gate().use(t))
+            return None
+        trusted = _counters.refresh()
+        if trusted is not None:
+            _counters.get_gate().use(trusted)
+        return trusted
 
     # --- identity and forgetting ------------------------------------------------------------
     def recent_ids(self, *, create: bool = True) -> list[tuple[str, str]]:
         """``[(week, id)]`` of the last 9 weeks; with ``create=False`` no identity is made."""
         return _identity.recent_ids(create=create)
 
-    def forget(self, transport: Transport | None = None) -> _forget.ForgetResult:
+    def forget(self, transport: Transport | None = None) -> ForgetResult:
         """Ask the collector to delete the recent ids; new secret; pending data deleted."""
-        return _forget.forget(transport)
+        from ._forget import forget  # as export
 
-    def local_folders(self) -> list[_forget.Folder]:
+        return forget(transport)
+
+    def local_folders(self) -> list[Folder]:
         """The plugin's folders that exist now, with what each holds."""
-        return _forget.local_folders()
+        from ._forget import local_folders  # as export
 
-    def forget_local(self, transport: Transport | None = None) -> _forget.LocalForgetResult:
+        return local_folders()
+
+    def forget_local(self, transport: Transport | None = None) -> LocalForgetResult:
         """Forget me, then remove every local folder; this process stops."""
-        return _forget.forget_local(transport)
+        from ._forget import forget_local  # as export
+
+        return forget_local(transport)
 
 
 telemetry = Telemetry()

@@ -1,4 +1,5 @@
-"""What one process holds: the recorder, the uploader, the transport and the plugin index.
+"""What one process holds: the recorder, the uploader, the transport, the plugin index and the
+gate of plugin counters.
 
 Each is made on first use by the module that owns it (``get_recorder``, ``get_uploader``,
 ``get_transport``, ``_public_index.current``) and kept here, in one place, so that one
@@ -20,6 +21,7 @@ from . import _switches
 if TYPE_CHECKING:
     from napari_telemetry.schema import PublicIndex
 
+    from ._counters import Gate
     from ._store import Recorder
     from ._transport import Transport
     from ._uploader import Uploader
@@ -38,6 +40,8 @@ class State:
         self.uploader: Uploader | None = None
         self.transport: Transport | None = None
         self.index: list[PublicIndex | None] = []  # empty: the cache file was not read yet
+        self.gate: Gate | None = None  # what plugins may count (core._counters)
+        self.index_scope: frozenset[str] | None = None  # the only plugins the index keeps
         self.lock = threading.Lock()  # held while one of them is made
 
     def reset(self) -> None:
@@ -51,7 +55,9 @@ class State:
         if self.recorder is not None:
             self.recorder.flush(timeout=2)
         self.uploader = self.recorder = self.transport = None
+        self.gate = None
         self.index.clear()
+        self.index_scope = None
         _switches._warn_once.cache_clear()  # a new process warns again
 
 

@@ -11,6 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from napari_telemetry.schema import Level
@@ -80,6 +81,7 @@ class Policy:
     locked: bool = False
     endpoint: str | None = None
     plugin_index: str | None = None  # a mirror's URL, or "off"
+    ca_bundle: str | None = None  # PEM file or folder that uploads verify with (``_trust``)
     problem: str | None = None  # why a policy file that exists could not be used
 
 
@@ -107,8 +109,11 @@ def policy() -> Policy:
         return _bad_policy(str(e))
 
 
+_POLICY_KEYS = {"version", "max_level", "locked", "endpoint", "plugin_index", "ca_bundle"}
+
+
 def _parse_policy(data: dict[str, object]) -> Policy:
-    unknown = set(data) - {"version", "max_level", "locked", "endpoint", "plugin_index"}
+    unknown = set(data) - _POLICY_KEYS
     if unknown:
         _warn_once(f"site policy: unknown keys ignored: {sorted(unknown)!r}")
     max_level = data.get("max_level")
@@ -130,7 +135,17 @@ def _parse_policy(data: dict[str, object]) -> Policy:
         locked=locked,
         endpoint=endpoint,
         plugin_index=plugin_index,
+        ca_bundle=_ca_bundle(data.get("ca_bundle")),
     )
+
+
+def _ca_bundle(value: object) -> str | None:
+    """The policy's CA bundle as a path; relative to the policy file's folder."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"ca_bundle must be the path of a PEM file or folder, got {value!r}")
+    return str(_paths.policy_file().parent / os.path.expanduser(value.strip()))
 
 
 def ci_reason() -> str | None:
@@ -185,6 +200,23 @@ def index_url() -> str | None:
         _warn_once(f"{source}={raw!r} is not an http(s) URL; the plugin index is not fetched")
         return None
     return raw
+
+
+def collection_url() -> str | None:
+    """Where the signed collection manifest comes from: the `full` collector's
+    ``/v1/collection``; None when the plugin index is switched off (nothing is fetched then) or
+    the collector URL is unusable."""
+    if index_url() is None:
+        return None
+    base = base_url(Level.FULL)
+    return f"{base}/v1/collection" if base else None
+
+
+def collection_keys_file() -> Path | None:
+    """``NAPARI_TELEMETRY_COLLECTION_KEYS``: a PEM file of the public keys to trust instead of
+    the ones this plugin ships (an institution's own collector, or a test); None when unset."""
+    value = os.environ.get("NAPARI_TELEMETRY_COLLECTION_KEYS", "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def batches_url(level: Level) -> str | None:

@@ -8,9 +8,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import filelock
 
@@ -20,8 +21,10 @@ from napari_telemetry.schema import Level
 from . import _consent, _identity, _paths, _store, _switches, _upload_state
 from ._state import state
 from ._store import PendingDay, build, wire_bytes
-from ._transport import Response, Transport, TransportError, get_transport
 from ._upload_state import LevelState
+
+if TYPE_CHECKING:
+    from ._transport import Response, Transport
 
 log = logging.getLogger("napari_telemetry")
 TIMEOUT = 10.0  # the whole-request deadline of one batch
@@ -66,22 +69,51 @@ class Uploader:
         self._transport = transport
         self._now = now or (lambda: datetime.now(UTC))
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._next = 0.0  # (monotonic) no check before this
+        self._watched: _store.Recorder | None = None  # whose writes ask for a check
 
     def start(self) -> None:
-        """Start the background thread (idempotent)."""
-        if self._thread is None or not self._thread.is_alive():
+        """Check ``FIRST_CHECK`` seconds from now, then at most every ``CHECK_EVERY`` seconds
+        while napari records (each write of the recorder asks); idempotent.
+
+        No thread waits in between: one exists for the first check and for each check after,
+        and ends with it. An idle napari runs no telemetry thread.
+        """
+        recorder = _store.get_recorder()
+        with self._lock:
+            if self._watched is recorder:
+                return
             self._stop.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="napari-telemetry-uploader", daemon=True
-            )
-            self._thread.start()
+            self._watched = recorder
+        recorder.changed.connect(self._on_written)
+        self._spawn(FIRST_CHECK)
 
     def stop(self, timeout: float = 0.5) -> None:
-        """Ask the thread to stop; waits at most *timeout* (it is a daemon either way)."""
+        """End the checks; waits at most *timeout* for one under way (a daemon either way)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        with self._lock:
+            watched, self._watched, thread = self._watched, None, self._thread
+        if watched is not None:
+            watched.changed.disconnect(self._on_written)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _on_written(self) -> None:
+        """The recorder wrote (on its thread): check now, if the last check is long enough ago."""
+        if not self._stop.is_set() and time.monotonic() >= self._next:
+            self._spawn(0.0)
+
+    def _spawn(self, delay: float) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._next = time.monotonic() + delay + CHECK_EVERY
+            self._thread = threading.Thread(
+                target=self._check, args=(delay,), name="napari-telemetry-uploader", daemon=True
+            )
+            self._thread.start()
 
     def next_attempt(self, level: Level) -> datetime | None:
         """When *level*'s stream may be sent next (None: at the next check)."""
@@ -91,8 +123,7 @@ class Uploader:
         """Send what is due now; *force* includes today's records and ignores the waits."""
         report = SendReport(debug=_switches.debug())
         try:
-            _paths.data_dir().mkdir(parents=True, exist_ok=True)
-            with filelock.FileLock(_paths.data_dir() / "uploader.lock", timeout=0):
+            with upload_lock():
                 self._round(force, report)
         except filelock.Timeout:
             report.notes.append("another napari process is sending right now")
@@ -102,17 +133,17 @@ class Uploader:
             report.notes.append(f"could not send: {e.strerror or type(e).__name__}")
         return report
 
-    def _run(self) -> None:
-        wait = FIRST_CHECK
-        while not self._stop.wait(wait):
-            wait = CHECK_EVERY
-            try:
-                if _consent.effective_level().level is Level.NONE:
-                    continue  # nothing to send, and no file to make (forget --local left none)
-                report = self.send_now()
-                log.debug("telemetry upload round: %s", report)
-            except Exception:  # never let the thread die on a surprise
-                log.debug("telemetry upload round failed", exc_info=True)
+    def _check(self, delay: float) -> None:
+        """One check (after *delay* seconds): send what is due; then the thread ends."""
+        if self._stop.wait(delay):
+            return
+        try:
+            if _consent.effective_level().level is Level.NONE:
+                return  # nothing to send, and no file to make (forget --local left none)
+            report = self.send_now()
+            log.debug("telemetry upload round: %s", report)
+        except Exception:  # a surprise must not reach napari
+            log.debug("telemetry upload round failed", exc_info=True)
 
     def _round(self, force: bool, report: SendReport) -> None:
         states = _upload_state.load()
@@ -175,10 +206,10 @@ class Uploader:
         with _store.locked():
             _store.bump_stats(stale_consent=built.stale, invalid_records=built.invalid)
         for envelope in built.envelopes:
-            outcome, retry_after = self._post(url, envelope, report, until)
+            outcome, retry_after, why = self._post(url, envelope, report, until)
             if outcome in ("keep", "later"):
                 if outcome == "keep":
-                    state.failed(now, retry_after)
+                    state.failed(now, retry_after, *why)
                 report.kept += 1
                 return False
             if outcome == "sent":
@@ -197,40 +228,37 @@ class Uploader:
 
     def _post(
         self, url: str, envelope: dict[str, Any], report: SendReport, until: float
-    ) -> tuple[str, float | None]:
-        """POST one envelope: ("sent" | "dropped" | "keep" | "later", Retry-After seconds).
+    ) -> tuple[str, float | None, tuple[str, str]]:
+        """POST one envelope: ("sent" | "dropped" | "keep" | "later", Retry-After seconds,
+        (why, its kind) when kept).
 
         "later": the round had no time left for it (kept, no backoff).
         """
         timeout = _left(until)
         if timeout is None:
             report.notes.append(f"{envelope['level']}: no time left in this round; sent later")
-            return "later", None
-        body = gzip.compress(wire_bytes(envelope))
-        headers = {
-            "Content-Type": "application/json",
-            "Content-Encoding": "gzip",
-            "User-Agent": f"napari-telemetry/{__version__}",
-        }
+            return "later", None, ("", "")
+        from ._transport import TransportError, get_transport  # HTTP: only for a request
+
         try:
-            response = (self._transport or get_transport()).post(url, body, headers, timeout)
+            response = post(self._transport or get_transport(), url, envelope, timeout)
         except TransportError as e:
             report.notes.append(f"{envelope['level']}: {e}; kept for later")
-            return "keep", None
+            return "keep", None, (str(e), e.kind)
         status = response.status
         if 200 <= status < 300:
             try:
-                _keep_copy(envelope)
+                keep_copy(envelope)
             except OSError as e:  # the batch is done all the same: it must not be sent again
                 why = e.strerror or type(e).__name__
                 report.notes.append(f"{envelope['level']}: sent, but no copy was kept ({why})")
             report.sent += 1
-            return "sent", None
+            return "sent", None, ("", "")
         if 400 <= status < 500 and status not in (408, 429):
             _count_refusal(envelope, response, report)
-            return "dropped", None
+            return "dropped", None, ("", "")
         report.notes.append(f"{envelope['level']}: HTTP {status}; kept for later")
-        return "keep", response.retry_after
+        return "keep", response.retry_after, (f"the collector answered HTTP {status}", "http")
 
 
 def _left(until: float) -> float | None:
@@ -263,7 +291,24 @@ def _week_refused(body: bytes) -> bool:
         return False
 
 
-def _keep_copy(envelope: dict[str, Any]) -> None:
+def upload_lock() -> AbstractContextManager[None]:
+    """Held while batches leave this computer (a round, an export): one process at a time."""
+    _paths.data_dir().mkdir(parents=True, exist_ok=True)
+    return _paths.locked(_paths.data_dir() / "uploader.lock", timeout=0)
+
+
+def post(transport: Transport, url: str, envelope: dict[str, Any], timeout: float) -> Response:
+    """POST one envelope as the collector expects it (gzip JSON); TransportError as post's."""
+    headers = {
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+        "User-Agent": f"napari-telemetry/{__version__}",
+    }
+    return transport.post(url, gzip.compress(wire_bytes(envelope)), headers, timeout)
+
+
+def keep_copy(envelope: dict[str, Any]) -> None:
+    """Keep the user's copy of a batch that left this computer (the "what was sent" log)."""
     level = Level(envelope["level"])
     path = _paths.sent_dir(level.value) / f"{envelope['batch_id']}.json"
     _paths.write_json(path, envelope)

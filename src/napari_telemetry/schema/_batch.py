@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from ._base import RecordBase, WireModel
 from ._levels import Level
-from ._records import CommandRecord, LayerRecord, PluginRecord, SessionRecord
+from ._records import (
+    CommandRecord,
+    CounterRecord,
+    LayerRecord,
+    PluginRecord,
+    SessionRecord,
+    a_number,
+)
 from ._weeks import WEEK_PATTERN
 
 SCHEMA_VERSION = 1
 MAX_RECORDS = 5_000
 MAX_BATCH_BYTES = 1 << 20  # the largest body (compact JSON, inflated) a collector must take
+# A random (version 4) UUID as ``str(uuid.uuid4())`` writes it: one spelling on the wire, so the
+# collector's published schema can state exactly what it takes (braces, ``urn:uuid:``, capitals
+# or no hyphens, which Python's UUID parser would also read, are refused).
+BATCH_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+_BATCH_ID = re.compile(BATCH_ID_PATTERN)
 
-FullRecord = Annotated[Union[CommandRecord, LayerRecord], Field(discriminator="type")]  # noqa: UP007
+FullRecord = Annotated[
+    Union[CommandRecord, LayerRecord, CounterRecord],  # noqa: UP007
+    Field(discriminator="type"),
+]
 RECORD_TYPES: dict[Level, tuple[type[RecordBase], ...]] = {
     Level.BASIC: (SessionRecord,),
     Level.MIDDLE: (PluginRecord,),
-    Level.FULL: (CommandRecord, LayerRecord),
+    Level.FULL: (CommandRecord, LayerRecord, CounterRecord),
 }
 RECORD_MODELS: dict[str, type[RecordBase]] = {
     model.model_fields["type"].default: model
@@ -67,6 +83,22 @@ class BatchBase(WireModel):
         "part, without a local `+…` label)."
     )
 
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        return a_number(value)  # `true` is not 1 on the wire, whatever Python thinks
+
+    @field_validator("batch_id", mode="before")
+    @classmethod
+    def _one_spelling(cls, value: Any) -> Any:
+        # A check beside the JSON Schema, not in it: the consent hash (level_hash) is the schema's.
+        if isinstance(value, str) and not _BATCH_ID.match(value):
+            raise ValueError(
+                f"batch_id must be a random (version 4) UUID in lower-case 8-4-4-4-12 form, "
+                f"got {value!r}"
+            )
+        return value
+
     @field_validator("batch_id")
     @classmethod
     def _uuid4_only(cls, value: uuid.UUID) -> uuid.UUID:
@@ -100,7 +132,8 @@ class FullBatch(BatchBase):
 
     level: Literal["full"] = Field(description="The stream: `full`, sent to its own endpoint.")
     records: list[FullRecord] = Field(
-        max_length=MAX_RECORDS, description="The `command` and `layer` records of that day."
+        max_length=MAX_RECORDS,
+        description="The `command`, `layer` and `counter` records of that day.",
     )
 
 

@@ -43,3 +43,11 @@ class LayerKey(NamedTuple):
     multiscale: bool
     levels: int
     size_bucket: int
+
+
+class CounterKey(NamedTuple):
+    """What identifies a ``counter`` record."""
+
+    plugin: str
+    counter: str
+    label: str

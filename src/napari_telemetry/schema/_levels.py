@@ -58,7 +58,8 @@ LEVEL_WORDS: dict[Level, LevelWords] = {
         "names and versions of installed public plugins",
     ),
     Level.FULL: LevelWords(
-        "adds how often commands run and what kinds of layers you add",
-        "counts of commands run and of layers added, by kind",
+        "adds how often commands run, what kinds of layers you add, and the counts of "
+        "plugins whose counters you switch on",
+        "counts of commands run, of layers added by kind, and plugins' approved counters",
     ),
 }

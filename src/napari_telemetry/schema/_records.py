@@ -6,12 +6,13 @@ The field descriptions are the data catalogue users read (``napari-telemetry cat
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import BeforeValidator, Field, StrictBool, StringConstraints
 
 from ._base import RecordBase
-from ._keys import CommandKey, LayerKey, PluginKey, SessionKey
+from ._counters import COUNTER_PATTERN, PLUGIN_PATTERN, RECORD_LABEL_PATTERN
+from ._keys import CommandKey, CounterKey, LayerKey, PluginKey, SessionKey
 from ._names import PUBLIC_ARRAY_LIBRARIES
 
 # A public version: no local part ("+g1a2b3c", "+acme"), which can name a private build.
@@ -31,7 +32,18 @@ _Name = Annotated[
 _CommandId = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
 ]
-_Count = Annotated[int, Field(ge=1, le=1_000_000_000)]
+
+
+def a_number(value: Any) -> Any:
+    """Refuse what JSON does not call a number (``true``, ``"3"``), which pydantic's lax mode would
+    read as 1 and 3; numbers of any type (``3.0``, NumPy's) go on to the integer check."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError(f"a whole number is needed, got {value!r}")
+    return value
+
+
+_Int = Annotated[int, BeforeValidator(a_number)]
+_Count = Annotated[int, Field(ge=1, le=1_000_000_000), BeforeValidator(a_number)]
 # napari's layer class and the data's element type; napari's glue checks them before it counts.
 LAYER_TYPE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,39}$"
 DTYPE_PATTERN = r"^[a-z0-9_<>|=]{1,24}$"
@@ -128,7 +140,7 @@ class LayerRecord(RecordBase):
         f"libraries ({', '.join(f'`{m}`' for m in PUBLIC_ARRAY_LIBRARIES)}) or of public, "
         "stable plugins; `other.Other` for any other class (a script's, an in-house package's)."
     )
-    ndim: int = Field(ge=0, le=64, description="Number of data dimensions.")
+    ndim: _Int = Field(ge=0, le=64, description="Number of data dimensions.")
     dtype: Annotated[str, StringConstraints(pattern=DTYPE_PATTERN)] = Field(
         description="Element type of the data, e.g. `uint8`, `float32`; "
         "`unknown` when not an array."
@@ -136,8 +148,10 @@ class LayerRecord(RecordBase):
     multiscale: StrictBool = Field(
         description="Whether the layer is multiscale (an image pyramid)."
     )
-    levels: int = Field(ge=1, le=64, description="Number of pyramid levels (1 if not multiscale).")
-    size_bucket: int = Field(
+    levels: _Int = Field(
+        ge=1, le=64, description="Number of pyramid levels (1 if not multiscale)."
+    )
+    size_bucket: _Int = Field(
         ge=-1,
         le=80,
         description="Size class of the data: the power of two just above its size in bytes "
@@ -145,3 +159,31 @@ class LayerRecord(RecordBase):
         "-1 when unknown. Never the shape or values.",
     )
     count: _Count = Field(1, description="How many such layers were added that day.")
+
+
+class CounterRecord(RecordBase):
+    """How often a plugin counted one of its approved counters on one day, by label."""
+
+    KEY_FIELDS: ClassVar[tuple[str, ...]] = CounterKey._fields
+    COUNT_FIELD: ClassVar[str | None] = "count"
+
+    type: Literal["counter"] = Field(
+        "counter",
+        description="Record type: a plugin's own counter, counted only when you switched that "
+        "plugin's counters on in the Telemetry settings dock.",
+    )
+    plugin: Annotated[str, StringConstraints(max_length=100, pattern=PLUGIN_PATTERN)] = Field(
+        description="Normalized name of the plugin that counted, e.g. `napari-stardist`: only "
+        "a plugin whose counters the collector's operators approved in a public review and "
+        "that you switched on."
+    )
+    counter: Annotated[str, StringConstraints(max_length=40, pattern=COUNTER_PATTERN)] = Field(
+        description="The counter's name as the plugin declares it, e.g. `segmentations`; its "
+        "description (what it counts) is shown next to the plugin's switch and in the preview."
+    )
+    label: Annotated[str, StringConstraints(max_length=40, pattern=RECORD_LABEL_PATTERN)] = Field(
+        description="One label of the counter's closed, approved list, e.g. a model's name "
+        "(never free text, a file name or a number from your data); empty for a counter "
+        "without labels."
+    )
+    count: _Count = Field(1, description="How many times it was counted that day.")

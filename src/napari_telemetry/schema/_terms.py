@@ -8,10 +8,10 @@ while its type does not gets ``json_schema_extra={"meaning": 2}`` (and so a new 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._batch import BATCH_MODELS
+from ._batch import BATCH_MODELS, RECORD_MODELS
 from ._catalogue import _strip_prose, level_fields
 from ._levels import Level
 
@@ -52,7 +52,8 @@ def changes(
     """
     now, descriptions = level_terms(level), level_fields(level)
     then = dict(agreed) if agreed is not None else dict.fromkeys(agreed_fields)
-    lines = [f"`{name}`: new: {descriptions.get(name, '')}" for name in sorted(now.keys() - then)]
+    lines = _new_kinds(now.keys() - then, then.keys())
+    lines += [f"`{name}`: new: {descriptions.get(name, '')}" for name in sorted(now.keys() - then)]
     lines += [f"`{name}`: no longer sent" for name in sorted(then.keys() - now)]
     for name in sorted(now.keys() & then):
         old = then[name]
@@ -66,6 +67,17 @@ def changes(
     elif not lines:
         lines.append("how batches are put together changed, but no field's content did")
     return lines
+
+
+def _new_kinds(added: set[str], kept: Iterable[str]) -> list[str]:
+    """A record type that is new as a whole, said first and in its own words."""
+    known = {name.partition(".")[0] for name in kept}
+    kinds = sorted({name.partition(".")[0] for name in added} - known - {"envelope"})
+    return [
+        f"new kind of record, `{kind}`: {RECORD_MODELS[kind].model_fields['type'].description}"
+        for kind in kinds
+        if kind in RECORD_MODELS
+    ]
 
 
 def _words(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

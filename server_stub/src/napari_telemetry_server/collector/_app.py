@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from napari_telemetry_server._requires import check_plugin
 from napari_telemetry_server._version import __version__
 from napari_telemetry_server.storage import Storage
 
-from . import _deletion, _health, _ingest, _schema
+from . import _collection, _deletion, _health, _ingest, _schema
 from ._deps import Resources
 from ._limits import RateLimitMiddleware
 from ._metrics import MetricsMiddleware
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
 
     *storage* replaces the database the settings name (tests pass one with a fake clock).
     """
+    check_plugin()  # IncompatiblePlugin, naming both versions, before anything is opened
     settings = settings or get_settings()
     resources = Resources(settings, storage)
     app = FastAPI(
@@ -39,8 +41,8 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     app.state.resources = resources
     app.add_middleware(RateLimitMiddleware, limiter=resources.limiter)
     app.add_middleware(MetricsMiddleware, metrics=resources.metrics)  # outermost: sees 429s
-    for concern in (_ingest, _deletion, _schema, _health):
+    for concern in (_ingest, _deletion, _schema, _collection, _health):
         app.include_router(concern.router)
     install_handlers(app)
-    app.openapi = openapi_builder(app)  # type: ignore[method-assign]
+    app.openapi = openapi_builder(app, resources.today)  # type: ignore[method-assign]
     return app

@@ -1,5 +1,5 @@
-"""FastAPI dependencies: the per-app resources (settings, storage, writer, index, limiter,
-counters)."""
+"""FastAPI dependencies: the per-app resources (settings, storage, writer, plugin index,
+collection manifests, limiters, the operators' counters)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
+from napari_telemetry_server.collection import Approvals
 from napari_telemetry_server.storage import Storage, make_engine
 
 from ._limits import RateLimiter
@@ -35,6 +36,7 @@ class Resources:
         self.deletions = RateLimiter(settings.deletion_limit, settings.rate_window)  # weekly ids
         self.plugins = PluginIndex(settings.plugin_index)
         self.metrics = Metrics()  # the operators' counters (never on a public route)
+        self.collection = Approvals(settings.collection_dir)
         self._storage = storage
         # The collector's one clock: the week window of ingest and the day a batch is received.
         self.today = storage.today if storage is not None else date.today

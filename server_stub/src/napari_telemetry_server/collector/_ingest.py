@@ -26,6 +26,11 @@ class Stored(BaseModel):
     stored: bool = Field(
         description="True when stored now; false for a duplicate or a deleted id."
     )
+    dropped: int = Field(
+        0,
+        description="Records of the batch not stored: plugin counters that no collection "
+        "manifest in force that week approves, plugins or commands outside the public index.",
+    )
 
 
 Handler = Callable[..., Awaitable[JSONResponse]]
@@ -46,12 +51,17 @@ def _handler(level: Level) -> Handler:
         except WeekRefused as e:
             return refused_week(e)
         digest = batch_digest(batch)  # as sent: a retry stays the same if the index changed
-        batch = resources.plugins.filter(batch)
+        received = len(batch.records)
+        batch = resources.collection.filter(resources.plugins.filter(batch)).batch
+        dropped = received - len(batch.records)
         outcome = await resources.writer.submit(batch, digest)
         resources.metrics.count(level.value, outcome)
         if outcome is Outcome.CONFLICT:
             return conflict(str(batch.batch_id))
-        reply = Stored(batch_id=str(batch.batch_id), stored=outcome is Outcome.STORED)
+        stored = outcome is Outcome.STORED
+        if stored:
+            resources.metrics.dropped.inc(dropped)
+        reply = Stored(batch_id=str(batch.batch_id), stored=stored, dropped=dropped)
         return JSONResponse(reply.model_dump(), status_code=201 if reply.stored else 200)
 
     return ingest

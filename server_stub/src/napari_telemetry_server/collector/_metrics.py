@@ -1,10 +1,11 @@
 """Operators' counters, in the Prometheus text format their monitoring reads.
 
-Requests by route, refusals by status, batches by level and outcome, deleted ids: counts only,
-never an address, an id or a path beyond the route names below. They are not on the app the
-proxy serves: ``serve --metrics-port N`` exposes them on 127.0.0.1:N alone, a listener the
-shipped Caddyfile has no route to (it proxies whole host names to the app's port), so the public
-sees no exact count of anything; ``/healthz`` says only whether a batch can be stored.
+Requests by route, refusals by status, batches by level and outcome, records left out, deleted
+ids: counts only, never an address, an id or a path beyond the route names below. They are not
+on the app the proxy serves: ``serve --metrics-port N`` exposes them on 127.0.0.1:N alone, a
+listener the shipped Caddyfile has no route to (it proxies whole host names to the app's port),
+so the public sees no exact count of anything; ``/healthz`` says only whether a batch can be
+stored.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class Metrics:
             "napari_telemetry_batches", "Valid batches by level and outcome: stored, known (a "
             "retry, or a deleted id's), conflict (a batch id reused with other content)",
             ["level", "outcome"], registry=r,
+        )  # fmt: skip
+        self.dropped = Counter(
+            "napari_telemetry_dropped_records", "Records of stored batches left out: names not "
+            "in the public plugin index, counters the collection manifest does not approve",
+            registry=r,
         )  # fmt: skip
         self.deleted = Counter(
             "napari_telemetry_deleted_ids", "Weekly ids in accepted deletion requests", registry=r

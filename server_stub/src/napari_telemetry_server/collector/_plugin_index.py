@@ -103,4 +103,6 @@ def public_full_records(records: Iterable[object], is_public: IsPublic) -> list[
             kind = public_data_type(record.data_type, is_public)
             same = kind == record.data_type
             kept.append(record if same else record.model_copy(update={"data_type": kind}))
+        else:  # a plugin's counter: the collection manifest judges it (``collection``)
+            kept.append(record)
     return kept

@@ -85,14 +85,20 @@ def install_handlers(app: FastAPI) -> None:
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI descriptions of the refusals a route can answer."""
     text = {
-        400: "Body is not valid gzip (corrupt or truncated).",
+        400: "With `Content-Encoding: gzip`, a body that is not one complete gzip stream (plain "
+        "JSON, corrupt, truncated or followed by other bytes); or a client gone before the end.",
+        404: "Nothing to serve here (no collection manifest was signed).",
         409: "This batch_id was already received with other content; nothing stored.",
         413: "Body larger than the limit, raw or once inflated.",
-        415: "Content type is not application/json, or encoding is not gzip/identity.",
-        422: "Body is not a valid document for this endpoint (for a batch: also a week outside "
-        "the window, from the oldest week inside raw retention to the current one).",
-        429: "Too many requests from this client; see Retry-After.",
-        503: "Storage is unavailable; retry after Retry-After seconds.",
+        415: "`Content-Type` is not `application/json` (UTF-8 if a charset is named), or "
+        "`Content-Encoding` is neither `gzip` nor `identity`.",
+        422: "Body is not a valid document for this endpoint; `detail` lists every problem "
+        "(`loc`, `msg`, `type`). For a batch also: a record type its level does not send, a "
+        '`batch_id` in another spelling, a week outside the window (`loc` `["week"]`, `type` '
+        "`week_before_retention`, `week_in_future` or `week_not_in_calendar`).",
+        429: "Too many requests from this client address in a minute (for deletion: too many "
+        "weekly ids); retry after `Retry-After` seconds.",
+        503: "Storage is unavailable; retry after `Retry-After` seconds.",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for code in codes:

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         description="The public plugin index (npe2api extended_summary.json) the operator "
         "refreshes; middle-level plugin records not listed there are dropped.",
     )
+    collection_dir: Path = Field(
+        default_factory=lambda: data_dir() / "collection",
+        description="Folder of the signed collection manifests (`collection sign` writes "
+        "them): `GET /v1/collection` serves the newest, and full-level counter records that "
+        "no manifest in force in their week approves are dropped.",
+    )
     log_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
         description="Folder of the daily-rotated log (14 days kept).",

@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import math
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from napari_telemetry_server import keys
+
+# The keys themselves are the keys room's (the collection manifest is signed with them too);
+# named here as well, for the certificates' callers.
+from napari_telemetry_server.keys import fingerprint as fingerprint
+from napari_telemetry_server.keys import key_id as key_id
+from napari_telemetry_server.keys import load_or_create_key as load_or_create_key
+from napari_telemetry_server.keys import load_public_key as load_public_key
+from napari_telemetry_server.keys import public_pem as public_pem
 from napari_telemetry_server.storage import Ledger, PublicKey, make_engine, require_database
 
 from . import _aggregate_db as db
@@ -45,57 +51,6 @@ METHOD = (
 
 class InvalidCertificate(ValueError):
     """The file is not a certificate, or its signature does not match the key."""
-
-
-def load_or_create_key(path: Path) -> tuple[Ed25519PrivateKey, bool]:
-    """The signing key in *path*, created (mode 0600) if missing; True when it was created."""
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{str(path)!r} is not an Ed25519 private key")
-        return key, False
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    return key, True
-
-
-def public_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
-    """The PEM text of the public half of *key* (what the site publishes)."""
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return public.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    """Read a public key from PEM text; ValueError if it is not an Ed25519 key."""
-    key = serialization.load_pem_public_key(pem)
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("the public key is not an Ed25519 key")
-    return key
-
-
-def fingerprint(key: Ed25519PublicKey) -> str:
-    """SHA-256 of the raw public key, in hex (the key id is its first 16 digits)."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
-
-
-def key_id(key: Ed25519PublicKey) -> str:
-    """First 16 hex digits of the SHA-256 of the raw public key."""
-    return fingerprint(key)[:16]
-
-
-def _canonical(stmt: dict[str, Any]) -> bytes:
-    return json.dumps(stmt, sort_keys=True, separators=(",", ":")).encode()
 
 
 def statement(aggregates: Path, plugin: str, period: str, *, today: date) -> dict[str, Any]:
@@ -165,8 +120,7 @@ def record_key(raw: str | Path, aggregates: Path, key: Ed25519PublicKey, today: 
 
 def sign(stmt: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     """The certificate document: statement, key id and base64 signature."""
-    signature = base64.b64encode(key.sign(_canonical(stmt))).decode()
-    return {"statement": stmt, "key_id": key_id(key.public_key()), "signature": signature}
+    return {"statement": stmt, **keys.signature(stmt, key)}
 
 
 def parse(raw: bytes) -> Any:
@@ -204,7 +158,7 @@ def verify(document: Any, key: Ed25519PublicKey) -> dict[str, Any]:
     if base64.b64encode(signature).decode() != cert.signature or len(signature) != 64:
         raise InvalidCertificate("the signature is not canonical base64 of 64 bytes")
     try:
-        key.verify(signature, _canonical(document["statement"]))
+        key.verify(signature, keys.canonical(document["statement"]))
     except InvalidSignature as e:
         raise InvalidCertificate("the signature does not match: tampered or another key") from e
     return cert.statement.model_dump()

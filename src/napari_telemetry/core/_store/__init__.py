@@ -9,11 +9,27 @@ from napari_telemetry.core import _consent
 from ._batches import build, wire_bytes
 from ._files import DayFile as PendingDay
 from ._files import files as pending_files
-from ._pending import MAX_PENDING_BYTES, drop_outside_window, due, finish, locked, seal
+from ._pending import (
+    MAX_PENDING_BYTES,
+    drop_outside_window,
+    due,
+    finish,
+    locked,
+    seal,
+    storage_problem,
+)
 from ._recorder import Recorder, get_recorder, level_changed
 from ._stats import bump as bump_stats
 from ._stats import in_words as stats_in_words
-from ._view import delete_pending, pending_here, preview, sent_copies, withdraw_pending
+from ._view import (
+    delete_pending,
+    pending_here,
+    preview,
+    preview_json,
+    sent_copies,
+    withdraw_counters,
+    withdraw_pending,
+)
 
 # The uploader's part (a day sealed, built into batches, finished) and the counters are the
 # store's front door too: nothing outside the store imports its private modules.
@@ -33,10 +49,13 @@ __all__ = [
     "pending_files",
     "pending_here",
     "preview",
+    "preview_json",
     "seal",
     "sent_copies",
     "stats_in_words",
+    "storage_problem",
     "wire_bytes",
+    "withdraw_counters",
     "withdraw_pending",
 ]
 

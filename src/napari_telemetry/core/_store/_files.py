@@ -13,18 +13,18 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import filelock
-
 from napari_telemetry.core import _paths
-from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
+from napari_telemetry.schema import BATCH_ID_PATTERN, RECORD_LEVEL, SENDING_LEVELS, Level
 
 log = logging.getLogger("napari_telemetry")
 LOCK_TIMEOUT = 2.0
@@ -32,11 +32,15 @@ Key = tuple[str, str, tuple[object, ...]]  # (token, rtype, key values)
 _SCALARS = (str, int, bool, type(None))
 
 
-def lock() -> filelock.FileLock:
-    """The one lock every writer of pending data (and of the counters) holds."""
+def lock(timeout: float | None = None) -> AbstractContextManager[None]:
+    """The one lock every writer of pending data (and of the counters) holds.
+
+    Raises ``filelock.Timeout`` (an OSError) when it is not granted in time, and
+    ``_paths.LockUnavailable`` when the file system cannot lock at all.
+    """
     root = _paths.pending_dir()
     root.mkdir(parents=True, exist_ok=True)
-    return filelock.FileLock(root / ".lock", timeout=LOCK_TIMEOUT)
+    return _paths.locked(root / ".lock", LOCK_TIMEOUT if timeout is None else timeout)
 
 
 @dataclass
@@ -111,10 +115,8 @@ def read(path: Path) -> DayFile:
 
 
 def _is_uuid4(value: object) -> bool:
-    try:
-        return isinstance(value, str) and uuid.UUID(value).version == 4
-    except ValueError:
-        return False
+    # The wire's one spelling: a header another tool wrote in capitals would never be sent.
+    return isinstance(value, str) and re.match(BATCH_ID_PATTERN, value) is not None
 
 
 def write(day: DayFile) -> None:

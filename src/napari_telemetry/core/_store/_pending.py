@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 
 import filelock
 
+from napari_telemetry.core import _paths
 from napari_telemetry.schema import RECORD_LEVEL, Level, iso_week, week_accepted
 
 from . import _files, _stats
@@ -152,7 +154,8 @@ def delete(
             for path in list(_files.files(level)):
                 day = _files.read(path)
                 if batch_key is None or day.batch_id == batch_key:
-                    changed += _thin(day, spare) if spare else _unlink(path)
+                    keep = (lambda key: spare(key[0])) if spare else None
+                    changed += _thin(day, keep) if keep else _unlink(path)
     except OSError as e:
         log.warning("could not delete pending telemetry: %s", type(e).__name__)
     return changed
@@ -163,9 +166,23 @@ def _unlink(path: Path) -> int:
     return 1
 
 
-def _thin(day: DayFile, spare: Spare) -> int:
-    """Drop the lines of *day* that *spare* does not keep (0: none were)."""
-    left = {k: n for k, n in day.entries.items() if spare(k[0])}
+def delete_lines(level: Level, gone: Callable[[Key], bool]) -> int:
+    """Delete the lines of *level*'s pending files whose key *gone* accepts (any consent).
+
+    Returns how many files changed; lines of newer plugins stay.
+    """
+    try:
+        with _files.lock():
+            days = [_files.read(path) for path in list(_files.files(level))]
+            return sum(_thin(day, lambda key: not gone(key)) for day in days)
+    except OSError as e:
+        log.warning("could not delete pending telemetry: %s", type(e).__name__)
+        return 0
+
+
+def _thin(day: DayFile, keep: Callable[[Key], bool]) -> int:
+    """Drop the lines of *day* that *keep* does not keep (0: none were)."""
+    left = {k: n for k, n in day.entries.items() if keep(k)}
     if not (left or day.foreign):
         return _unlink(day.path)
     if len(left) == len(day.entries):
@@ -175,6 +192,26 @@ def _thin(day: DayFile, spare: Spare) -> int:
     return 1
 
 
-def locked() -> filelock.FileLock:
+def locked() -> AbstractContextManager[None]:
     """The pending lock, for callers outside the store that bump counters."""
     return _files.lock()
+
+
+def storage_problem() -> str | None:
+    """Why pending data cannot be written here now (lock or folder), or None when it can.
+
+    Looks only where something was recorded: a folder never used is no problem.
+    """
+    if not _paths.pending_dir().is_dir():
+        return None
+    try:
+        with _files.lock():
+            pass
+    except filelock.Timeout:
+        return (
+            f"the data folder's lock was not granted within {_files.LOCK_TIMEOUT:g} s "
+            "(a file system whose locks do not work, or a process that hangs while writing)"
+        )
+    except OSError as e:
+        return f"the data folder cannot be written ({e.strerror or type(e).__name__})"
+    return None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from collections.abc import Callable
 from datetime import date
 
 import filelock
-from psygnal import Signal
+from psygnal import Signal, SignalInstance
 
 from napari_telemetry.core import _consent, _paths
 from napari_telemetry.core._state import state
@@ -17,18 +18,22 @@ from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
 from . import _pending
 from ._batches import valid_key
 from ._files import Key, count_records
+from ._stats import bump
 from ._view import withdraw_pending
 
 log = logging.getLogger("napari_telemetry")
 _RANK = {rtype: level.rank for rtype, level in RECORD_LEVEL.items()}
+_FULL = "counter"  # a record type only `full` has a counter for: the level check of drop()
 _Buffer = dict[str, dict[tuple[object, ...], int]]
 FLUSH_INTERVAL = 5.0
+BUSY_ROUNDS = 6  # writes in a row that find the lock taken before it counts as broken
 
 
 class Recorder:
     """Counts records in memory; a background thread merges them into the pending files."""
 
     changed = Signal()  # records were written, or the consent changed elsewhere (any thread)
+    writing = Signal()  # the writer is about to write (its thread): last chance to discard
 
     def __init__(self, level: Level = Level.NONE, token: str | None = None) -> None:
         self._rank = level.rank if token else 0
@@ -40,21 +45,47 @@ class Recorder:
         self._wake = threading.Event()
         self._done = threading.Condition()
         self._asked = self._finished = 0
-        self._thread: threading.Thread | None = None
+        self._running = False  # a writer thread exists or is starting (set under _lock)
         self._pending: int | None = None
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
-        self._blocked = False  # the last write failed (a full or read-only disk)
+        self._blocked: str | None = None  # why the last write failed (a full or read-only disk)
+        self._busy = 0  # writes in a row that found the lock taken
+        self._drops: dict[str, int] = {}  # counts refused before the buffer, by reason (stats)
 
     def count(self, rtype: str, key: tuple[object, ...], n: int = 1) -> None:
         """Count *n* records of *rtype* with *key*; dropped above the level. Never raises."""
         try:
             with self._lock:
                 bucket = self._buf.get(rtype)
-                if bucket is not None:
-                    bucket[key] = bucket.get(key, 0) + n
+                if bucket is None:
+                    return
+                bucket[key] = bucket.get(key, 0) + n
+                if self._running:
+                    return
+                self._running = True  # the writer is idle and gone: the first count calls it
+            self._spawn()
         except Exception:  # an unhashable key or a strange n: drop it, never hurt the caller
             log.debug("telemetry record dropped", exc_info=True)
+
+    def drop(self, reason: str) -> None:
+        """Note one count refused for *reason* (a ``_stats`` name), at `full` only; never raises.
+
+        The counters of what is refused go to ``napari-telemetry status`` with the next write.
+        """
+        try:
+            with self._lock:
+                if _FULL in self._buf:
+                    self._drops[reason] = self._drops.get(reason, 0) + 1
+        except Exception:
+            log.debug("telemetry drop not noted", exc_info=True)
+
+    def discard(self, rtype: str, gone: Callable[[tuple[object, ...]], bool]) -> None:
+        """Forget the buffered records of *rtype* whose key *gone* accepts."""
+        with self._lock:
+            bucket = self._buf.get(rtype)
+            if bucket:
+                self._buf[rtype] = {k: n for k, n in bucket.items() if not gone(k)}
 
     def set_level(
         self, level: Level, token: str | None = None, *, drop_pending: bool = True
@@ -76,8 +107,6 @@ class Recorder:
             self._buf = self._empty(self._buf)
         if lowered and drop_pending:
             drop_pending_above(level)
-        if self._rank:
-            self._start()
 
     def discard_buffer(self, level: Level | None = None) -> None:
         """Forget buffered records of *level*'s stream (all streams if None)."""
@@ -96,15 +125,17 @@ class Recorder:
         return next(lv for lv in Level if lv.rank == self._rank)
 
     def flush(self, timeout: float = 0.5) -> None:
-        """Ask the writer to write what is buffered, waiting at most *timeout* seconds."""
-        if self._thread is None or not self._thread.is_alive():
-            if not any(self._buf.values()):
-                return
-            self._start()
+        """Ask the writer for a round now (the consent read again, what is buffered written),
+        waiting at most *timeout* seconds."""
         with self._done:
             self._asked += 1
             target = self._asked
+        with self._lock:  # under the lock the writer decides to end: it sees this wake
             self._wake.set()
+            spawn, self._running = not self._running, True
+        if spawn:
+            self._spawn()
+        with self._done:
             self._done.wait_for(lambda: self._finished >= target, timeout=timeout)
 
     def buffered_streams(self) -> set[Level]:
@@ -122,24 +153,36 @@ class Recorder:
             self._pending = count_records()
         return self._pending + self.buffered()
 
-    def _start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(
+    def _spawn(self) -> None:
+        """Start the writer (``_running`` was set by the caller, under the lock)."""
+        try:
+            threading.Thread(
                 target=self._run, name="napari-telemetry-recorder", daemon=True
-            )
-            self._thread.start()
+            ).start()
+        except BaseException:  # no thread to be had (interpreter exit): the next count tries
+            self._running = False
+            raise
 
     def _run(self) -> None:
+        """Write every few seconds while records come in; end once a round finds none.
+
+        A thread exists only while it has work: an idle napari runs no telemetry thread.
+        """
         while True:
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
             with self._done:
                 target = self._asked
             self._follow_consent()
+            self._emit(self.writing)
             self._write()
             with self._done:
                 self._finished = max(self._finished, target)
                 self._done.notify_all()
+            with self._lock:
+                if not (self._wake.is_set() or any(self._buf.values())):
+                    self._running = False
+                    return
 
     def _follow_consent(self) -> None:
         """Follow a consent changed outside this process (the CLI, another napari)."""
@@ -166,6 +209,9 @@ class Recorder:
         with self._lock:
             buf, self._buf = self._buf, self._empty()
             token = self._token
+            drops, self._drops = self._drops, {}
+        if drops:
+            self._note_drops(drops)
         if not any(buf.values()) or not token:  # an idle recorder touches no file
             return
         entries: dict[Key, int] = {}
@@ -176,23 +222,42 @@ class Recorder:
             self._pending = _pending.merge(date.today(), entries)
         except OSError as e:  # a busy lock, a full or read-only disk: keep it, try next time
             self._restore(buf)
-            if not isinstance(e, filelock.Timeout):
+            self._busy = self._busy + 1 if isinstance(e, filelock.Timeout) else 0
+            if self._busy == 0 or self._busy >= BUSY_ROUNDS:  # a lock that is never granted
                 self._unwritable(e)
             return
-        self._blocked = False
+        self._blocked, self._busy = None, 0
         self._notify()
 
+    @property
+    def problem(self) -> str | None:
+        """Why this process keeps its records in memory (the data folder cannot be written)."""
+        return self._blocked
+
     def _unwritable(self, e: OSError) -> None:
-        if not self._blocked:  # once per streak of failures, not every few seconds
-            self._blocked = True
+        if isinstance(e, filelock.Timeout):
+            why = "the data folder's lock is never granted"
+        else:
             why = e.strerror or type(e).__name__  # never the path: no paths in logs
+        if self._blocked is None:  # once per streak of failures, not every few seconds
             log.warning("telemetry cannot write its data (%s): it keeps counting and retries", why)
+        self._blocked = why
+
+    def _note_drops(self, drops: dict[str, int]) -> None:
+        try:
+            with _pending.locked():
+                bump(**drops)
+        except OSError:  # only counters of what was refused: never worth a retry
+            log.debug("telemetry could not note refused counts", exc_info=True)
 
     def _notify(self) -> None:
+        self._emit(self.changed)
+
+    def _emit(self, signal: SignalInstance) -> None:
         try:
-            self.changed.emit()
+            signal.emit()
         except Exception:
-            log.debug("telemetry changed-callback failed", exc_info=True)
+            log.debug("telemetry %s-callback failed", signal.name, exc_info=True)
 
     def _check(self, rtype: str, key: tuple[object, ...], n: object) -> bool:
         ok = isinstance(n, int) and not isinstance(n, bool) and n >= 1 and valid_key(rtype, key)
@@ -232,7 +297,7 @@ def _create() -> Recorder:
 
 
 def _at_exit() -> None:
-    if state.recorder is not None:
+    if state.recorder is not None and state.recorder.buffered():
         state.recorder.flush(timeout=0.5)
 
 

@@ -12,6 +12,13 @@ NAMES = {
     "rejected_batches": "batches the collector refused (not retried)",
     "outside_window": "records dropped because the collector no longer accepts their week "
     "(past its 60-day raw retention) or does not yet (a clock set ahead)",
+    "counter_undeclared": "plugin counts dropped: the installed plugin does not declare that "
+    "counter",
+    "counter_unapproved": "plugin counts dropped: that counter is not approved in the "
+    "collection manifest",
+    "counter_expired": "plugin counts dropped: that counter expired",
+    "counter_label": "plugin counts dropped: that label is not both declared and approved",
+    "counter_foreign": "plugin counts refused: made by code that is not the counting plugin's",
 }
 
 

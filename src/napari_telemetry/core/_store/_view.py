@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from typing import Any
@@ -15,6 +16,11 @@ from . import _files, _pending
 from ._batches import build
 
 log = logging.getLogger("napari_telemetry")
+
+
+def preview_json(batches: list[dict[str, Any]]) -> str:
+    """The text ``napari-telemetry preview --json`` prints for *batches* (and an export holds)."""
+    return json.dumps(batches, indent=2, sort_keys=False)
 
 
 def _streams(level: Level | None) -> list[Level]:
@@ -102,3 +108,18 @@ def withdraw_pending(level: Level | None = None) -> None:
         recorder.discard_buffer(level)
     here = _paths.environment_key()
     _pending.delete(level, spare=lambda token: _consent.token_environment(token) != here)
+
+
+def withdraw_counters(plugin: str) -> None:
+    """Delete what this environment counted for *plugin* and has not sent (its switch is off)."""
+    recorder = state.recorder
+    if recorder is not None:
+        recorder.discard("counter", lambda key: key[0] == plugin)
+    here = _paths.environment_key()
+
+    def gone(entry: _files.Key) -> bool:
+        token, rtype, key = entry
+        mine = _consent.token_environment(token) == here
+        return mine and rtype == "counter" and bool(key) and key[0] == plugin
+
+    _pending.delete_lines(Level.FULL, gone)

@@ -1,0 +1,186 @@
+"""The signed collection manifest: fetched weekly in the background, cached, verified.
+
+Fetched like the public plugin index (``_public_index``): at most weekly (daily after a
+failure), on a daemon thread through the core transport, never when the index is switched off.
+It comes from the `full` collector (``GET /v1/collection``), and only at `full`. A manifest is
+used only when a trusted key signed it (``_keyring``), it has not expired, and its version is
+not below the highest this computer trusted (the same version must have the same content): a
+replayed old manifest cannot bring back a counter the operators removed. Whatever fails, the
+last trusted manifest stays, until its own expiry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from napari_telemetry.core import _paths, _switches
+from napari_telemetry.schema import CollectionManifest, canonical_json, loads_unique
+
+from ._keyring import Refused, trusted_keys, verify
+
+log = logging.getLogger("napari_telemetry")
+MAX_AGE = timedelta(days=7)
+RETRY_AFTER_FAILURE = timedelta(days=1)
+TIMEOUT = 10.0
+MAX_BYTES = 2_000_000
+_CACHE_VERSION = 1
+# A 404 is the collector's answer, not a failure: nothing is approved there, so nothing that an
+# earlier manifest approved is counted any more (a collector older than counters refuses them).
+NONE = "the collector serves none"
+_lock = threading.Lock()
+
+
+class _Response(Protocol):
+    @property
+    def status(self) -> int: ...
+    @property
+    def body(self) -> bytes: ...
+
+
+class Fetcher(Protocol):
+    """The part of the core transport this module needs: a GET with a hard timeout."""
+
+    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> _Response: ...
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """The manifest in use (None: none), and what to tell a user about it."""
+
+    manifest: CollectionManifest | None
+    note: str
+
+
+def load(today: date | None = None) -> Trusted:
+    """The cached manifest, verified again and in date; never raises."""
+    today = today or date.today()
+    cache = _read()
+    note = cache.get("problem")
+    try:
+        manifest = verify(cache["document"], trusted_keys()).signed
+    except (KeyError, Refused) as e:
+        why = "none was fetched yet" if isinstance(e, KeyError) else str(e)
+        return Trusted(None, f"no collection manifest in use: {note or why}")
+    if manifest.expires <= today:
+        return Trusted(None, f"the collection manifest expired on {manifest.expires}")
+    words = f"collection manifest version {manifest.version} of {manifest.issued}"
+    if note:
+        words += f" (a newer one was refused: {note})"
+    return Trusted(manifest, words)
+
+
+def needs_refresh(today: date) -> bool:
+    """Whether the cache is missing, a week old or expiring, and nothing failed today."""
+    cache = _read()
+    attempted, fetched = _date(cache.get("attempted")), _date(cache.get("fetched"))
+    if attempted and today - attempted < RETRY_AFTER_FAILURE:
+        return False
+    trusted = load(today).manifest
+    if trusted is None or trusted.expires - today <= MAX_AGE:
+        return True
+    return fetched is None or today - fetched >= MAX_AGE
+
+
+def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Trusted | None:
+    """Fetch the manifest now; None when switched off. A refused or failed fetch keeps the
+    trusted one (returned, with the reason in its note)."""
+    today = today or date.today()
+    url = _switches.collection_url()
+    keys = trusted_keys()
+    if url is None or not keys:
+        return None  # switched off, or nothing could be trusted: nothing is fetched
+    with _lock:
+        cache = _read()
+        try:
+            document = _fetch(fetcher or _default_fetcher(), url)
+            if document is None:  # the collector has none (an older one, or none signed yet)
+                _write({"fetched": str(today), "highest": cache.get("highest"), "problem": NONE})
+                return load(today)
+            version = _judge(verify(document, keys).signed, document, cache, today)
+        except Exception as e:
+            problem = str(e) if isinstance(e, Refused) else None
+            log.debug("the collection manifest could not be used: %r", e)
+            _write({**cache, "attempted": str(today), "problem": problem})
+            return load(today)
+        _write({"fetched": str(today), "highest": version, "document": document})
+    return load(today)
+
+
+def _default_fetcher() -> Fetcher:
+    from napari_telemetry.core._transport import get_transport  # HTTP: only for a request
+
+    return get_transport()
+
+
+def _fetch(fetcher: Fetcher, url: str) -> Any:
+    """The document served at *url*; None for a 404 (the collector says it has none)."""
+    resp = fetcher.get(url, {"Accept": "application/json"}, TIMEOUT)
+    if resp.status == 404:
+        return None
+    if not 200 <= resp.status < 300:
+        raise ValueError(f"the collection manifest answered HTTP {resp.status!r}")
+    if len(resp.body) > MAX_BYTES:
+        raise ValueError("the collection manifest is too large")
+    return loads_unique(resp.body)
+
+
+def _judge(new: CollectionManifest, document: Any, cache: dict[str, Any], today: date) -> int:
+    """The version to remember once *new* passes TUF's checks against the cache; else Refused."""
+    if new.expires <= today:
+        raise Refused(f"it expired on {new.expires}")
+    highest = cache.get("highest")
+    if isinstance(highest, int) and new.version < highest:
+        raise Refused(f"version {new.version} is older than version {highest}, trusted before")
+    same = isinstance(highest, int) and new.version == highest
+    old = cache.get("document")
+    if same and isinstance(old, dict) and canonical_json(old) != canonical_json(document):
+        raise Refused(f"version {new.version} came back with other content")
+    return new.version
+
+
+def _read() -> dict[str, Any]:
+    return _paths.read_state(_paths.collection_file(), version=_CACHE_VERSION)
+
+
+def _write(value: dict[str, Any]) -> None:
+    try:
+        _paths.write_json(_paths.collection_file(), {**value, "version": _CACHE_VERSION})
+    except OSError:
+        log.debug("the collection manifest could not be cached", exc_info=True)
+
+
+def _date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def refresh_in_background(
+    on_done: Callable[[Trusted], None] | None = None, fetcher: Fetcher | None = None
+) -> threading.Thread | None:
+    """Refresh in a daemon thread when due; *on_done* gets the result (off the GUI thread).
+
+    Whether it is due is judged on that thread too (it reads and verifies the cache).
+    """
+    if _switches.collection_url() is None:
+        return None
+
+    def run() -> None:
+        try:
+            if not trusted_keys() or not needs_refresh(date.today()):
+                return
+            trusted = refresh(fetcher)
+            if trusted is not None and on_done is not None:
+                on_done(trusted)
+        except Exception:
+            log.debug("collection manifest refresh failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="napari-telemetry-collection", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,87 @@
+"""What telemetry keeps in a napari process: no thread without work, no HTTP stack before a
+request, no module a launch does not use, and only the installed plugins of the public index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from napari_telemetry.core import _consent, _public_index, state
+from napari_telemetry.core._store import get_recorder
+from napari_telemetry.core._uploader import Uploader
+from napari_telemetry.schema import Level
+
+SESSION = ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64")
+
+
+def _telemetry_threads() -> list[str]:
+    return sorted(t.name for t in threading.enumerate() if t.name.startswith("napari-telemetry"))
+
+
+def _wait_for_no_thread(seconds: float) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while _telemetry_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _telemetry_threads()
+
+
+def test_the_writer_exists_only_while_records_come_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    from napari_telemetry.core._store import _recorder
+
+    _consent.record_consent(Level.BASIC)
+    recorder = get_recorder()
+    assert _telemetry_threads() == []  # a recorder at basic, nothing counted: no thread
+    monkeypatch.setattr(_recorder, "FLUSH_INTERVAL", 0.05)
+    recorder.count("session", SESSION)
+    assert _telemetry_threads() == ["napari-telemetry-recorder"]
+    assert _wait_for_no_thread(5) == []  # written, then gone
+    assert recorder.pending_count() == 1
+    recorder.count("session", SESSION)  # the next count calls a writer again
+    assert _wait_for_no_thread(5) == []
+    assert recorder.pending_count() == 1  # (one key, two launches)
+
+
+def test_the_uploader_keeps_no_standing_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    from napari_telemetry.core import _uploader
+
+    monkeypatch.setattr(_uploader, "FIRST_CHECK", 0.05)
+    uploader = Uploader()
+    uploader.start()
+    assert "napari-telemetry-uploader" in _telemetry_threads()
+    assert _wait_for_no_thread(5) == []  # the launch's check is done: nothing waits
+    uploader.stop()
+
+
+def test_only_the_installed_plugins_of_the_index_stay_in_memory() -> None:
+    versions = {f"plugin-{i}": frozenset({"1.0"}) for i in range(1000)}
+    state.index[:] = [_public_index.PublicIndex(versions, date.today())]
+    _public_index.keep_only(["Plugin_7", "napari-svg"])
+    index = _public_index.current()
+    assert index is not None
+    assert set(index.versions) == {"plugin-7"}
+
+
+_PROBE = """
+import sys
+import napari_telemetry.core, napari_telemetry._qt
+from napari_telemetry.core import telemetry
+telemetry.decision(); telemetry.status(); telemetry.recorder().count("session", {session!r})
+later = ("_transport", "_deadline", "_trust", "_carry", "_check", "_forget")
+loaded = [m for m in later if "napari_telemetry.core." + m in sys.modules]
+loaded += [m for m in ("_consent_dialog", "_settings_dock", "_preview_dock")
+           if "napari_telemetry._qt." + m in sys.modules]
+loaded += [m for m in ("requests", "urllib3", "truststore", "certifi") if m in sys.modules]
+print(loaded)
+"""
+
+
+def test_what_a_launch_does_not_use_is_not_imported() -> None:
+    code = _PROBE.format(session=SESSION)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stdout
