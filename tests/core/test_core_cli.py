@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -110,9 +111,17 @@ def test_send_now_reports(capsys: pytest.CaptureFixture[str]) -> None:
     get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
     get_recorder().flush(timeout=2)
     code, out, _ = run(capsys, "send", "--now")
-    assert code == 0
-    assert "0 batch(es) sent, 0 refused, 1 kept for later" in out
-    assert "ConnectionError" in out
+    assert code == 1  # asked to send, and nothing left
+    assert "0 batch(es) sent, 1 kept for later." in out
+    said = re.search(
+        r"basic: could not reach 127\.0\.0\.1:9: nothing answers at that address \(connection "
+        r"refused\)\. 1 batch\(es\) kept on this computer, tried again after "
+        r"(\d{4}-\d\d-\d\d \d\d:\d\d) \(local time\)\.",
+        out,
+    )
+    assert said is not None, out
+    retry = datetime.strptime(said.group(1), "%Y-%m-%d %H:%M")  # local time, as a user reads it
+    assert abs(retry - (datetime.now() + timedelta(hours=1))) < timedelta(minutes=2)
 
 
 def test_ids_and_forget_when_unreachable(capsys: pytest.CaptureFixture[str]) -> None:

@@ -52,7 +52,7 @@ def test_level_change_persists_and_is_honoured_at_once(
     # honoured at once: the live recorder moved too, and records now count
     assert _store.get_recorder().level is Level.MIDDLE
     _session()
-    assert _store.get_recorder().pending_count() == 1
+    assert _store.pending().records == 1
     assert "middle" in dock._level.text()
 
 

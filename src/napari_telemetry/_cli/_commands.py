@@ -81,7 +81,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def cmd_send(args: argparse.Namespace) -> int:
     report = telemetry.send_now(force=args.now)
     out(str(report))
-    return 0
+    return 0 if report.ok else 1  # something was due and did not leave
 
 
 def cmd_ids(args: argparse.Namespace) -> int:

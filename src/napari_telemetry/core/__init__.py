@@ -13,7 +13,7 @@ from ._schedule import NextSend
 from ._service import Endpoints, Status, Stream, Telemetry, preview_json, telemetry
 from ._state import State, state
 from ._store import Recorder
-from ._uploader import SendReport
+from ._send_report import SendReport
 
 __all__ = [
     "MAX_CONSENT_DAYS",

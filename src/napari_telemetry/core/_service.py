@@ -104,9 +104,14 @@ class Telemetry:
         """Delete one pending batch, as the preview shows it."""
         _store.delete_pending(level, batch_key)
 
+    def pending(self) -> _store.Pending:
+        """What waits to be sent, stream by stream: what :meth:`preview` lists, counted."""
+        return _store.pending()
+
     def pending_count(self) -> int:
-        """Records waiting to be sent, on disk and in memory."""
-        return _store.get_recorder().pending_count()
+        """Records waiting to be sent (on disk and in this process's memory), as the preview
+        lists them, the indicator and ``status`` say."""
+        return _store.pending().records
 
     def pending_here(self) -> int:
         """Records this environment recorded and has not sent."""
@@ -125,9 +130,10 @@ class Telemetry:
         """Start sending in the background (idempotent)."""
         _uploader.get_uploader().start()
 
-    def next_send(self) -> _schedule.NextSend:
-        """When pending data leaves this computer next, or why it does not."""
-        return _schedule.next_send()
+    def next_send(self, pending: _store.Pending | None = None) -> _schedule.NextSend:
+        """When pending data leaves this computer next, or why it does not (*pending*: what
+        :meth:`pending` returned, so that the count and the words agree)."""
+        return _schedule.next_send(waiting=pending)
 
     def endpoints(self) -> Endpoints:
         """Every address this plugin may contact."""
@@ -142,11 +148,12 @@ class Telemetry:
             Stream(level, _switches.batches_url(level), uploader.next_attempt(level))
             for level in decision.level.streams()
         ]
+        pending = _store.pending()
         return Status(
             decision=decision,
             streams=streams,
-            pending=_store.get_recorder().pending_count(),
-            next_send=_schedule.next_send().text(),
+            pending=pending.records,
+            next_send=_schedule.next_send(waiting=pending).text(),
             debug=_switches.debug(),
             secret_problem=_identity.secret_problem(),
             counters=_store.stats_in_words(),

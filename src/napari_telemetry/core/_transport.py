@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +31,39 @@ class Response:
 
 
 class TransportError(Exception):
-    """The request did not get an HTTP answer (refused, timed out, TLS, DNS...)."""
+    """The request did not get an HTTP answer (refused, timed out, TLS, DNS...); its text says
+    why in a user's words (``nothing answers at that address``)."""
+
+
+# What went wrong, in a user's words, by the lowest-level error in the chain (first match).
+_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (socket.gaierror, "its name could not be looked up (no network, or a DNS problem)"),
+    (ConnectionRefusedError, "nothing answers at that address (connection refused)"),
+    (ssl.SSLCertVerificationError, "its certificate could not be verified"),
+    (ssl.SSLError, "the secure connection failed"),
+    (ConnectionResetError, "the connection was cut off"),
+    (ConnectionAbortedError, "the connection was cut off"),
+    (TimeoutError, "it did not answer in time"),
+)
+_NOT_HTTP = {"BadStatusLine", "LineTooLong", "ProtocolError", "InvalidChunkLength"}
+
+
+def plain_reason(error: BaseException) -> str:
+    """Why a request got no answer, in plain words, from the causes of *error*."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for kind, words in _REASONS:
+        if any(isinstance(e, kind) for e in chain):
+            return words
+    names = {type(e).__name__ for e in chain}
+    if names & _NOT_HTTP:
+        return "what came back was not an answer a collector gives (not HTTP)"
+    if any("Proxy" in name for name in names):
+        return "the proxy refused the connection"
+    return f"the network connection failed ({type(error).__name__})"
 
 
 class Transport(Protocol):
@@ -118,7 +152,7 @@ class RequestsTransport:
             except self._errors as e:
                 if deadline.expired or isinstance(e, self._requests.Timeout):
                     raise _late(timeout) from e
-                raise TransportError(f"{type(e).__name__} while contacting the server") from e
+                raise TransportError(plain_reason(e)) from e
             if deadline.expired:  # what arrived may be cut short: it is not an answer
                 raise _late(timeout)
         return Response(r.status_code, parse_retry_after(r.headers.get("Retry-After")), content)

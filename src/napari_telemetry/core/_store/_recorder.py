@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import date
 
 import filelock
@@ -16,7 +18,7 @@ from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
 
 from . import _pending
 from ._batches import valid_key
-from ._files import Key, count_records
+from ._files import Key
 from ._view import withdraw_pending
 
 log = logging.getLogger("napari_telemetry")
@@ -28,7 +30,9 @@ FLUSH_INTERVAL = 5.0
 class Recorder:
     """Counts records in memory; a background thread merges them into the pending files."""
 
-    changed = Signal()  # records were written, or the consent changed elsewhere (any thread)
+    # Pending data changed: this process wrote, deleted or sent some, another process changed
+    # the files, or the consent changed elsewhere (emitted on any thread).
+    changed = Signal()
 
     def __init__(self, level: Level = Level.NONE, token: str | None = None) -> None:
         self._rank = level.rank if token else 0
@@ -37,11 +41,12 @@ class Recorder:
         # and counting allocates no new container (so it never triggers the cyclic GC).
         self._buf: _Buffer = self._empty()
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # a write, from taking the buffer to the file written
         self._wake = threading.Event()
         self._done = threading.Condition()
         self._asked = self._finished = 0
         self._thread: threading.Thread | None = None
-        self._pending: int | None = None
+        self._files_seen: tuple[int | None, ...] | None = None  # the pending folders as last seen
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
         self._blocked = False  # the last write failed (a full or read-only disk)
@@ -107,20 +112,27 @@ class Recorder:
             self._wake.set()
             self._done.wait_for(lambda: self._finished >= target, timeout=timeout)
 
-    def buffered_streams(self) -> set[Level]:
-        """The streams with records still in memory (in today's file within seconds)."""
-        with self._lock:
-            return {RECORD_LEVEL[t] for t, bucket in self._buf.items() if bucket}
-
     def buffered(self) -> int:
         """Records counted in memory, not written yet."""
         return sum(len(b) for b in self._buf.values())
 
-    def pending_count(self) -> int:
-        """Records waiting on disk plus those still in memory."""
-        if self._pending is None:
-            self._pending = count_records()
-        return self._pending + self.buffered()
+    @contextlib.contextmanager
+    def held(self) -> Iterator[dict[Key, int]]:
+        """Hold off the writer and give what is in memory, ``{(token, rtype, key): n}``: while
+        held, a record is either here or in its file, never both and never neither."""
+        with self._writing:
+            with self._lock:
+                token = self._token
+                memory = {(token, t, k): n for t, b in self._buf.items() for k, n in b.items()}
+            yield memory if token else {}
+
+    def notify(self) -> None:
+        """Tell the views that pending data changed (never raises)."""
+        self._files_seen = _folders_signature()
+        try:
+            self.changed.emit()
+        except Exception:
+            log.debug("telemetry changed-callback failed", exc_info=True)
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -136,7 +148,9 @@ class Recorder:
             with self._done:
                 target = self._asked
             self._follow_consent()
-            self._write()
+            with self._writing:
+                self._write()
+            self._follow_files()
             with self._done:
                 self._finished = max(self._finished, target)
                 self._done.notify_all()
@@ -160,7 +174,14 @@ class Recorder:
         except Exception:  # the next round looks again; recording goes on as it was
             log.debug("telemetry could not re-read the consent", exc_info=True)
             return
-        self._notify()
+        self.notify()
+
+    def _follow_files(self) -> None:
+        """Tell the views when another process (an upload, a terminal) changed the files."""
+        seen = _folders_signature()
+        if self._files_seen is not None and seen != self._files_seen:
+            self.notify()
+        self._files_seen = seen
 
     def _write(self) -> None:
         with self._lock:
@@ -173,26 +194,20 @@ class Recorder:
             if (rtype, key) in self._valid or self._check(rtype, key, n):
                 entries[(token, rtype, key)] = n
         try:
-            self._pending = _pending.merge(date.today(), entries)
+            _pending.merge(date.today(), entries)
         except OSError as e:  # a busy lock, a full or read-only disk: keep it, try next time
             self._restore(buf)
             if not isinstance(e, filelock.Timeout):
                 self._unwritable(e)
             return
         self._blocked = False
-        self._notify()
+        self.notify()
 
     def _unwritable(self, e: OSError) -> None:
         if not self._blocked:  # once per streak of failures, not every few seconds
             self._blocked = True
             why = e.strerror or type(e).__name__  # never the path: no paths in logs
             log.warning("telemetry cannot write its data (%s): it keeps counting and retries", why)
-
-    def _notify(self) -> None:
-        try:
-            self.changed.emit()
-        except Exception:
-            log.debug("telemetry changed-callback failed", exc_info=True)
 
     def _check(self, rtype: str, key: tuple[object, ...], n: object) -> bool:
         ok = isinstance(n, int) and not isinstance(n, bool) and n >= 1 and valid_key(rtype, key)
@@ -234,6 +249,17 @@ def _create() -> Recorder:
 def _at_exit() -> None:
     if state.recorder is not None:
         state.recorder.flush(timeout=0.5)
+
+
+def _folders_signature() -> tuple[int | None, ...]:
+    """When each stream's pending folder last changed (a file made, replaced, renamed, gone)."""
+    stamps: list[int | None] = []
+    for level in SENDING_LEVELS:
+        try:
+            stamps.append(_paths.pending_dir(level.value).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
 
 
 def _consent_signature() -> tuple[int, ...] | None:
