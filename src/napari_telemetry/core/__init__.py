@@ -10,10 +10,10 @@ from ._consent import MAX_CONSENT_DAYS, Decision
 from ._forget import Folder, ForgetResult, LocalForgetResult
 from ._identity import PRIVACY_EMAIL, SecretError
 from ._schedule import NextSend
+from ._send_report import SendReport
 from ._service import Endpoints, Status, Stream, Telemetry, preview_json, telemetry
 from ._state import State, state
 from ._store import Recorder
-from ._send_report import SendReport
 
 __all__ = [
     "MAX_CONSENT_DAYS",

@@ -20,8 +20,8 @@ _REFUSED = {
 }
 # An answer that keeps the batch for a later try (any other is a server-side problem).
 _KEPT = {
-    408: "it gave up waiting for the batch (timeout)",
-    429: "it asked to wait (too many requests)",
+    408: "gave up waiting for the batch (timeout)",
+    429: "asked to wait (too many requests)",
 }
 
 

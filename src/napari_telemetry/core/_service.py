@@ -19,12 +19,14 @@ from . import (
     _consent,
     _forget,
     _identity,
+    _ids,
     _public_index,
     _schedule,
     _store,
     _switches,
     _uploader,
 )
+from ._send_report import SendReport
 from ._transport import Transport
 
 
@@ -84,6 +86,11 @@ class Telemetry:
         """Store the user's choice; it applies to this process at once."""
         _consent.record_consent(level, days=days)
 
+    def postpone(self) -> bool:
+        """"Ask me later": an open question is asked again after a week (a choice that holds
+        stays as it is; False then)."""
+        return _consent.postpone()
+
     def disable(self) -> None:
         """Record ``none`` and delete what this environment recorded and has not sent."""
         _consent.disable()
@@ -122,7 +129,7 @@ class Telemetry:
         _store.get_recorder().changed.connect(callback)
 
     # --- sending ----------------------------------------------------------------------------
-    def send_now(self, *, force: bool = False) -> _uploader.SendReport:
+    def send_now(self, *, force: bool = False) -> SendReport:
         """Send what is due now; *force* includes today's records and ignores the waits."""
         return _uploader.get_uploader().send_now(force=force)
 
@@ -169,12 +176,13 @@ class Telemetry:
         _public_index.refresh_in_background(on_done=on_done)
 
     # --- identity and forgetting ------------------------------------------------------------
-    def recent_ids(self, *, create: bool = True) -> list[tuple[str, str]]:
-        """``[(week, id)]`` of the last 9 weeks; with ``create=False`` no identity is made."""
-        return _identity.recent_ids(create=create)
+    def ids(self) -> list[tuple[str, str]]:
+        """``[(week, id)]`` of the weeks the current secret was in use while telemetry was on
+        (the last 9 at most), newest first; reads only, never makes an identity."""
+        return _ids.ids_in_use()
 
     def forget(self, transport: Transport | None = None) -> _forget.ForgetResult:
-        """Ask the collector to delete the recent ids; new secret; pending data deleted."""
+        """Ask the collector to delete the ids in use; new secret; pending data deleted."""
         return _forget.forget(transport)
 
     def local_folders(self) -> list[_forget.Folder]:

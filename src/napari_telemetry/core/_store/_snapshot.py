@@ -33,7 +33,9 @@ def reading() -> Iterator[dict[Key, int]]:
     """Hold the recorder's writer and the pending lock while the files are read; give what the
     recorder holds in memory (``{(token, rtype, key): n}``)."""
     recorder = state.recorder
-    held = recorder.held() if recorder is not None else contextlib.nullcontext({})
+    held: contextlib.AbstractContextManager[dict[Key, int]] = (
+        recorder.held() if recorder is not None else contextlib.nullcontext({})
+    )
     with held as memory, _locked_if_possible():
         yield memory
 
