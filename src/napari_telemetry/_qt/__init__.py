@@ -6,7 +6,8 @@ reads or writes files or talks to the network itself.
 
 from ._consent_dialog import ConsentChoice, ConsentDialog, ask_consent, show_consent_dialog
 from ._controller import TelemetryController, get_controller, set_controller
-from ._core import Core, DecisionLike, RealCore
+from ._core import Core, DecisionLike, Outcome, RealCore
+from ._palette import Palette
 from ._preview_dock import PreviewDock
 from ._settings_dock import SettingsDock
 from ._status_indicator import StatusIndicator
@@ -16,6 +17,8 @@ __all__ = [
     "ConsentDialog",
     "Core",
     "DecisionLike",
+    "Outcome",
+    "Palette",
     "PreviewDock",
     "RealCore",
     "SettingsDock",

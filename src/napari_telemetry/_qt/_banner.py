@@ -1,21 +1,30 @@
-"""Small pieces the views share: a message strip, a wrapping label, a debounce timer."""
+"""Small pieces the views share: the message strip, labels that wrap or elide, help markup."""
 
 from __future__ import annotations
 
-from qtpy.QtCore import QObject, QTimer
-from qtpy.QtWidgets import QLabel, QWidget
+import re
+from html import escape
 
-_ERROR_STYLE = "color: #b00020; padding: 4px;"
-_INFO_STYLE = "padding: 4px;"
+from qtpy.QtCore import QObject, Qt, QTimer
+from qtpy.QtWidgets import QLabel, QSizePolicy, QWidget
+from superqt import QElidingLabel
+
+from ._palette import Palette, mix
 
 
 class MessageBanner(QLabel):
-    """Hidden until there is something to say; errors are shown in red."""
+    """The outcome of the last action: hidden until there is one, an error drawn as one in the
+    theme's colours (its edge in the error colour), the words selectable (ids to copy)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, palette: Palette, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("napari_telemetry_message")
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setVisible(False)
+        self._palette = palette
         self._is_error = False
 
     def showError(self, text: str) -> None:
@@ -30,18 +39,56 @@ class MessageBanner(QLabel):
         """Whether the text shown is an error."""
         return self._is_error and bool(self.text())
 
+    def applyPalette(self, palette: Palette) -> None:
+        """Draw with *palette* (napari's theme changed)."""
+        self._palette = palette
+        self._restyle()
+
     def _show(self, text: str, *, error: bool) -> None:
         self._is_error = error
-        self.setStyleSheet(_ERROR_STYLE if error else _INFO_STYLE)
         self.setText(text)
+        self.setToolTip("")
+        self._restyle()
         self.setVisible(True)
+
+    def _restyle(self) -> None:
+        p = self._palette
+        if self._is_error:
+            self.setStyleSheet(
+                f"QLabel#napari_telemetry_message {{ color: {p.text}; padding: 4px 6px; "
+                f"border-left: 4px solid {p.error}; background: {_tint(p)}; }}"
+            )
+        else:
+            self.setStyleSheet(
+                f"QLabel#napari_telemetry_message {{ color: {p.text}; padding: 4px 6px; "
+                f"border-left: 4px solid {p.muted}; }}"
+            )
+
+
+def _tint(p: Palette) -> str:
+    return mix(p.background, p.error, 0.25)
 
 
 def wrapping_label(text: str = "") -> QLabel:
-    """A label that wraps long lines."""
+    """A label that wraps long lines (and so never asks for more width than it is given)."""
     label = QLabel(text)
     label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
     return label
+
+
+def eliding_label(text: str = "") -> QElidingLabel:
+    """A one-line label that shortens its middle to fit (a URL, an id); the whole in its tip."""
+    label = QElidingLabel(text)
+    label.setElideMode(Qt.TextElideMode.ElideMiddle)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setToolTip(text)
+    return label
+
+
+def rich(text: str) -> str:
+    """Plain text with `code` spans as Qt rich text (a help text, a schema description)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
 
 
 def debounce_timer(parent: QObject, msec: int) -> QTimer:

@@ -21,7 +21,8 @@ from superqt.utils import ensure_main_thread
 from napari_telemetry.core import state
 from napari_telemetry.schema import Level
 
-from ._core import Core, DecisionLike, RealCore
+from ._core import Core, DecisionLike, Outcome, RealCore
+from ._palette import Palette
 
 log = logging.getLogger("napari_telemetry")
 
@@ -33,13 +34,27 @@ class TelemetryController(QObject):
     recordsChanged = Signal()
     errorOccurred = Signal(str)
     messageOccurred = Signal(str)
+    paletteChanged = Signal(object)  # Palette
 
     def __init__(self, core: Core | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._core: Core = core if core is not None else RealCore()
         self._decision: DecisionLike | None = None
         self._live: Level | None = None  # the recorder's level at the last refresh
+        self._palette: Palette | None = None
         self._guard("watch new records", self._core.on_change, self._on_records_changed)
+
+    def palette(self) -> Palette:
+        """The colours the views draw with (napari's theme once napari's glue set it)."""
+        if self._palette is None:
+            self._palette = Palette.from_qt()
+        return self._palette
+
+    def setPalette(self, palette: Palette) -> None:
+        """Draw every view with *palette* (napari's glue calls this when the theme changes)."""
+        if palette != self._palette:
+            self._palette = palette
+            self.paletteChanged.emit(palette)
 
     @property
     def core(self) -> Core:
@@ -61,28 +76,26 @@ class TelemetryController(QObject):
             self.decisionChanged.emit(decision)
 
     def set_level(self, level: Level, days: int | None = None) -> bool:
-        """Record the user's choice (``Level.NONE`` is "not now"); True if it was stored."""
+        """Record the user's choice (``Level.NONE``: "Don't share"); True if it was stored."""
         ok = self._guard("change the telemetry level", self._core.record_consent, level, days)
         self.refresh()
         self.recordsChanged.emit()
         return ok is not None
 
-    def disable(self) -> bool:
-        """Turn telemetry off and delete everything pending; True on success."""
-        ok = self._guard("turn telemetry off", self._core.disable)
+    def ask_later(self) -> bool:
+        """"Ask me later": an open question waits a week (a choice that holds stays)."""
+        ok = self._guard("remember to ask later", self._core.postpone)
         self.refresh()
-        self.recordsChanged.emit()
         return ok is not None
+
+    def disable(self) -> None:
+        """Turn telemetry off and delete what this environment has pending, in a worker."""
+        self.run_in_thread("turn telemetry off", self._core.disable, self._on_done)
 
     def delete_pending(self, level: Level, batch_key: str) -> None:
         """Delete one pending batch."""
         self._guard("delete the batch", self._core.delete_pending, level, batch_key)
         self.recordsChanged.emit()
-
-    def pending_count(self) -> int | None:
-        """Records waiting to be sent (in memory and on disk); None if unknown."""
-        count = self._guard("count pending records", self._core.pending_count)
-        return count if isinstance(count, int) and count is not True else None
 
     def endpoints(self) -> dict[Level, str | None]:
         """Where each level's stream goes (empty if the core failed)."""
@@ -91,11 +104,11 @@ class TelemetryController(QObject):
 
     def send_now(self) -> None:
         """Upload everything pending, in a worker thread; the outcome arrives as a message."""
-        self.run_in_thread("send now", self._core.send_now, self._on_sent)
+        self.run_in_thread("send now", self._core.send_now, self._on_done)
 
     def forget(self) -> None:
         """Ask the collector to delete this user's data and make a new secret, in a worker."""
-        self.run_in_thread("forget your data", self._core.forget, self._on_forgotten)
+        self.run_in_thread("forget your data", self._core.forget, self._on_done)
 
     def list_local_data(self, done: Callable[[list[tuple[str, str]]], None]) -> None:
         """The plugin's folders and what each holds, read in a worker; *done* gets them."""
@@ -103,7 +116,7 @@ class TelemetryController(QObject):
 
     def forget_local(self) -> None:
         """Forget me and delete every local file, in a worker; the outcome is a message."""
-        self.run_in_thread("delete your local data", self._core.forget_local, self._on_wiped)
+        self.run_in_thread("delete your local data", self._core.forget_local, self._on_done)
 
     def run_in_thread(
         self, what: str, func: Callable[..., Any], done: Callable[[Any], None], *args: Any
@@ -159,16 +172,10 @@ class TelemetryController(QObject):
         live = self._guard("read the live level", self._core.live_level)
         return live if isinstance(live, Level) else None
 
-    def _on_sent(self, report: object) -> None:
-        self.messageOccurred.emit(f"Sent: {report}")
-        self.recordsChanged.emit()
-
-    def _on_forgotten(self, report: object) -> None:
-        self.messageOccurred.emit(f"Forget me: {report}")
-        self.refresh()
-
-    def _on_wiped(self, report: object) -> None:
-        self.messageOccurred.emit(f"Forget me and delete local data: {report}")
+    def _on_done(self, outcome: Outcome) -> None:
+        """An action finished: say how (an error when it did not do all it was asked), then
+        every view reads the level and the records again."""
+        (self.messageOccurred if outcome.ok else self.errorOccurred).emit(outcome.text)
         self.refresh()
         self.recordsChanged.emit()
 
