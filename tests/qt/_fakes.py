@@ -130,7 +130,9 @@ class FakeCore:
     def pending_status(self) -> tuple[int, str]:
         self._call("pending_status")
         count = sum(len(b["records"]) for b in self.pending)
-        return count, ("after 2026-11-29 12:00 (retried)" if count else "none (nothing is waiting)")
+        return count, (
+            "after 2026-11-29 12:00 (retried)" if count else "none (nothing is waiting)"
+        )
 
     def send_now(self) -> Outcome:
         self._call("send_now")

@@ -3,10 +3,12 @@ from its first screen; closing it is "Ask me later"."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING
 
 import pytest
+from pytestqt.exceptions import TimeoutError
 from qtpy.QtCore import QRect, Qt
 from qtpy.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QWidget
 
@@ -21,6 +23,8 @@ from napari_telemetry.schema import (
     Publication,
     catalogue,
 )
+
+from ._layout import problems
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
@@ -151,6 +155,22 @@ def test_the_first_screen_says_it_all_at_640_by_480_without_scrolling(qtbot: QtB
         if widget.isVisible():
             assert _inside(widget, dialog), widget
     assert not dialog._fields.isExpanded()  # the field lists are folded away
+    found = problems(dialog)
+    assert not found, "\n".join(found)
+
+
+def test_unfolded_the_field_lists_are_whole(qtbot: QtBot) -> None:
+    dialog = _dialog(qtbot)
+    dialog.show()
+    dialog.resize(640, 480)
+    qtbot.waitExposed(dialog)
+    dialog._fields.expand(animate=False)
+    dialog._protection.expand(animate=False)
+    with contextlib.suppress(TimeoutError):  # the layout settles over a few events
+        qtbot.waitUntil(lambda: not problems(dialog), timeout=2000)
+    found = problems(dialog)
+    assert not found, "\n".join(found)
+    assert dialog._scroll.verticalScrollBar().maximum() > 0  # now it scrolls
 
 
 def test_choices_have_equal_weight(qtbot: QtBot) -> None:

@@ -16,8 +16,8 @@ from ._preferences import sync_preferences
 
 log = logging.getLogger("napari_telemetry")
 
-PREVIEW_WIDGET = "Telemetry preview"
-SETTINGS_WIDGET = "Telemetry settings"
+PREVIEW_WIDGET = "Preview"  # napari titles its dock "Preview (napari-telemetry)"
+SETTINGS_WIDGET = "Settings"
 
 
 def install_status_indicator(

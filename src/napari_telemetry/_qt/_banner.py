@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from html import escape
 
-from qtpy.QtCore import QObject, Qt, QTimer
-from qtpy.QtWidgets import QLabel, QSizePolicy, QWidget
-from superqt import QElidingLabel
+from qtpy.QtCore import QObject, QSize, Qt, QTimer
+from qtpy.QtGui import QResizeEvent
+from qtpy.QtWidgets import QDockWidget, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from superqt import QCollapsible, QElidingLabel
 
 from ._palette import Palette, mix
 
@@ -73,7 +74,9 @@ def wrapping_label(text: str = "") -> QLabel:
     """A label that wraps long lines (and so never asks for more width than it is given)."""
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+    policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+    policy.setHeightForWidth(True)  # as tall as its words need at the width it gets
+    label.setSizePolicy(policy)
     return label
 
 
@@ -97,3 +100,67 @@ def debounce_timer(parent: QObject, msec: int) -> QTimer:
     timer.setSingleShot(True)
     timer.setInterval(msec)
     return timer
+
+
+class Column(QWidget):
+    """Widgets one under the other, as tall as their wrapped words need at the width given.
+
+    Qt's scroll area and superqt's fold size their content from its size hint, which knows
+    nothing of words that wrap: at a dock's narrow width a wrapped label would be cut.
+    """
+
+    def __init__(self, *widgets: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            self.column.addWidget(widget)
+
+    def sizeHint(self) -> QSize:
+        """The height its layout needs at its width."""
+        hint = super().sizeHint()
+        if self.width() > 0 and self.column.hasHeightForWidth():
+            return QSize(hint.width(), self.column.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        """Never shorter than the wrapped words need (a scroll area scrolls instead)."""
+        super().resizeEvent(event)
+        if self.column.hasHeightForWidth():
+            self.setMinimumHeight(self.column.heightForWidth(self.width()))
+
+
+def fold(title: str, *widgets: QWidget) -> QCollapsible:
+    """*widgets* folded away under *title*: a header that reads as a line of text, not as one
+    more button to press (napari's theme draws a pressed button in its accent colour)."""
+    folded = QCollapsible(title)
+    folded.setCollapsedIcon("▸")
+    folded.setExpandedIcon("▾")
+    folded.toggleButton().setStyleSheet(
+        "QPushButton { border: none; background: transparent; text-align: left; padding: 1px; }"
+    )
+    folded.setContentsMargins(0, 0, 0, 0)
+    layout = folded.layout()
+    if layout is not None:
+        layout.setContentsMargins(0, 0, 0, 0)
+    if widgets:
+        folded.addWidget(Column(*widgets))
+    return folded
+
+
+def hold_height_in_dock(view: QWidget) -> None:
+    """Keep the dock *view* sits in at least as tall as *view* needs.
+
+    napari makes every plugin dock 50 px high at least, whatever its content needs; stacked
+    with other docks, the content would be cut. A plugin dock is a plain ``QDockWidget``.
+    """
+    dock = view.parentWidget()
+    while dock is not None and not isinstance(dock, QDockWidget):
+        dock = dock.parentWidget()
+    if dock is None:
+        return
+    title = dock.titleBarWidget()
+    own = max(view.minimumHeight(), view.minimumSizeHint().height())
+    needed = own + (title.sizeHint().height() if title is not None else 24)
+    if dock.minimumHeight() < needed:
+        dock.setMinimumHeight(needed)

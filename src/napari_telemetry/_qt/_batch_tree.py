@@ -35,6 +35,7 @@ class BatchTree(QTreeWidget):
         self.setHeaderLabels(["field", "value"])
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setUniformRowHeights(True)
+        self.setIndentation(12)  # napari's docks are narrow: the names need the room
         header = self.header()
         if header is not None:
             header.setStretchLastSection(True)
@@ -97,9 +98,8 @@ class BatchTree(QTreeWidget):
     def _add_batch(self, parent: QTreeWidgetItem, batch: dict[str, Any]) -> None:
         records = batch.get("records") or []
         noun = "record" if len(records) == 1 else "records"
-        label = f"{batch.get('week', '?')} · {len(records)} {noun}"
         batch_id = str(batch.get("batch_id", ""))
-        item = _item(parent, batch_id, [label, f"batch {batch_id[:8]}"])
+        item = _item(parent, batch_id, [str(batch.get("week", "?")), f"{len(records)} {noun}"])
         item.setData(0, BATCH_ROLE, batch)
         help_for = _describer(str(batch.get("level", "")))
         for name, value in batch.items():

@@ -6,7 +6,7 @@ button, and ``confirmed`` is emitted only for the action's own button.
 
 from __future__ import annotations
 
-from qtpy.QtCore import Signal
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtWidgets import QAbstractButton, QMessageBox, QPushButton, QWidget
 
 FORGET = "Forget me"
@@ -45,6 +45,7 @@ class Confirmation(QMessageBox):
         self.addButton(self._action, QMessageBox.ButtonRole.DestructiveRole)
         self.setDefaultButton(self.addButton(QMessageBox.StandardButton.Cancel))
         self.buttonClicked.connect(self._on_button_clicked)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def actionButton(self) -> QAbstractButton:
         """The button that confirms."""

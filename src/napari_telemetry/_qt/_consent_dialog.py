@@ -24,11 +24,11 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible
 
 from napari_telemetry.schema import SENDING_LEVELS, Level
 
 from . import _consent_text as words
+from ._banner import Column, fold
 from ._controller import TelemetryController, get_controller, views
 from ._core import DecisionLike
 from ._flow import button_row
@@ -71,8 +71,8 @@ class ConsentDialog(QDialog):
         self._palette = palette or Palette.from_qt()
         self._holds = current is not None and current.source == "consent"
         self._labels: list[QLabel] = []
-        self._fields = _folded("Every field each level sends")
-        self._protection = _folded("How the public numbers are protected")
+        self._fields = fold("Every field each level sends")
+        self._protection = fold("How the public numbers are protected")
         self._current = self._label(_current_html(current)) if current is not None else None
         self._temporary = QCheckBox(f"Share only for {words.TEMPORARY_DAYS} days, then ask again")
         self._buttons = self._make_buttons(current)
@@ -142,18 +142,18 @@ class ConsentDialog(QDialog):
 
     def _build(self, changes: Sequence[str]) -> None:
         link = self._palette.link
-        content = QWidget()
-        body = QVBoxLayout(content)
+        content = Column()
+        body = content.column
         body.setContentsMargins(0, 0, 4, 0)
         body.setSpacing(4)
         body.addWidget(self._label(words.intro_html()))
         if changes:
             body.addWidget(self._label(words.changes_html(changes)))
         body.addLayout(self._levels())
-        self._fields.addWidget(self._label(words.fields_html(link)))
+        self._fields.addWidget(Column(self._label(words.fields_html(link))))
         body.addWidget(self._fields)
         body.addWidget(self._label(words.facts_html(link)))
-        self._protection.addWidget(self._label(words.protection_html()))
+        self._protection.addWidget(Column(self._label(words.protection_html())))
         body.addWidget(self._protection)
         body.addStretch()
         scroll = QScrollArea()
@@ -186,21 +186,6 @@ class ConsentDialog(QDialog):
                 button.clicked.connect(self.askLater)
             else:
                 button.clicked.connect(lambda _=False, key=key: self.choose(Level(key)))
-
-
-def _folded(title: str) -> QCollapsible:
-    """A fold whose header reads as a line of text, not as one more button to choose."""
-    fold = QCollapsible(title)
-    fold.setCollapsedIcon("▸")
-    fold.setExpandedIcon("▾")
-    fold.toggleButton().setStyleSheet(
-        "QPushButton { border: none; background: transparent; text-align: left; padding: 1px; }"
-    )
-    fold.setContentsMargins(0, 0, 0, 0)
-    layout = fold.layout()
-    if layout is not None:
-        layout.setContentsMargins(0, 0, 0, 0)
-    return fold
 
 
 def _current_html(decision: DecisionLike) -> str:
@@ -253,7 +238,7 @@ def unsaved_notice(
     box.setInformativeText(
         " ".join(problems or ["The consent record could not be written."])
         + "\n\nNothing is recorded or sent in this session, and you will be asked again at the "
-        "next start. You can also choose in Plugins › napari-telemetry › Telemetry settings."
+        "next start. You can also choose in Plugins › napari-telemetry › Settings."
     )
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()

@@ -88,8 +88,8 @@ def facts_html(link: str) -> str:
             ),
             (
                 "How to stop:",
-                "<i>Don't share</i>, or later: the Telemetry settings dock (Plugins › "
-                "napari-telemetry), <code>napari-telemetry disable</code> or "
+                "<i>Don't share</i>, or later: Plugins › napari-telemetry › Settings, "
+                "<code>napari-telemetry disable</code> or "
                 "<code>NAPARI_TELEMETRY=0</code>.",
             ),
         )

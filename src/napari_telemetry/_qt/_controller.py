@@ -83,7 +83,7 @@ class TelemetryController(QObject):
         return ok is not None
 
     def ask_later(self) -> bool:
-        """"Ask me later": an open question waits a week (a choice that holds stays)."""
+        """ "Ask me later": an open question waits a week (a choice that holds stays)."""
         ok = self._guard("remember to ask later", self._core.postpone)
         self.refresh()
         return ok is not None

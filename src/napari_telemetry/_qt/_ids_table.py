@@ -55,9 +55,7 @@ class IdsTable(QWidget):
 
     def rows(self) -> list[tuple[str, str]]:
         """The (week, id) rows shown."""
-        return [
-            (self._cell(r, 0), self._cell(r, 1)) for r in range(self._table.rowCount())
-        ]
+        return [(self._cell(r, 0), self._cell(r, 1)) for r in range(self._table.rowCount())]
 
     def noteText(self) -> str:
         """The note under the table."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtCore import Qt
-from qtpy.QtGui import QFontDatabase
+from qtpy.QtGui import QFontDatabase, QShowEvent
 from qtpy.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
@@ -23,7 +23,7 @@ from qtpy.QtWidgets import (
 
 from napari_telemetry.schema import Level
 
-from ._banner import MessageBanner, debounce_timer, wrapping_label
+from ._banner import MessageBanner, debounce_timer, hold_height_in_dock, wrapping_label
 from ._batch_tree import BatchTree
 from ._controller import TelemetryController, get_controller
 from ._core import to_json
@@ -100,6 +100,8 @@ class BatchPane(QWidget):
         splitter.addWidget(self._tree)
         splitter.addWidget(self._json)
         splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 3)  # the tree first; the JSON for the exact bytes
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self._help)
@@ -213,6 +215,11 @@ class PreviewDock(QWidget):
         self._timer.timeout.connect(self.refresh)
         self._send_btn.clicked.connect(self._controller.send_now)
         self._refresh_btn.clicked.connect(self.refresh)
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        """Shown in a dock: keep the dock tall enough for the tree, the JSON and the buttons."""
+        super().showEvent(event)
+        hold_height_in_dock(self)
 
     def _on_records_changed(self) -> None:
         self._timer.start()  # coalesce bursts of writes into one read

@@ -13,7 +13,7 @@ from qtpy.QtWidgets import QFrame, QScrollArea, QSizePolicy, QVBoxLayout, QWidge
 
 from napari_telemetry.schema import Level
 
-from ._banner import MessageBanner
+from ._banner import Column, MessageBanner, hold_height_in_dock
 from ._controller import TelemetryController, get_controller
 from ._settings_level import LevelSection
 from ._settings_sections import ActionsSection, StreamsSection, ids_section
@@ -37,7 +37,8 @@ class SettingsDock(QWidget):
         self.idsBox, self.idsTable = ids_section(self._controller)
         self.actionsSection = ActionsSection(self._controller)
         self.banner = MessageBanner(self._controller.palette())
-        self._column = QVBoxLayout()
+        self._content = Column()
+        self._column = self._content.column
         self._build()
         for section in (self.levelSection, self.streamsSection, self.idsBox, self.actionsSection):
             self.addSection(section)
@@ -59,11 +60,11 @@ class SettingsDock(QWidget):
     def showEvent(self, event: QShowEvent | None) -> None:
         """Re-read the level: the CLI or another napari may have changed it while hidden."""
         super().showEvent(event)
+        hold_height_in_dock(self)
         self._controller.refresh()
 
     def _build(self) -> None:
-        content = QWidget()
-        content.setLayout(self._column)
+        content = self._content
         self._column.setContentsMargins(6, 6, 6, 6)
         self._column.addWidget(self.banner)
         self._column.addStretch()

@@ -8,7 +8,7 @@ from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
-from ._banner import eliding_label
+from ._banner import eliding_label, fold
 from ._confirm import FORGET_LOCAL, ForgetDialog, ForgetLocalDialog
 from ._controller import TelemetryController
 from ._core import DecisionLike
@@ -30,8 +30,8 @@ class StreamsSection(QWidget):
         controller.decisionChanged.connect(self._on_decision_changed)
 
     def lines(self) -> list[str]:
-        """The lines shown, in full (a long address is shortened on screen, not here)."""
-        return [line.toolTip() or line.text() for line in self._lines]
+        """The lines shown, in full: the stream and its address (or why nothing is sent)."""
+        return [line.toolTip() for line in self._lines]
 
     def _on_decision_changed(self, decision: DecisionLike | None) -> None:
         for line in self._lines:
@@ -44,7 +44,7 @@ class StreamsSection(QWidget):
         self._lines = []
         for text, url in texts:
             line = eliding_label(text)
-            line.setToolTip(url or text)
+            line.setToolTip(f"{text.split(':')[0]}: {url}" if url else text)
             line.setContentsMargins(12, 0, 0, 0)
             self._lines.append(line)
             self._layout.addWidget(line)
@@ -59,9 +59,7 @@ def _host(url: str | None) -> str:
 def ids_section(controller: TelemetryController) -> tuple[QCollapsible, IdsTable]:
     """The weekly ids in use, folded away until asked for."""
     table = IdsTable(controller)
-    box = QCollapsible("Your weekly ids in use")
-    box.addWidget(table)
-    return box, table
+    return fold("Your weekly ids in use", table), table
 
 
 class ActionsSection(QWidget):
@@ -130,4 +128,3 @@ def _button(text: str, tip: str) -> QPushButton:
     button = QPushButton(text)
     button.setToolTip(tip)
     return button
-

@@ -120,7 +120,7 @@ def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
 
 
 def _later(base: Decision, record: ConsentRecord, today: date, ask: bool) -> Decision:
-    """"Ask me later": nothing is shared, and napari asks again once the wait is over."""
+    """ "Ask me later": nothing is shared, and napari asks again once the wait is over."""
     when = record.granted.isoformat()
     if record.expires is None or today >= record.expires:
         why = f"you asked on {when} to be asked later"
@@ -154,7 +154,7 @@ ASK_LATER_DAYS = 7  # "Ask me later": asked again at the first launch a week lat
 
 
 def postpone(today: date | None = None) -> bool:
-    """"Ask me later": no choice is recorded, and napari asks again after ASK_LATER_DAYS.
+    """ "Ask me later": no choice is recorded, and napari asks again after ASK_LATER_DAYS.
 
     A choice that holds (an agreement or a refusal, not ended, of today's schema) is kept as it
     is: asking later only postpones a question that is open. Returns whether it postponed.

@@ -87,7 +87,7 @@ class Telemetry:
         _consent.record_consent(level, days=days)
 
     def postpone(self) -> bool:
-        """"Ask me later": an open question is asked again after a week (a choice that holds
+        """ "Ask me later": an open question is asked again after a week (a choice that holds
         stays as it is; False then)."""
         return _consent.postpone()
 
