@@ -47,9 +47,12 @@ def problems(dock: Any) -> list[str]:
                 wide = max(widget.fontMetrics().horizontalAdvance(x) for x in lines)
                 if wide > room.width() + 1:
                     found.append(f"{name} is cut: {wide} px of words in {room.width()} px")
-        elif isinstance(widget, QAbstractButton) and widget.text():
-            if widget.sizeHint().width() > widget.width() + 1:
-                found.append(f"{name} is cut: {widget.sizeHint().width()} > {widget.width()}")
+        elif (
+            isinstance(widget, QAbstractButton)
+            and widget.text()
+            and widget.sizeHint().width() > widget.width() + 1
+        ):
+            found.append(f"{name} is cut: {widget.sizeHint().width()} > {widget.width()}")
     return found
 
 
