@@ -26,7 +26,7 @@ def problems(dock: Any) -> list[str]:
         above = _ancestors(widget, dock)
         if any(isinstance(a, QAbstractItemView | QPlainTextEdit) for a in above):
             continue  # a list's own rows and columns scroll (and elide) by design
-        if any(isinstance(a, QCollapsible) and not a.isExpanded() for a in above):
+        if any(_closed(a, above) for a in above):
             continue  # folded away: shown whole once unfolded
         name = f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}"
         left = widget.mapTo(dock, widget.rect().topLeft()).x()
@@ -54,6 +54,11 @@ def problems(dock: Any) -> list[str]:
         ):
             found.append(f"{name} is cut: {widget.sizeHint().width()} > {widget.width()}")
     return found
+
+
+def _closed(node: Any, above: list[Any]) -> bool:
+    """*node* is a closed fold, and the widget is in its content (not its header)."""
+    return isinstance(node, QCollapsible) and not node.isExpanded() and node.content() in above
 
 
 def _ancestors(widget: Any, stop: Any) -> list[Any]:
