@@ -99,8 +99,8 @@ def test_ask_consent_command_opens_a_non_modal_dialog(
     (dialog,) = _dialogs(viewer)
     assert dialog.isVisible()
     assert not viewer.window.main_menu.window().isHidden()
-    dialog.close()  # closing the window is "not now"
-    assert _consent.effective_level().agreed_level is Level.NONE
+    dialog.close()  # closing the window is "Ask me later"
+    assert _consent.effective_level().source == "later"
     assert real_controller.decision() is not None
 
 
@@ -129,7 +129,7 @@ def desktop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("desktop")
-def test_start_asks_once_and_closing_means_not_now(
+def test_start_asks_once_and_closing_means_ask_me_later(
     qtbot: QtBot, viewer: Any, real_controller: TelemetryController
 ) -> None:
     from napari_telemetry import _napari
@@ -142,7 +142,7 @@ def test_start_asks_once_and_closing_means_not_now(
     dialog.close()
     decision = _consent.effective_level(interactive=True)
     assert decision.agreed_level is Level.NONE
-    assert not decision.should_ask
+    assert (decision.source, decision.should_ask) == ("later", False)  # asked again in a week
 
 
 @pytest.mark.usefixtures("desktop")

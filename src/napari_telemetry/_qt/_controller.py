@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from superqt.utils import ensure_main_thread
 from napari_telemetry.core import state
 from napari_telemetry.schema import Level
 
+from . import _workers
 from ._core import Core, DecisionLike, Outcome, RealCore
 from ._palette import Palette
 
@@ -123,8 +123,9 @@ class TelemetryController(QObject):
     ) -> None:
         """Call ``func(*args)`` in a worker thread; ``done(result)`` runs on the GUI thread.
 
-        The worker is a daemon thread, not a Qt pool thread: napari's exit never waits for an
-        upload or a deletion request in flight.
+        The worker is a daemon thread (``_workers``), started off the GUI thread: napari's exit
+        never waits for an upload or a deletion request in flight, nor its GUI thread for a
+        thread to start.
         """
 
         def work() -> None:
@@ -135,7 +136,7 @@ class TelemetryController(QObject):
             else:
                 _on_main_thread(self._deliver, what, done, result)
 
-        threading.Thread(target=work, name=f"napari-telemetry-ui: {what}", daemon=True).start()
+        _workers.submit(what, work)
 
     def _deliver(self, what: str, done: Callable[[Any], None], result: Any) -> None:
         try:
@@ -207,7 +208,7 @@ class Views:
         for window in (self.consent, self.notice):
             with contextlib.suppress(RuntimeError):  # Qt deleted it with its window already
                 if window is not None:
-                    window.blockSignals(True)  # closing the consent dialog would say "not now"
+                    window.blockSignals(True)  # closing it would say "ask me later"
                     window.close()
         self.controller = self.consent = self.notice = None
 

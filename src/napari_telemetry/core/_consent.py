@@ -133,7 +133,7 @@ MAX_CONSENT_DAYS = 3650  # a temporary agreement of at most ten years (and no da
 
 
 def record_consent(level: Level, *, days: int | None = None, today: date | None = None) -> None:
-    """Store the user's choice for this environment ("not now" is ``Level.NONE``).
+    """Store the user's choice for this environment ("Don't share" is ``Level.NONE``).
 
     The new effective level is announced on :data:`recorded` (the store follows it at once:
     the live recorder, and no pending data above it). Raises ValueError for *days* outside
