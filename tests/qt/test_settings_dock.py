@@ -330,3 +330,23 @@ def test_cancelling_the_confirmation_deletes_nothing(
     dialog.reject()  # Cancel, Escape or closing the window
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert "forget_local" not in fake_core.calls
+
+
+def test_each_action_says_what_it_did_and_a_new_level_clears_old_words(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    dock = _dock(qtbot, fake_controller)
+    fake_controller.set_level(Level.FULL)
+    dialog = _forget_dialog(qtbot, dock)
+    qtbot.mouseClick(dialog.actionButton(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.banner.text() == "deletion requested")
+    qtbot.mouseClick(dock.actionsSection.disableButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.banner.text().startswith("Telemetry is off"))  # not "Forget me"
+    assert not dock.banner.isHidden()
+    dock.setLevel(Level.BASIC)  # a new choice: what Disable said no longer holds
+    assert dock.banner.isHidden()
+    assert dock.banner.text() == ""
+    fake_core.fail["record_consent"] = RuntimeError("disk on fire")
+    dock.setLevel(Level.MIDDLE)  # not stored: the error stays on screen
+    assert dock.banner.isError()
+    assert "disk on fire" in dock.banner.text()

@@ -27,6 +27,7 @@ class MessageBanner(QLabel):
         self.setVisible(False)
         self._palette = palette
         self._is_error = False
+        self._decision: tuple[object, ...] | None = None
 
     def showError(self, text: str) -> None:
         """Show *text* as an error."""
@@ -35,6 +36,20 @@ class MessageBanner(QLabel):
     def showMessage(self, text: str) -> None:
         """Show *text* as information."""
         self._show(text, error=False)
+
+    def clear(self) -> None:
+        """Say nothing."""
+        super().clear()
+        self._is_error = False
+        self.setVisible(False)
+
+    def followDecision(self, decision: object) -> None:
+        """Say nothing once the level or the agreement changed: what the last action said may
+        no longer hold (the same decision read again changes nothing)."""
+        key = tuple(getattr(decision, n, None) for n in ("level", "agreed_level", "expires"))
+        if self._decision is not None and key != self._decision:
+            self.clear()
+        self._decision = key
 
     def isError(self) -> bool:
         """Whether the text shown is an error."""

@@ -174,11 +174,11 @@ class TelemetryController(QObject):
         return live if isinstance(live, Level) else None
 
     def _on_done(self, outcome: Outcome) -> None:
-        """An action finished: say how (an error when it did not do all it was asked), then
-        every view reads the level and the records again."""
-        (self.messageOccurred if outcome.ok else self.errorOccurred).emit(outcome.text)
+        """An action finished: every view reads the level and the records again, then hears
+        how it went (an error when it did not do all it was asked)."""
         self.refresh()
         self.recordsChanged.emit()
+        (self.messageOccurred if outcome.ok else self.errorOccurred).emit(outcome.text)
 
 
 @ensure_main_thread

@@ -212,6 +212,7 @@ class PreviewDock(QWidget):
         self._controller.errorOccurred.connect(self.banner.showError)
         self._controller.messageOccurred.connect(self.banner.showMessage)
         self._controller.paletteChanged.connect(self.banner.applyPalette)
+        self._controller.decisionChanged.connect(self.banner.followDecision)
         self._timer.timeout.connect(self.refresh)
         self._send_btn.clicked.connect(self._controller.send_now)
         self._refresh_btn.clicked.connect(self.refresh)

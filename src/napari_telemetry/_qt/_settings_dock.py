@@ -83,5 +83,6 @@ class SettingsDock(QWidget):
         self._controller.errorOccurred.connect(self.banner.showError)
         self._controller.messageOccurred.connect(self.banner.showMessage)
         self._controller.paletteChanged.connect(self.banner.applyPalette)
+        self._controller.decisionChanged.connect(self.banner.followDecision)
         self.actionsSection.previewRequested.connect(self.previewRequested)
         self.actionsSection.consentRequested.connect(self.consentRequested)
