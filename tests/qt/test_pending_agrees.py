@@ -112,7 +112,7 @@ def test_every_action_leaves_the_three_in_agreement(
     qtbot.waitUntil(lambda: "could not reach 127.0.0.1:9" in three.preview.banner.text())
     assert three.preview.banner.isError()
     three.agree(3, "failed send")
-    assert "retried after a failed attempt" in three.indicator.toolTip()
+    qtbot.waitUntil(lambda: "retried after a failed attempt" in three.indicator.toolTip())
 
     # send
     monkeypatch.setenv("NAPARI_TELEMETRY_URL", collector.url)

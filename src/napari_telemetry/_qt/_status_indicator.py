@@ -34,6 +34,7 @@ class StatusIndicator(QToolButton):
         self._level = Level.NONE
         self._reason = ""
         self._pending = 0
+        self._next_send = ""  # in words, from the same read as the count
         self._timer = debounce_timer(self, REFRESH_DELAY_MS)
         self._connect_signals()
         self._on_decision_changed(self._controller.decision())
@@ -64,7 +65,7 @@ class StatusIndicator(QToolButton):
         off = self._level is Level.NONE
         self.setStyleSheet(f"color: {palette.muted};" if off else "")
 
-    def _show(self, next_send: str | None = None) -> None:
+    def _show(self) -> None:
         on = self._level is not Level.NONE
         text = f"Telemetry: {self._level.value}" if on else "Telemetry off"
         if self._pending:
@@ -73,8 +74,8 @@ class StatusIndicator(QToolButton):
         lines = [f"napari-telemetry: {self._level.value} ({self._reason})"]
         if on:
             lines.append(f"{self._pending:,} record(s) pending")
-        if next_send is not None and on:
-            lines.append(f"Next send: {next_send}")
+        if self._next_send and on:
+            lines.append(f"Next send: {self._next_send}")
         lines.append("Click to see what will be sent and what was sent.")
         self.setToolTip("\n".join(lines))
 
@@ -85,5 +86,5 @@ class StatusIndicator(QToolButton):
         )
 
     def _on_status_read(self, status: tuple[int, str]) -> None:
-        self._pending, next_send = status
-        self._show(next_send)
+        self._pending, self._next_send = status
+        self._show()
