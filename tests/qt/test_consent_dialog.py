@@ -76,7 +76,7 @@ def published(text: str) -> dict[str, object]:
     mantissa, exponent = one(r"δ = ([\d.]+·10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)").split("·10")
     return {
         "rho_unit": float(one(r"ρ = ([\d.]+) per installation and week")),
-        "epsilon_unit": float(one(r"ε ≈ ([\d.]+)")),
+        "epsilon_unit": float(one(r"\(ε ≈ ([\d.]+), δ")),
         "delta_unit": float(mantissa) * 10 ** int(exponent.translate(_SUPER)),
         "grace_days": int(one(r"once a week \((\d+) days after it ends\)")),
         "raw_retention_days": int(one(r"raw batches (\d+) days")),
@@ -84,7 +84,8 @@ def published(text: str) -> dict[str, object]:
         "dashboard_url": "https://" + one(r"everyone sees them at ([\w.-]+?)\.(?:\s|$)"),
         "rho_week": float(one(r"spends ρ = ([\d.]+) on its own tables")),
         "rho_window": float(one(r"and ρ = ([\d.]+) on its quarter's")),
-        "year": float(one(r"ρ adds up to ([\d.]+)")),
+        "rho_year": float(one(r"accounting ρ = ([\d,]+),").replace(",", "")),
+        "epsilon_year": float(one(r"ε ≈ ([\d,]+): no real protection").replace(",", "")),
     }
 
 
@@ -94,7 +95,8 @@ def _agrees(said: dict[str, object], p: Publication) -> None:
     assert said["rho_window"] == pytest.approx(p.rho_window)
     assert said["epsilon_unit"] == pytest.approx(p.epsilon_unit, abs=0.05)  # one decimal
     assert said["delta_unit"] == pytest.approx(p.delta_unit)
-    assert said["year"] == pytest.approx(52 * p.rho_unit)
+    assert said["rho_year"] == pytest.approx(p.rho_year, abs=0.5)  # a whole number
+    assert said["epsilon_year"] == pytest.approx(p.epsilon_year, abs=0.5)
     for name in ("grace_days", "raw_retention_days", "log_retention_days", "dashboard_url"):
         assert said[name] == getattr(p, name), name
 
@@ -116,7 +118,8 @@ def test_the_dialog_follows_the_policy_it_is_given(
 ) -> None:
     """Not a copy of today's numbers: another policy is told as it is (the check can fail)."""
     other = Publication(rho_week=0.2, rho_window=0.05, delta=5e-8, epsilon_unit=3.14,
-                        grace_days=5, raw_retention_days=30, log_retention_days=7,
+                        rho_year=412.0, delta_year=0.01, epsilon_year=530.0, grace_days=5,
+                        raw_retention_days=30, log_retention_days=7,
                         dashboard_url="https://numbers.example.org")  # fmt: skip
     monkeypatch.setattr(words, "PUBLICATION", other)
     said = published(_dialog(qtbot).plainText())

@@ -25,7 +25,6 @@ from ._banner import rich
 
 CATALOGUE_URL = "https://github.com/napari/napari-telemetry/blob/main/docs/data-catalogue.md"
 TEMPORARY_DAYS = 30
-WEEKS_A_YEAR = 52
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -97,18 +96,19 @@ def facts_html(link: str) -> str:
 
 
 def protection_html() -> str:
-    """The budget in detail, and what it does not cover (a year of weeks adds up)."""
+    """The budget in detail, and what it does not cover (a year of weeks)."""
     p = PUBLICATION
-    year = WEEKS_A_YEAR * p.rho_unit  # zCDP adds up: every week of a year is its own unit
     return (
         "<p>The unit is one installation's week (one weekly id). Before any noise each weekly "
         "id counts only a few values per table; lists of names (plugins, versions, commands) "
         "show only values that many installations reported. Each week spends "
         f"ρ = {p.rho_week:g} on its own tables and ρ = {p.rho_window:g} on its quarter's "
         f"plugin counts: {budget()}. Every release states its budget with the numbers.</p>"
-        f"<p>Someone who uses napari every week is a new unit every week: over a year the "
-        f"guarantee about all of their weeks together is weaker (ρ adds up to {year:g}). It "
-        "says nothing about made-up ids, which anyone can send: published numbers are lower "
+        "<p>Someone who uses napari every week is a new unit every week: about all of their "
+        "weeks of a year together, the guarantee is weak (by OpenDP's accounting "
+        f"ρ = {p.rho_year:,.0f}, ε ≈ {p.epsilon_year:,.0f}: no real protection), so it rests "
+        "on the few values each week may add and on what a count can show, not on the noise. "
+        "It says nothing about made-up ids, which anyone can send: published numbers are lower "
         "bounds, never a way to learn about someone else.</p>"
     )
 

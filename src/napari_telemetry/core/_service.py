@@ -28,6 +28,7 @@ from . import (
     _uploader,
 )
 from ._send_report import SendReport
+from ._state import state
 
 if TYPE_CHECKING:
     from ._carry import ExportReport, FileSendReport
@@ -192,7 +193,7 @@ class Telemetry:
             for level in decision.level.streams()
         ]
         pending = _store.pending()
-        recorder = _store.get_recorder()
+        recorder = state.recorder  # a terminal has none: its status makes none either
         return Status(
             decision=decision,
             streams=streams,
@@ -202,7 +203,7 @@ class Telemetry:
             secret_problem=_identity.secret_problem(),
             counters=_store.stats_in_words(),
             plugin_switches=[(o.plugin, o.state) for o in self.plugin_counters().plugins],
-            storage_problem=recorder.problem or _store.storage_problem(),
+            storage_problem=(recorder and recorder.problem) or _store.storage_problem(),
         )
 
     # --- the plugin index -------------------------------------------------------------------

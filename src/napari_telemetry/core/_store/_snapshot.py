@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import filelock
-
 from napari_telemetry.core import _consent, _paths
 from napari_telemetry.core._state import state
 from napari_telemetry.schema import Level
@@ -42,17 +40,12 @@ def reading() -> Iterator[dict[Key, int]]:
 
 @contextlib.contextmanager
 def _locked_if_possible() -> Iterator[None]:
-    """The pending lock, unless the folder is read-only, missing or the lock is held too long:
-    then the files are read as they are (reading never makes a folder, never fails for a lock)."""
+    """The pending lock, unless the folder is read-only, missing, cannot lock at all or the lock
+    is held too long: then the files are read as they are (reading never makes a folder, never
+    fails for a lock)."""
     root = _paths.pending_dir()
-    lock = filelock.FileLock(root / ".lock", timeout=_files.LOCK_TIMEOUT)
-    acquired = False
-    if root.is_dir():
-        with contextlib.suppress(OSError, filelock.Timeout):
-            lock.acquire()
-            acquired = True
-    try:
+    with contextlib.ExitStack() as stack:
+        if root.is_dir():
+            with contextlib.suppress(OSError):  # filelock.Timeout and LockUnavailable included
+                stack.enter_context(_paths.locked(root / ".lock", _files.LOCK_TIMEOUT))
         yield
-    finally:
-        if acquired:
-            lock.release()
