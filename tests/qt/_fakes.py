@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from napari_telemetry._qt import Outcome
@@ -115,6 +116,7 @@ class FakeCore:
         self.offers: list[FakeOffer] = []
         self.counter_listeners: list[Callable[[], None]] = []
         self.exported: list[dict[str, Any]] = []
+        self.folders: list[Path] = []
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -205,6 +207,10 @@ class FakeCore:
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self.listeners.append(callback)
+
+    def watched_folders(self) -> list[Path]:
+        self._call("watched_folders")
+        return list(self.folders)
 
     def notify(self) -> None:
         """What the recorder does after a write (from a background thread in real life)."""

@@ -159,3 +159,42 @@ def test_every_action_leaves_the_three_in_agreement(
     three.agree(0, "nothing is left")
     assert three.indicator.text() == "Telemetry off"
     assert _consent.effective_level().level is Level.NONE
+
+
+def _idle() -> bool:
+    """No telemetry thread runs: nothing in this process would notice a change by itself."""
+    import threading
+
+    return not any(t.name.startswith("napari-telemetry-recorder") for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("follows", [True, False], ids=["following", "control"])
+def test_an_idle_napari_shows_what_a_terminal_did(
+    qtbot: QtBot,
+    real_controller: TelemetryController,
+    collector: Collector,
+    monkeypatch: pytest.MonkeyPatch,
+    follows: bool,
+) -> None:
+    """A terminal's `send` and `disable` reach the views of a napari whose recorder is idle
+    (no thread of telemetry's runs): Qt's folder watcher tells them. The control, without the
+    watcher, shows that nothing else would."""
+    real_controller.set_level(Level.FULL)
+    three = Three(qtbot, real_controller)
+    if follows:
+        real_controller.follow_files()
+    _count(("layer", LAYER))
+    three.agree(1, "recorded")
+    qtbot.waitUntil(_idle, timeout=10_000)
+    monkeypatch.setenv("NAPARI_TELEMETRY_URL", collector.url)
+    for verb in (["send", "--now"], ["disable"]):
+        done = subprocess.run([CLI, *verb], capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ))  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+    if not follows:
+        qtbot.wait(2_000)  # longer than the watcher's settling time
+        assert three.indicator.pending() == 1  # stale: nothing told the views
+        return
+    qtbot.waitUntil(lambda: three.indicator.text() == "Telemetry off", timeout=10_000)
+    assert three.indicator.pending() == 0
+    assert three.listed() == 0

@@ -42,8 +42,9 @@ def install_status_indicator(
 
 def attach(viewer: Any, controller: TelemetryController | None = None) -> StatusIndicator | None:
     """Everything a napari window gets once telemetry starts: its theme for the views, the
-    indicator and Preferences sync."""
+    indicator, Preferences sync, and the views following other processes' changes."""
     ctl = controller or get_controller()
     _theme.follow(viewer, ctl)
     sync_when_built(ctl)
+    ctl.follow_files()  # what a terminal or another napari changes shows here too
     return install_status_indicator(viewer, ctl)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from qtpy.QtCore import QObject, Signal
+from qtpy.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from qtpy.QtWidgets import QDialog, QMessageBox
 from superqt.utils import ensure_main_thread
 
@@ -25,6 +25,7 @@ from ._core import Core, DecisionLike, Outcome, OverviewLike, RealCore
 from ._palette import Palette
 
 log = logging.getLogger("napari_telemetry")
+SETTLE_MS = 300
 
 
 class TelemetryController(QObject):
@@ -44,6 +45,11 @@ class TelemetryController(QObject):
         self._live: Level | None = None  # the recorder's level at the last refresh
         self._palette: Palette | None = None
         self._watching_counters = False
+        self._watcher: QFileSystemWatcher | None = None
+        self._settle = QTimer(self)  # a burst of file events is one look
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._on_files_settled)
         self._guard("watch new records", self._core.on_change, self._on_records_changed)
 
     def palette(self) -> Palette:
@@ -159,6 +165,36 @@ class TelemetryController(QObject):
     def _emit_counters_changed(self) -> None:
         with contextlib.suppress(RuntimeError):  # the controller was deleted meanwhile
             self.countersChanged.emit()
+
+    def follow_files(self) -> None:
+        """Show what other processes change (a terminal's ``send`` or ``disable``, another
+        napari sending): the views read again when a watched folder changes. Qt's watcher
+        (inotify and its kin) needs no thread of ours, so an idle napari still runs none."""
+        if self._watcher is None:
+            self._watcher = QFileSystemWatcher(self)
+            self._watcher.directoryChanged.connect(self._on_folder_changed)
+        self._watch()
+
+    def _watch(self) -> None:
+        """Watch each folder, or the nearest one above it that exists (it may be made later)."""
+        folders = self._guard("list the folders to watch", self._core.watched_folders) or []
+        wanted = set()
+        for folder in folders:
+            while not folder.is_dir() and folder.parent != folder:
+                folder = folder.parent
+            wanted.add(str(folder))
+        assert self._watcher is not None
+        missing = sorted(wanted - set(self._watcher.directories()))
+        if missing:
+            self._watcher.addPaths(missing)
+
+    def _on_folder_changed(self, _: str) -> None:
+        self._settle.start()
+
+    def _on_files_settled(self) -> None:
+        self._watch()  # a folder made meanwhile is watched from now on
+        self.recordsChanged.emit()
+        self.refresh()  # the consent may have changed elsewhere
 
     def run_in_thread(
         self, what: str, func: Callable[..., Any], done: Callable[[Any], None], *args: Any

@@ -105,6 +105,7 @@ class Core(Protocol):
     def forget_local(self) -> Outcome: ...
     def endpoints(self) -> dict[Level, str | None]: ...
     def on_change(self, callback: Callable[[], None]) -> None: ...
+    def watched_folders(self) -> list[Path]: ...  # changed by other processes, too
     # plugin counters: the first call reads files (never on the GUI thread)
     def plugin_counters(self) -> OverviewLike: ...
     def set_plugin_counters(self, plugin: str, on: bool) -> None: ...
@@ -186,6 +187,9 @@ class RealCore:
 
     def on_change(self, callback: Callable[[], None]) -> None:
         telemetry.on_change(callback)
+
+    def watched_folders(self) -> list[Path]:
+        return telemetry.watched_folders()
 
     def plugin_counters(self) -> OverviewLike:
         return telemetry.plugin_counters()

@@ -20,6 +20,7 @@ from . import (
     _counters,
     _identity,
     _ids,
+    _paths,
     _public_index,
     _schedule,
     _store,
@@ -134,6 +135,12 @@ class Telemetry:
     def on_change(self, callback: Callable[[], None]) -> None:
         """Call *callback* (off the GUI thread) when records were written or the consent moved."""
         _store.get_recorder().changed.connect(callback)
+
+    def watched_folders(self) -> list[Path]:
+        """The folders another process changes what the views show in: each stream's pending
+        folder (a send, a new day's file) and this environment's consent records."""
+        pending = [_paths.pending_dir(level.value) for level in SENDING_LEVELS]
+        return [*pending, _paths.consent_file().parent]
 
     # --- sending ----------------------------------------------------------------------------
     def send_now(self, *, force: bool = False) -> SendReport:
