@@ -196,7 +196,8 @@ def test_send_now_sends_what_is_still_in_memory_too() -> None:
     _consent.record_consent(Level.BASIC)
     state.transport = MockTransport(collector)
     get_recorder().count("session", SESSION)
-    assert get_recorder().buffered() == 1 and pending().records == 1  # in memory only
+    assert get_recorder().buffered() == 1  # in memory only
+    assert pending().records == 1
     report = telemetry.send_now(force=True)
     assert report.sent == 1, str(report)
     assert [r["os_version"] for b in posted for r in b["records"]] == ["debian-12"]
