@@ -21,7 +21,14 @@ from e2e.e2e_support import require
 from .napari_sessions import COMMAND, NapariSession, World, site
 
 LAYERS = 3
-pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
+# serial: it measures time on napari's GUI thread, so it runs alone, after the parallel part.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.napari,
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.serial,
+]
 
 
 @pytest.fixture(autouse=True)
