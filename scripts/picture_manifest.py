@@ -11,6 +11,7 @@ tracked file.
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
 import json
 import re
 from pathlib import Path
@@ -31,8 +32,17 @@ _VOLATILE = (
 )
 
 
+def _version() -> str:
+    """The plugin's version: git's, so it changes with every commit (``client_version``)."""
+    try:
+        return importlib.metadata.version("napari-telemetry")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
 def mask(text: str) -> str:
     """*text* with what changes from one run to the next replaced by a placeholder."""
+    text = text.replace(_version(), "<version>")
     for pattern, placeholder in _VOLATILE:
         text = pattern.sub(placeholder, text)
     return " ".join(text.split())
