@@ -3,9 +3,17 @@
 Imports only pydantic, packaging and the standard library (never Qt, napari or the rest of the
 package), so the collector can validate with exactly these models and judge plugin names by the
 client's own rules.
+
+The plugin counters' review files and the collection manifest (``_collection``,
+``_counter_lint``) and the collector's release policy (``_publication``) are imported on first
+use (``__getattr__`` below): a napari launch below `full`, and one with no collection key to
+trust, never uses them, so napari's memory does not carry them.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from ._base import RecordBase, WireModel
 from ._batch import (
@@ -32,27 +40,6 @@ from ._catalogue import (
     level_fields,
     level_hash,
 )
-from ._collection import (
-    COLLECTION_TYPE,
-    ApprovedCounter,
-    ApprovedPlugin,
-    CollectionManifest,
-    CollectionSignature,
-    DuplicateKey,
-    ReviewedCollection,
-    ReviewedPlugin,
-    SignedCollection,
-    canonical_json,
-    loads_unique,
-)
-from ._counter_lint import (
-    DeclarationError,
-    Problem,
-    lint_declaration,
-    lint_reviewed,
-    read_declaration,
-    read_reviewed,
-)
 from ._counters import (
     DATA_CATEGORIES,
     DECLARATION_FILE,
@@ -73,7 +60,6 @@ from ._names import (
     normalized_name,
     public_data_type,
 )
-from ._publication import PUBLICATION, Publication
 from ._records import (
     DTYPE_PATTERN,
     LAYER_TYPE_PATTERN,
@@ -100,17 +86,65 @@ from ._weeks import (
     week_start,
 )
 
+if TYPE_CHECKING:
+    from ._collection import (
+        COLLECTION_TYPE,
+        ApprovedCounter,
+        ApprovedPlugin,
+        CollectionManifest,
+        CollectionSignature,
+        DuplicateKey,
+        ReviewedCollection,
+        ReviewedPlugin,
+        SignedCollection,
+        canonical_json,
+        loads_unique,
+    )
+    from ._counter_lint import (
+        DeclarationError,
+        Problem,
+        lint_declaration,
+        lint_reviewed,
+        read_declaration,
+        read_reviewed,
+    )
+    from ._publication import (
+        PUBLICATION,
+        Publication,
+    )
+
 __all__ = [
-    "ApprovedCounter",
-    "ApprovedPlugin",
     "BATCH_ID_PATTERN",
     "BATCH_MODELS",
-    "BasicBatch",
-    "Batch",
-    "BatchBase",
     "CLOCK_SKEW",
     "COLLECTION_TYPE",
     "CORE",
+    "DATA_CATEGORIES",
+    "DECLARATION_FILE",
+    "DTYPE_PATTERN",
+    "LAYER_TYPE_PATTERN",
+    "LEVEL_HASHES",
+    "LEVEL_WORDS",
+    "MAX_BATCH_BYTES",
+    "MAX_COUNTERS",
+    "MAX_LABELS",
+    "MAX_RECORDS",
+    "OS_VERSION_PATTERN",
+    "OTHER_DATA_TYPE",
+    "PUBLICATION",
+    "PUBLIC_ARRAY_LIBRARIES",
+    "RAW_RETENTION_DAYS",
+    "RECORD_LEVEL",
+    "RECORD_MODELS",
+    "RECORD_TYPES",
+    "SCHEMA_VERSION",
+    "SENDING_LEVELS",
+    "WEEK_PATTERN",
+    "ApprovedCounter",
+    "ApprovedPlugin",
+    "BasicBatch",
+    "Batch",
+    "BatchBase",
     "CollectionManifest",
     "CollectionSignature",
     "CommandKey",
@@ -118,50 +152,29 @@ __all__ = [
     "CounterDeclaration",
     "CounterKey",
     "CounterRecord",
-    "DATA_CATEGORIES",
-    "DECLARATION_FILE",
-    "DTYPE_PATTERN",
     "Declaration",
     "DeclarationError",
     "DuplicateKey",
     "FullBatch",
     "InstallAge",
     "IsPublic",
-    "LAYER_TYPE_PATTERN",
-    "LEVEL_HASHES",
-    "LEVEL_WORDS",
     "LayerKey",
     "LayerRecord",
     "Level",
     "LevelWords",
-    "MAX_BATCH_BYTES",
-    "MAX_COUNTERS",
-    "MAX_LABELS",
-    "MAX_RECORDS",
     "MiddleBatch",
-    "OS_VERSION_PATTERN",
-    "OTHER_DATA_TYPE",
-    "PUBLICATION",
-    "PUBLIC_ARRAY_LIBRARIES",
     "PluginKey",
     "PluginRecord",
     "Problem",
     "PublicIndex",
     "Publication",
-    "RAW_RETENTION_DAYS",
-    "RECORD_LEVEL",
-    "RECORD_MODELS",
-    "RECORD_TYPES",
     "RecordBase",
     "ReviewedCollection",
     "ReviewedPlugin",
-    "SCHEMA_VERSION",
-    "SENDING_LEVELS",
     "SessionKey",
     "SessionRecord",
     "SignedCollection",
     "Terms",
-    "WEEK_PATTERN",
     "WeekProblem",
     "WeekRefused",
     "WireModel",
@@ -191,3 +204,34 @@ __all__ = [
     "week_accepted",
     "week_start",
 ]
+
+_LAZY = {
+    "COLLECTION_TYPE": "._collection",
+    "ApprovedCounter": "._collection",
+    "ApprovedPlugin": "._collection",
+    "CollectionManifest": "._collection",
+    "CollectionSignature": "._collection",
+    "DuplicateKey": "._collection",
+    "ReviewedCollection": "._collection",
+    "ReviewedPlugin": "._collection",
+    "SignedCollection": "._collection",
+    "canonical_json": "._collection",
+    "loads_unique": "._collection",
+    "DeclarationError": "._counter_lint",
+    "Problem": "._counter_lint",
+    "lint_declaration": "._counter_lint",
+    "lint_reviewed": "._counter_lint",
+    "read_declaration": "._counter_lint",
+    "read_reviewed": "._counter_lint",
+    "PUBLICATION": "._publication",
+    "Publication": "._publication",
+}
+
+
+def __getattr__(name: str) -> object:
+    """What a launch does not use, imported on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
