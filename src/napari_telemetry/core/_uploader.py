@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-import filelock
-
 from napari_telemetry._version import __version__
 from napari_telemetry.schema import Level
 
@@ -125,7 +123,7 @@ class Uploader:
         try:
             with upload_lock():
                 self._round(force, report)
-        except filelock.Timeout:
+        except _paths.LockTimeout:
             report.notes.append("another napari process is sending right now")
         except _identity.SecretError as e:
             report.notes.append(f"nothing was sent: {e}; run `napari-telemetry forget`")
