@@ -32,6 +32,7 @@ from napari_telemetry_server.demo._data import (
     plugin_names,
 )
 from napari_telemetry_server.public._aggregate import aggregate
+from napari_telemetry_server.public._release_config import ReleaseSettings
 from napari_telemetry_server.storage import Storage, make_engine
 
 # The GROUP BYs a plain report would run: one per published breakdown.
@@ -113,10 +114,11 @@ def _user_week(rows: dict[str, list[tuple[object, ...]]], user: str, week: str,
     return made
 
 
-def drop_partials(raw: Path) -> None:
-    """Forget an earlier run's quarter partials (each run releases every week anew)."""
+def forget_releases(raw: Path) -> None:
+    """Forget an earlier run's ledger and quarter partials (each run releases every week anew)."""
     with closing(sqlite3.connect(raw)) as conn, conn:
-        conn.execute("DROP TABLE IF EXISTS window_partials")
+        for table in ("ledger_meta", "ledger_periods", "ledger_keys", "window_partials"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def timed(fn: object) -> tuple[float, float]:
@@ -150,11 +152,14 @@ def main() -> None:
                 for sql in BASELINE:
                     conn.execute(sql).fetchall()
 
+        calendar = ReleaseSettings(first_week=shift("2026-W48", 1 - args.weeks))
+
         def ours() -> None:
             out = Path(tmp) / "aggregates.sqlite"
             out.unlink(missing_ok=True)
-            drop_partials(raw)
-            report = aggregate(raw, out, today=date(2026, 12, 3), assume_complete=True)
+            forget_releases(raw)
+            report = aggregate(raw, out, settings=calendar, today=date(2026, 12, 3),
+                               assume_complete=True)  # fmt: skip
             assert len(report.released) == args.weeks, report.lines()
 
         base = [timed(baseline) for _ in range(args.repeat)]

@@ -3,7 +3,7 @@
     python3 scripts/dev.py run     # collector + napari with the plugin + dashboard
     python3 scripts/dev.py test    # the whole test suite (what CI runs)
     python3 scripts/dev.py lint    # only the static checks test starts with
-    python3 scripts/dev.py screenshots   # regenerate docs/images/*.png
+    python3 scripts/dev.py screenshots   # regenerate docs/images/*.png (--check: are they?)
 
 Each command does its own set-up: a virtual environment in .venv with both distributions
 installed editable, and (on Debian/Ubuntu as root) the system packages the tests need.
@@ -283,17 +283,18 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
-    """Render the widgets and the status bar, then the dashboard, to docs/images/."""
+    """Render the views in napari, then the dashboard, to docs/images/ (with their manifest,
+    docs/images/screenshots.json); with --check, only say whether the pictures are current."""
     ensure_system_packages(required=False)
     ensure_venv()
+    check = ["--check"] if args.check else []
     with Display() as display_env:
         env = {**os.environ, **display_env}
-        widgets = [str(PY), str(ROOT / "scripts" / "screenshots.py")]
+        widgets = [str(PY), str(ROOT / "scripts" / "screenshots.py"), *check]
         # The dashboard's picture: the synthetic demo site in headless Chromium.
-        dashboard = [str(PY), str(ROOT / "scripts" / "screenshot_dashboard.py")]
-        return subprocess.call(widgets, cwd=ROOT, env=env) or subprocess.call(
-            dashboard, cwd=ROOT, env=env
-        )
+        dashboard = [str(PY), str(ROOT / "scripts" / "screenshot_dashboard.py"), *check]
+        first = subprocess.call(widgets, cwd=ROOT, env=env)
+        return subprocess.call(dashboard, cwd=ROOT, env=env) or first
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -333,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     runp.add_argument("demo_args", nargs="*", help="arguments for scripts/demo.py (after --)")
     runp.set_defaults(func=cmd_run)
     shots = sub.add_parser("screenshots", help="regenerate docs/images/*.png")
+    shots.add_argument(
+        "--check", action="store_true", help="only check that the pictures show the code"
+    )
     shots.set_defaults(func=cmd_screenshots)
     args = parser.parse_args(argv)
     if sys.version_info < (3, 11):  # noqa: UP036  (this script may be run by an old Python)

@@ -52,4 +52,4 @@ def test_editable_install_is_discovered() -> None:
     found = _discover(sys.executable)
     assert found["name"] == "napari-telemetry"
     assert Path(str(found["path"])).resolve() == (ROOT / "napari.yaml").resolve()
-    assert "Telemetry settings" in found["widgets"]  # type: ignore[operator]
+    assert "Settings" in found["widgets"]  # type: ignore[operator]

@@ -146,7 +146,7 @@ def test_users_at_full_are_told_in_plain_words_what_counters_add() -> None:
     lines = changes(Level.FULL, before, fields)
     assert lines[0] == (
         "new kind of record, `counter`: Record type: a plugin's own counter, counted only when "
-        "you switched that plugin's counters on in the Telemetry settings dock."
+        "you switched that plugin's counters on in the napari-telemetry settings dock."
     )
     assert [line.split("`")[1] for line in lines[1:]] == [
         "counter.count", "counter.counter", "counter.label", "counter.plugin"

@@ -49,6 +49,25 @@ def dropped(sock: socket.socket, *, drip: bytes = b"", give_up: float = 60.0) ->
     return False
 
 
+def counters(url: str) -> dict[str, float]:
+    """The operators' counters at *url* (Prometheus text), as ``{"name{label=value}": n}``."""
+    from prometheus_client.parser import text_string_to_metric_families  # lazy: tests using it
+
+    text = httpx.get(url, timeout=5).raise_for_status().text
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            out[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return out
+
+
+def received(url: str) -> int:
+    """Requests the collector counted (its operators' counters; health checks excepted)."""
+    found = counters(url)
+    return int(sum(n for k, n in found.items() if k.startswith("napari_telemetry_requests_total")))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,6 +124,8 @@ class Process:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = folder
+        given = args.index("--metrics-port") + 1 if "--metrics-port" in args else None
+        self.metrics_url = f"http://127.0.0.1:{args[given]}/metrics" if given else None
         prefix = UNPRIVILEGED if shutil.which("setpriv") else []
         cmd = [*prefix, sys.executable, "-m", "napari_telemetry_server", "serve"]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), *args]

@@ -22,7 +22,7 @@ from tests.collector_testing import Clock, LiveServer, Process, free_port
 
 _SERVER_ENV = ("DB", "PLUGIN_INDEX", "LOG_DIR", "MAX_BODY_BYTES", "RATE_LIMIT", "RATE_WINDOW",
                "REQUEST_TIMEOUT", "TRUSTED_PROXIES", "DELETION_LIMIT", "WAL_LIMIT",
-               "COLLECTION_DIR", "COLLECTION_KEY")  # fmt: skip
+               "COLLECTION_DIR", "COLLECTION_KEY", "METRICS_PORT")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

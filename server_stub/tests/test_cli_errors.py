@@ -60,10 +60,15 @@ def test_raw_verbs_find_a_database_under_home(
 def test_aggregate_into_a_corrupt_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     raw = tmp_path / "raw.sqlite"
     assert main(["purge", "--db", str(raw)]) == 2  # missing
-    raw.touch()  # an empty file is an empty SQLite database
+    raw.touch()  # an empty file is an empty SQLite database, not a collector's
     out = _corrupt(tmp_path / "agg.sqlite")
     capsys.readouterr()
-    _fails(["aggregate", "--db", str(raw), "--out", str(out)], capsys, "file is not a database")
+    _fails(["aggregate", "--db", str(raw), "--out", str(out)], capsys, "not a collector database")
+    raw.unlink()
+    Storage(make_engine(raw)).engine.dispose()
+    _fails(["aggregate", "--db", str(raw), "--out", str(out)], capsys,
+           "is not an aggregate database of this version")  # fmt: skip
+    assert out.read_bytes() == _corrupt(tmp_path / "again.sqlite").read_bytes()  # left as it was
 
 
 @pytest.mark.parametrize("content", [b"", b"this is not a database\n" * 300])

@@ -16,23 +16,32 @@ import grimp
 import pytest
 
 from napari_telemetry_server import collection, collector, demo, keys, public, storage
+from napari_telemetry_server.public import ledger
 
 PINNED: dict[ModuleType, list[str]] = {
     collector: [
         "DeadlineProtocol",
         "DeletionRequest",
+        "Metrics",
         "Settings",
         "create_app",
         "data_dir",
         "get_settings",
         "serve",
+        "serve_metrics",
         "server_config",
     ],
     storage: [
         "BUSY_TIMEOUT_MS",
+        "LEDGER_TABLES",
         "RAW_RETENTION_DAYS",
         "TOMBSTONE_DAYS",
+        "AlreadyReleased",
+        "Ledger",
         "Outcome",
+        "Partials",
+        "Period",
+        "PublicKey",
         "Storage",
         "StorageUnavailable",
         "batch_digest",
@@ -55,6 +64,7 @@ PINNED: dict[ModuleType, list[str]] = {
         "dry_run",
         "fingerprint",
         "key_id",
+        "ledger_report",
         "load_or_create_key",
         "load_public_key",
         "make_server",
@@ -65,6 +75,27 @@ PINNED: dict[ModuleType, list[str]] = {
         "sign",
         "statement",
         "verify",
+    ],
+    ledger: [
+        "RELEASED",
+        "Book",
+        "Due",
+        "Year",
+        "book_of",
+        "check",
+        "complete",
+        "costs",
+        "due_quarters",
+        "due_weeks",
+        "ledger_lines",
+        "ledger_report",
+        "open_books",
+        "pinned",
+        "read",
+        "releasable",
+        "settings_note",
+        "write",
+        "year",
     ],
     demo: ["DemoResult", "DemoShape", "Synth", "make_batch", "run_demo", "seed"],
     collection: [

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -110,23 +111,82 @@ def test_send_now_reports(capsys: pytest.CaptureFixture[str]) -> None:
     get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
     get_recorder().flush(timeout=2)
     code, out, _ = run(capsys, "send", "--now")
-    assert code == 0
-    assert "0 batch(es) sent, 0 refused, 1 kept for later" in out
-    assert "ConnectionError" in out
+    assert code == 1  # asked to send, and nothing left
+    assert "0 batch(es) sent, 1 kept for later." in out
+    said = re.search(
+        r"basic: could not reach 127\.0\.0\.1:9: nothing answers at that address \(connection "
+        r"refused\)\. 1 batch\(es\) kept on this computer, tried again after "
+        r"(\d{4}-\d\d-\d\d \d\d:\d\d) \(local time\)\.",
+        out,
+    )
+    assert said is not None, out
+    retry = datetime.strptime(said.group(1), "%Y-%m-%d %H:%M")  # local time, as a user reads it
+    assert abs(retry - (datetime.now() + timedelta(hours=1))) < timedelta(minutes=2)
 
 
 def test_ids_and_forget_when_unreachable(capsys: pytest.CaptureFixture[str]) -> None:
+    _consent.record_consent(Level.BASIC)  # this week's id is in use from now
     _, out, _ = run(capsys, "ids")
     ids = [line.split()[1] for line in out.splitlines() if line.startswith("20")]
-    assert len(ids) == 9
+    assert len(ids) == 1
     code, out, _ = run(capsys, "forget")
-    assert code == 0
+    assert code == 1  # asked to delete, and the collector did not
     assert all(i in out for i in ids)
-    assert "could not be reached" in out
+    assert (
+        "Could not reach 127.0.0.1:9: nothing answers at that address (connection refused): "
+        "nothing was deleted there."
+    ) in out
     assert "Your secret was replaced" in out
-    assert "privacy@napari.org" in out
+    assert "e-mail the ids above to privacy@napari.org" in out
     _, after, _ = run(capsys, "ids")
     assert not any(i in after for i in ids)
+
+
+def test_forget_reached_exits_0(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from napari_telemetry.core import state
+    from napari_telemetry.core._transport import MockTransport, Response
+
+    _consent.record_consent(Level.BASIC)
+    state.transport = MockTransport(lambda url, body, headers: Response(202))
+    code, out, _ = run(capsys, "forget")
+    assert code == 0
+    assert "The collector at 127.0.0.1:9 deleted the data sent with these ids." in out
+    assert "HTTP" not in out
+    assert "privacy@napari.org" not in out
+
+
+def test_nothing_to_send_exits_0_and_a_refusal_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from napari_telemetry.core import state
+    from napari_telemetry.core._transport import MockTransport, Response
+
+    _consent.record_consent(Level.BASIC)
+    code, out, _ = run(capsys, "send", "--now")
+    assert (code, out) == (0, "Nothing was due: a day is sent once it is over "
+                               "(`send --now` sends today's).\n")  # fmt: skip
+    get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
+    get_recorder().flush(timeout=2)
+    state.transport = MockTransport(lambda url, body, headers: Response(413))
+    code, out, _ = run(capsys, "send", "--now")
+    assert code == 1
+    assert (
+        "basic: the collector at 127.0.0.1:9 refused a batch: it was too large; it was "
+        "dropped, not retried."
+    ) in out
+    state.transport = MockTransport(lambda url, body, headers: Response(201))
+    get_recorder().count("session", ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64"))
+    get_recorder().flush(timeout=2)
+    code, out, _ = run(capsys, "send", "--now")
+    assert (code, out) == (0, "1 batch(es) sent (basic).\n")
+
+
+def test_send_when_off_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "send", "--now")
+    assert code == 1
+    assert out.startswith("Nothing was sent.\ntelemetry is off: no consent was recorded")
 
 
 def test_ids_with_corrupt_secret_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry.core import _consent, _paths
+from napari_telemetry.core import _consent, _paths, _switches
 from napari_telemetry.core._consent import effective_level, record_consent
 from napari_telemetry.schema import Level, level_hash
 
@@ -252,3 +252,35 @@ def test_disable_deletes_pending() -> None:
     _consent.disable()
     assert effective_level().level is Level.NONE
     assert not list(_paths.pending_dir().rglob("*.jsonl"))
+
+
+def test_ask_me_later_shares_nothing_and_asks_again_a_week_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_switches, "ci_reason", lambda: None)
+    today = date(2026, 11, 28)
+    assert _consent.postpone(today)
+    decision = _consent.effective_level(interactive=True, today=today + timedelta(days=6))
+    assert (decision.level, decision.source, decision.should_ask) == (Level.NONE, "later", False)
+    assert decision.reason == (
+        "you asked on 2026-11-28 to be asked later: napari asks again from 2026-12-05"
+    )
+    again = _consent.effective_level(interactive=True, today=today + timedelta(days=7))
+    assert (again.level, again.should_ask) == (Level.NONE, True)
+    assert again.reason == "you asked on 2026-11-28 to be asked later"
+
+
+def test_ask_me_later_keeps_a_choice_that_holds() -> None:
+    _consent.record_consent(Level.MIDDLE)
+    assert not _consent.postpone()
+    assert _consent.effective_level().level is Level.MIDDLE
+    _consent.record_consent(Level.NONE)  # "Don't share" is a choice too
+    assert not _consent.postpone()
+    assert _consent.effective_level().reason.startswith("you chose not to share")
+
+
+def test_ask_me_later_postpones_an_agreement_that_ended() -> None:
+    _consent.record_consent(Level.FULL, days=3, today=date.today() - timedelta(days=10))
+    assert _consent.postpone()
+    decision = _consent.effective_level()
+    assert (decision.level, decision.source) == (Level.NONE, "later")

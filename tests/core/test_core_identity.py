@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry.core import _forget, _identity, _paths
+from napari_telemetry.core import _consent, _forget, _identity, _paths
 from napari_telemetry.core._identity import SecretError
 from napari_telemetry.core._transport import MockTransport, Response, TransportError
 from napari_telemetry.schema import Level
@@ -164,7 +164,8 @@ def test_note_enabled_keeps_first_day() -> None:
 
 def test_forget_asks_collector_then_replaces_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NAPARI_TELEMETRY_URL", "http://127.0.0.1:9")
-    old = _identity.recent_ids()
+    _consent.record_consent(Level.BASIC)
+    old = _identity.recent_ids()[:1]  # this week: the one in use
     transport = MockTransport(lambda url, body, headers: Response(202))
     result = _forget.forget(transport)
     assert result.reached
@@ -174,20 +175,41 @@ def test_forget_asks_collector_then_replaces_secret(monkeypatch: pytest.MonkeyPa
     assert url == "http://127.0.0.1:9/v1/deletion"
     assert json.loads(body) == {"user_ids": [i for _, i in old]}
     assert headers["Content-Type"] == "application/json"
-    assert _identity.recent_ids() != old
+    assert _identity.recent_ids()[:1] != old
+    assert result.message == "the collector at 127.0.0.1:9 deleted the data sent with these ids"
 
 
 def test_forget_replaces_secret_when_unreachable() -> None:
-    old = _identity.recent_ids()
+    _consent.record_consent(Level.BASIC)
+    old = _identity.recent_ids()[:1]
 
     def refuse(url: str, body: bytes, headers: object) -> Response:
-        raise TransportError("ConnectionError while contacting the server")
+        raise TransportError("nothing answers at that address (connection refused)")
 
     result = _forget.forget(MockTransport(refuse))
     assert not result.reached
     assert result.replaced
-    assert "could not be reached" in result.message
-    assert _identity.recent_ids() != old
+    assert not result.ok
+    assert result.message == (
+        "could not reach 127.0.0.1:9: nothing answers at that address (connection refused): "
+        "nothing was deleted there"
+    )
+    assert _identity.recent_ids()[:1] != old
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (503, "the collector at 127.0.0.1:9 could not take it right now (server error 503)"),
+        (429, "the collector at 127.0.0.1:9 asked to wait (too many requests)"),
+        (422, "the collector at 127.0.0.1:9 refused the request (code 422)"),
+    ],
+)
+def test_a_deletion_the_collector_did_not_do_says_so_plainly(status: int, said: str) -> None:
+    _consent.record_consent(Level.BASIC)
+    result = _forget.forget(MockTransport(lambda url, body, headers: Response(status)))
+    assert result.message == f"{said}: nothing was deleted there"
+    assert "e-mail the ids above to privacy@napari.org." in result.lines()[-1]
 
 
 def test_forget_with_corrupt_secret_still_replaces_it() -> None:

@@ -29,8 +29,10 @@ def test_core_imports_no_gui_and_no_requests() -> None:
 def test_exported_members_are_pinned() -> None:
     assert napari_telemetry.core._store.__all__ == [
         "MAX_PENDING_BYTES",
+        "Pending",
         "PendingDay",
         "Recorder",
+        "Waiting",
         "build",
         "bump_stats",
         "delete_pending",
@@ -40,6 +42,8 @@ def test_exported_members_are_pinned() -> None:
         "get_recorder",
         "level_changed",
         "locked",
+        "notify",
+        "pending",
         "pending_files",
         "pending_here",
         "preview",

@@ -22,6 +22,7 @@ from napari_telemetry.core._store import (
     _stats,
     delete_pending,
     get_recorder,
+    pending,
     preview,
 )
 from napari_telemetry.core._store._files import read
@@ -43,7 +44,7 @@ def test_nothing_recorded_without_consent() -> None:
     recorder = get_recorder()
     recorder.count("session", SESSION)
     recorder.flush(timeout=2)
-    assert recorder.pending_count() == 0
+    assert pending().records == 0
     assert not _paths.pending_dir().exists()
 
 
@@ -61,7 +62,7 @@ def test_counts_merge_by_key_and_respect_level() -> None:
     assert (session["t"], session["k"], session["n"]) == ("session", list(SESSION), 5)
     assert [x["k"] for x in _lines("middle")] == [["napari-svg", "0.2.1"]]
     assert not _paths.pending_dir("full").exists()
-    assert recorder.pending_count() == 2
+    assert pending().records == 2
     assert [r["records"][0] for r in preview(Level.BASIC)] == [
         {
             "type": "session",
@@ -298,7 +299,7 @@ def test_a_full_disk_keeps_the_counts_in_memory(
         recorder.count("session", SESSION)
         recorder.flush(timeout=2)
     assert recorder.level is Level.BASIC
-    assert recorder.pending_count() == 1
+    assert pending().records == 1
     assert "No space left on device" in caplog.text
 
 
@@ -310,7 +311,7 @@ def test_busy_lock_keeps_the_buffer_for_next_time(monkeypatch: pytest.MonkeyPatc
         recorder.count("session", SESSION)
         recorder.flush(timeout=2)
     assert not list(_paths.pending_dir("basic").glob("*.jsonl"))
-    assert recorder.pending_count() == 1
+    assert pending().records == 1
     recorder.flush(timeout=2)
     assert [x["n"] for x in _lines("basic")] == [1]
 
@@ -318,7 +319,7 @@ def test_busy_lock_keeps_the_buffer_for_next_time(monkeypatch: pytest.MonkeyPatc
 def test_set_level_alone_picks_up_the_recorded_consent() -> None:
     recorder = Recorder()  # made before any consent: nothing accepted
     recorder.count("layer", LAYER)
-    assert recorder.pending_count() == 0
+    assert pending().records == 0
     _consent.record_consent(Level.FULL)
     recorder.set_level(Level.FULL)
     recorder.count("layer", LAYER)

@@ -158,7 +158,9 @@ def test_at_most_one_attempt_per_level_per_hour() -> None:
     _record_past_day(Level.BASIC)
     report = _uploader(transport, NOW + timedelta(minutes=30)).send_now()
     assert len(transport.requests) == 1
-    assert "basic: next attempt after 2026-11-28 13:00 UTC" in str(report)
+    local = (NOW + timedelta(hours=1)).astimezone()
+    assert f"basic: next attempt after {local:%Y-%m-%d %H:%M} (local time)" in str(report)
+    assert not report.ok
     _uploader(transport, NOW + timedelta(minutes=30)).send_now(force=True)
     assert len(transport.requests) == 2
 

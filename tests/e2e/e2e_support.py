@@ -51,10 +51,11 @@ class Collector:
             raise FileNotFoundError(f"no plugin index file at {plugin_index}")
         folder.mkdir(parents=True, exist_ok=True)
         self.db = folder / "raw.db"
-        self.port = free_port()
+        self.port, self.metrics_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._cmd = [str(bindir / "napari-telemetry-server"), "serve", "--host", "127.0.0.1"]
         self._cmd += ["--port", str(self.port), "--db", str(self.db)]
+        self._cmd += ["--metrics-port", str(self.metrics_port)]
         self._cmd += ["--log-dir", str(folder / "logs"), "--plugin-index", str(plugin_index)]
         self._cmd += options
         self._log = folder / "stdout.log"
@@ -89,8 +90,16 @@ class Collector:
             return json.loads(response.read())  # type: ignore[no-any-return]
 
     def requests(self) -> int:
-        """Requests the collector received (its own count; health checks not included)."""
-        return int(self.health()["requests"])  # type: ignore[call-overload]
+        """Requests the collector received (its operators' counters; health checks excepted)."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text = response.read().decode()
+        lines = [
+            line
+            for line in text.splitlines()
+            if line.startswith("napari_telemetry_requests_total")
+        ]
+        return int(sum(float(line.rsplit(" ", 1)[1]) for line in lines))
 
 
 def other_installs(

@@ -50,7 +50,7 @@ def click(button: QAbstractButton) -> None:
 
 
 def menu_action(viewer: Any, *path: str) -> Any:
-    """The menu-bar action at *path* (``"Plugins", "napari telemetry", "Telemetry settings"``)."""
+    """The menu-bar action at *path* (``"Plugins", "napari-telemetry", "Settings"``)."""
     actions = viewer.window.main_menu.actions()
     for i, title in enumerate(path):
         found = [a for a in actions if a.text().replace("&", "").startswith(title)]
@@ -162,7 +162,7 @@ def button(parent: QWidget, text: str) -> QPushButton:
 
 
 def phase_first_launch(viewer: Any) -> None:
-    consent = wait_until("the consent dialog", lambda: top_dialog("napari telemetry"))
+    consent = wait_until("the consent dialog", lambda: top_dialog("napari-telemetry"))
     click(button(consent, "Share full"))
     from napari_telemetry._qt import PreviewDock, SettingsDock, StatusIndicator
     from napari_telemetry.schema import Level
@@ -170,7 +170,7 @@ def phase_first_launch(viewer: Any) -> None:
     window = viewer.window.main_menu.window()
     (indicator,) = window.statusBar().findChildren(StatusIndicator)
     wait_until("the indicator at full", lambda: indicator.text().startswith("Telemetry: full"))
-    menu_action(viewer, "Plugins", "napari telemetry", "Telemetry settings").trigger()
+    menu_action(viewer, "Plugins", "napari-telemetry", "Settings").trigger()
     settings = wait_until("the settings dock", lambda: window.findChildren(SettingsDock))[0]
     settings.setLevel(Level.BASIC)  # the level switch, as a user picks
     wait_until("the indicator at basic", lambda: indicator.text().startswith("Telemetry: basic"))

@@ -166,7 +166,7 @@ def test_through_a_real_forward_proxy_and_around_it(site: Site, tmp_path: Path) 
                          NAPARI_TELEMETRY_DIR=str(tmp_path / "c"))  # fmt: skip
     record(gone, "0.9.8")
     done = cli(gone, "send", "--now")
-    assert "ProxyError through the proxy set by HTTPS_PROXY: the proxy failed" in done.stdout
+    assert "no answer through the proxy set by HTTPS_PROXY: the proxy failed" in done.stdout
     assert "1 kept for later" in done.stdout
     status = cli(gone, "status").stdout
     assert "retried after a failed attempt: the proxy failed" in status

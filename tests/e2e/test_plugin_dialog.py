@@ -96,7 +96,7 @@ def built_version(built_dists: list[Path]) -> str:
 def plugin_list(tmp_path_factory: pytest.TempPathFactory, built_version: str) -> Iterator[str]:
     """The plugin dialog's list (npe2api ``extended_summary`` and ``conda``) on 127.0.0.1."""
     folder = tmp_path_factory.mktemp("api")
-    listed = [_entry("napari-telemetry", built_version, "napari telemetry", "Opt-in telemetry"),
+    listed = [_entry("napari-telemetry", built_version, "napari-telemetry", "Opt-in telemetry"),
               *(_entry(e["name"], e["version"], e["display_name"], "")
                 for e in json.loads(INDEX.read_text())[:2])]  # fmt: skip
     (folder / "extended_summary").write_text(json.dumps(listed))

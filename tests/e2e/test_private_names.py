@@ -110,11 +110,14 @@ class PrivateInstall:
     def aggregate(self) -> Path:
         """Run ``aggregate`` as on a day after this week's grace period (the week, once)."""
         from napari_telemetry_server.public._aggregate import aggregate
+        from napari_telemetry_server.public._release_config import ReleaseSettings
 
         out = self.root / "aggregates.sqlite"
         if not out.exists():
             today = week_start(self.week) + timedelta(days=10)
-            assert aggregate(self.collector.db, out, today=today).released == [self.week]
+            calendar = ReleaseSettings(first_week=self.week)
+            report = aggregate(self.collector.db, out, settings=calendar, today=today)
+            assert report.released == [self.week]
         return out
 
     def user_id(self) -> str:

@@ -111,7 +111,7 @@ def test_each_environment_withdraws_only_what_it_recorded(collector: Collector) 
     cli(A, "enable", "--level", "basic")  # lowered: A's middle and full lines go, B's stay
     assert records(preview(B)) == mine(B)  # (A's session is of its old consent: never sent)
 
-    assert "3 batch(es) sent, 0 refused" in cli(B, "send", "--now")
+    assert "3 batch(es) sent (basic, middle, full)." in cli(B, "send", "--now")
     assert sorted((t, v) for t, v, _ in stored(collector.db)) == sorted(mine(B))
     assert preview(A) == preview(B) == []
 
@@ -159,7 +159,7 @@ def test_lines_of_another_plugin_version_are_left_for_it(collector: Collector) -
     write_unknown_type(B)  # B runs a newer plugin, of a newer schema
     set_consent_hash(B, "f" * 16)
 
-    assert "3 batch(es) sent, 0 refused" in cli(A, "send", "--now")
+    assert "3 batch(es) sent (basic, middle, full)." in cli(A, "send", "--now")
     assert sorted((t, v) for t, v, _ in stored(collector.db)) == sorted(mine(A))
     assert "corrupt" not in cli(A, "status")
     left = pending_lines()
@@ -169,7 +169,7 @@ def test_lines_of_another_plugin_version_are_left_for_it(collector: Collector) -
     assert not any(batch in line for line in left for batch in sent)  # a new batch id for B's
 
     set_consent_hash(B, level_hash(Level.FULL))  # B's own plugin judges B's consent
-    assert "3 batch(es) sent, 0 refused" in cli(B, "send", "--now")
+    assert "3 batch(es) sent (basic, middle, full)." in cli(B, "send", "--now")
     rows = stored(collector.db)
     assert sorted((t, v) for t, v, _ in rows) == sorted(mine(A) | mine(B))  # each once
     assert len({batch for _, _, batch in rows}) == 6

@@ -49,7 +49,7 @@ def test_a_damaged_secret_is_explained_by_send(capsys: pytest.CaptureFixture[str
     get_recorder().flush(timeout=2)
     _paths.secret_file().parent.mkdir(parents=True, exist_ok=True)
     _paths.secret_file().write_bytes(b"short")
-    assert main(["send", "--now"]) == 0
+    assert main(["send", "--now"]) == 1  # nothing could be sent
     out = capsys.readouterr().out
     assert "unexpected error" not in out
     assert "nothing was sent: the secret file holds 5 bytes, expected 32" in out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from napari_telemetry.core import _consent, _identity, _paths
+from napari_telemetry.core import _consent, _paths, telemetry
 from napari_telemetry.core._store import get_recorder
 from napari_telemetry.schema import Level
 
@@ -59,11 +59,11 @@ def test_reading_works_on_a_read_only_data_folder(disk: Path, with_secret: bool)
     assert "Pending records: 1" in status.stdout
     weeks = [line for line in ids.stdout.splitlines() if line.startswith("20")]
     if with_secret:
-        assert [line.split()[1] for line in weeks] == [i for _, i in _identity.recent_ids()]
+        assert [line.split()[1] for line in weeks] == [i for _, i in telemetry.ids()]
+        assert len(weeks) == 1  # this week: agreed, and a record waits
     else:
         assert weeks == []
-        assert "no weekly ids yet" in ids.stdout
-        assert "Read-only file system" in ids.stdout
+        assert "You have no weekly ids in use" in ids.stdout
 
 
 @pytest.mark.parametrize("with_secret", [True, False], ids=["secret", "no-secret-yet"])
@@ -71,15 +71,16 @@ def test_forget_on_a_read_only_folder_says_what_it_could_not_do(
     disk: Path, with_secret: bool
 ) -> None:
     _record(with_secret)
-    before = _identity.recent_ids() if with_secret else []
+    before = telemetry.ids() if with_secret else []
     with read_only(disk):
         done = cli("forget")
     assert done.returncode == 1
     assert "cannot use the telemetry files" not in done.stderr
-    assert "the secret could not be replaced (is the data folder writable?)" in done.stderr
-    assert "privacy@napari.org" in done.stdout  # the e-mail way, with the ids to quote
+    assert "Your secret could not be replaced (is the data folder writable?)." in done.stdout
     assert all(uid in done.stdout for _, uid in before)
     if with_secret:
-        assert _identity.recent_ids() == before  # the secret was left as it was
+        assert before
+        assert "e-mail the ids above to privacy@napari.org" in done.stdout  # the way left
+        assert telemetry.ids() == before  # the secret was left as it was
     else:
-        assert "no ids to delete: none was ever made on this computer" in done.stdout
+        assert "No ids to delete: none was used with your current secret." in done.stdout

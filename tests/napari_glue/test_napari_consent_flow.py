@@ -49,10 +49,32 @@ def test_asks_once_and_the_choice_applies_to_this_launch(
     assert [r["ndim"] for r in got["layer"]] == [3]  # only what came after the choice
 
 
-def test_not_now_records_nothing(make_napari_viewer: Any, desktop: None) -> None:
+def test_closing_the_dialog_asks_later_and_records_nothing(
+    make_napari_viewer: Any, desktop: None
+) -> None:
+    from napari_telemetry.core import _consent
+
     viewer = make_napari_viewer()
     _runtime.start(viewer)
     [dialog] = [d for d in _dialogs() if d.isVisible()]
-    dialog.close()  # closing the window is "not now"
+    dialog.close()  # closing the window is "Ask me later"
     viewer.add_image(np.zeros((4, 4)))
     assert pending() == {}
+    decision = _consent.effective_level(interactive=True)
+    assert (decision.source, decision.should_ask) == ("later", False)  # asked again in a week
+
+
+def test_dont_share_is_a_choice_and_never_asks_again(
+    make_napari_viewer: Any, desktop: None
+) -> None:
+    from napari_telemetry.core import _consent
+
+    viewer = make_napari_viewer()
+    _runtime.start(viewer)
+    [dialog] = [d for d in _dialogs() if d.isVisible()]
+    dialog.buttons()["none"].click()
+    viewer.add_image(np.zeros((4, 4)))
+    assert pending() == {}
+    decision = _consent.effective_level(interactive=True)
+    assert (decision.agreed_level, decision.source, decision.should_ask) == (
+        Level.NONE, "consent", False)  # fmt: skip

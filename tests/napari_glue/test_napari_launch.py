@@ -116,7 +116,7 @@ SHOW_DIALOG = LAUNCH.replace(
     '        out["asked"] = _runtime._rt.asked\n',
     '        out["asked"] = _runtime._rt.asked\n'
     "        from napari_telemetry._qt._consent_dialog import ConsentDialog\n"
-    '        out["dialogs"] = [w._text.toPlainText() for w in QApplication.topLevelWidgets()\n'
+    '        out["dialogs"] = [w.plainText() for w in QApplication.topLevelWidgets()\n'
     "                          if isinstance(w, ConsentDialog) and w.isVisible()]\n",
 )
 
@@ -135,6 +135,7 @@ def test_a_changed_field_is_explained_when_napari_asks_again() -> None:
     assert got["asked"] is True
     (text,) = got["dialogs"]
     assert "What changed since you agreed\nsession.os_name: now also reports other" in text
+    assert "Now: what the basic level collects changed since you agreed on" in text
 
 
 def test_plain_import_touches_neither_napari_nor_qt() -> None:

@@ -6,8 +6,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+from napari_telemetry._qt import Outcome
 from napari_telemetry.schema import SENDING_LEVELS, Level
 
 
@@ -100,18 +102,21 @@ class FakeCore:
 
     def __init__(self) -> None:
         self.agreed = Level.NONE
+        self.asked = False  # whether a choice (or "ask me later") was ever recorded
+        self.postponed = 0
         self.days: int | None = None
         self.locked = False
         self.changed_fields: dict[str, list[str]] = {}
         self.pending: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
-        self.ids = [("2026-W48", "a" * 32), ("2026-W47", "b" * 32)]
+        self.ids_in_use = [("2026-W48", "a" * 32), ("2026-W47", "b" * 32)]
         self.fail: dict[str, Exception] = {}
         self.calls: list[str] = []
         self.listeners: list[Callable[[], None]] = []
         self.offers: list[FakeOffer] = []
         self.counter_listeners: list[Callable[[], None]] = []
         self.exported: list[dict[str, Any]] = []
+        self.folders: list[Path] = []
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -123,6 +128,8 @@ class FakeCore:
         expires = date.today() + timedelta(days=self.days) if self.days else None
         return FakeDecision(
             self.agreed,
+            reason="you agreed" if self.asked else "you have not been asked yet",
+            source="consent" if self.asked else "no_consent",
             agreed_level=self.agreed,
             locked=self.locked,
             expires=expires,
@@ -134,11 +141,17 @@ class FakeCore:
 
     def record_consent(self, level: Level, days: int | None) -> None:
         self._call("record_consent")
-        self.agreed, self.days = level, days
+        self.agreed, self.days, self.asked = level, days, True
 
-    def disable(self) -> None:
+    def postpone(self) -> None:
+        self._call("postpone")
+        self.postponed += 1
+
+    def disable(self) -> Outcome:
         self._call("disable")
+        deleted = sum(len(b["records"]) for b in self.pending)
         self.agreed, self.pending = Level.NONE, []
+        return Outcome(True, f"Telemetry is off; {deleted} pending record(s) deleted.")
 
     def preview(self, level: Level | None) -> list[dict[str, Any]]:
         self._call("preview")
@@ -152,40 +165,40 @@ class FakeCore:
         self._call("delete_pending")
         self.pending = [b for b in self.pending if b["batch_id"] != batch_key]
 
-    def pending_count(self) -> int:
-        self._call("pending_count")
-        return sum(len(b["records"]) for b in self.pending)
+    def pending_status(self) -> tuple[int, str]:
+        self._call("pending_status")
+        count = sum(len(b["records"]) for b in self.pending)
+        return count, (
+            "after 2026-11-29 12:00 (retried)" if count else "none (nothing is waiting)"
+        )
 
-    def next_send(self) -> str:
-        return "after 2026-11-29 12:00 (retried)" if self.pending else "none (nothing is waiting)"
-
-    def send_now(self) -> str:
+    def send_now(self) -> Outcome:
         self._call("send_now")
         self.sent, self.pending = self.sent + self.pending, []
-        return "sent everything"
+        return Outcome(True, "sent everything")
 
-    def export(self, path: str) -> str:
+    def export(self, path: str) -> Outcome:
         self._call("export")
         self.exported, self.pending = list(self.pending), []
-        return f"{len(self.exported)} batch(es) exported"
+        return Outcome(True, f"{len(self.exported)} batch(es) exported")
 
-    def recent_ids(self) -> list[tuple[str, str]]:
-        self._call("recent_ids")
-        return list(self.ids)
+    def ids(self) -> list[tuple[str, str]]:
+        self._call("ids")
+        return list(self.ids_in_use)
 
-    def forget(self) -> str:
+    def forget(self) -> Outcome:
         self._call("forget")
-        self.ids = [("2026-W48", "c" * 32)]
-        return "deletion requested"
+        self.ids_in_use = [("2026-W48", "c" * 32)]
+        return Outcome(True, "deletion requested")
 
     def local_folders(self) -> list[tuple[str, str]]:
         self._call("local_folders")
         return [("/home/someone/.local/share/napari-telemetry", "your secret")]
 
-    def forget_local(self) -> str:
+    def forget_local(self) -> Outcome:
         self._call("forget_local")
-        self.agreed, self.pending, self.ids = Level.NONE, [], []
-        return "everything deleted"
+        self.agreed, self.pending, self.ids_in_use = Level.NONE, [], []
+        return Outcome(True, "everything deleted")
 
     def endpoints(self) -> dict[Level, str | None]:
         return {
@@ -194,6 +207,10 @@ class FakeCore:
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self.listeners.append(callback)
+
+    def watched_folders(self) -> list[Path]:
+        self._call("watched_folders")
+        return list(self.folders)
 
     def notify(self) -> None:
         """What the recorder does after a write (from a background thread in real life)."""

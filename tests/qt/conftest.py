@@ -15,7 +15,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 
 pytest.importorskip("qtpy.QtWidgets", reason="needs a Qt binding")
 
-from napari_telemetry._qt import TelemetryController, set_controller
+from napari_telemetry._qt import TelemetryController, _workers, set_controller
 
 from ._fakes import FakeCore
 
@@ -47,8 +47,9 @@ def _workers_end_in_their_test() -> Iterator[None]:
     folder before it agreed to anything: the paths follow NAPARI_TELEMETRY_DIR when used.)
     """
     yield
+    assert _workers.wait_idle(30), "a view's worker still running after its test"
     for worker in threading.enumerate():
-        if worker.name.startswith("napari-telemetry-ui: "):
+        if worker.name.startswith(_workers.PREFIX):
             worker.join(timeout=30)
             assert not worker.is_alive(), f"{worker.name} still running after its test"
 

@@ -12,6 +12,8 @@ from napari_telemetry._qt import ConsentDialog, PreviewDock, SettingsDock, Statu
 from napari_telemetry.core import _consent
 from napari_telemetry.schema import Level
 
+from ._layout import problems as _problems
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
@@ -83,8 +85,8 @@ def _dock_widget(viewer: Any, kind: type) -> Any | None:
 
 
 def test_plugin_menu_contributions_open_the_docks(qtbot: QtBot, viewer: Any) -> None:
-    _, settings = viewer.window.add_plugin_dock_widget("napari-telemetry", "Telemetry settings")
-    _, preview = viewer.window.add_plugin_dock_widget("napari-telemetry", "Telemetry preview")
+    _, settings = viewer.window.add_plugin_dock_widget("napari-telemetry", "Settings")
+    _, preview = viewer.window.add_plugin_dock_widget("napari-telemetry", "Preview")
     assert isinstance(settings, SettingsDock)
     assert isinstance(preview, PreviewDock)
     assert len(_indicators(viewer)) == 1
@@ -97,8 +99,8 @@ def test_ask_consent_command_opens_a_non_modal_dialog(
     (dialog,) = _dialogs(viewer)
     assert dialog.isVisible()
     assert not viewer.window.main_menu.window().isHidden()
-    dialog.close()  # closing the window is "not now"
-    assert _consent.effective_level().agreed_level is Level.NONE
+    dialog.close()  # closing the window is "Ask me later"
+    assert _consent.effective_level().source == "later"
     assert real_controller.decision() is not None
 
 
@@ -127,7 +129,7 @@ def desktop(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("desktop")
-def test_start_asks_once_and_closing_means_not_now(
+def test_start_asks_once_and_closing_means_ask_me_later(
     qtbot: QtBot, viewer: Any, real_controller: TelemetryController
 ) -> None:
     from napari_telemetry import _napari
@@ -140,7 +142,7 @@ def test_start_asks_once_and_closing_means_not_now(
     dialog.close()
     decision = _consent.effective_level(interactive=True)
     assert decision.agreed_level is Level.NONE
-    assert not decision.should_ask
+    assert (decision.source, decision.should_ask) == ("later", False)  # asked again in a week
 
 
 @pytest.mark.usefixtures("desktop")
@@ -174,12 +176,12 @@ def test_docks_are_in_the_plugins_menu_and_lead_to_consent(
     top = {a.text().replace("&", ""): a for a in viewer.window.main_menu.actions()}
     actions = _menu_actions(top["Plugins"].menu())
     titles = sorted(actions)
-    assert any(t.startswith("Telemetry preview") for t in titles), titles
-    next(a for t, a in actions.items() if t.startswith("Telemetry settings")).trigger()
+    assert any(t == "Preview" for t in titles), titles
+    next(a for t, a in actions.items() if t == "Settings").trigger()
     window = viewer.window.main_menu.window()
     qtbot.waitUntil(lambda: bool(window.findChildren(SettingsDock)))
     (dock,) = window.findChildren(SettingsDock)
-    dock._consent_btn.click()
+    dock.actionsSection.consentButton.click()
     qtbot.waitUntil(lambda: any(d.isVisible() for d in _dialogs(viewer)))
     assert len(_indicators(viewer)) == 1
 
@@ -221,3 +223,119 @@ def test_the_indicator_counts_this_launchs_records_and_says_when_they_leave(
     qtbot.waitUntil(lambda: indicator.text() == "Telemetry: basic · 1 pending", timeout=15_000)
     assert "once the day is over" in indicator.toolTip()
     dock.deleteLater()
+
+
+def _dock_of(viewer: Any, name: str) -> tuple[Any, Any]:
+    """(the QDockWidget, the plugin's widget) of this plugin's *name* dock, opened as napari
+    opens it from the Plugins menu."""
+    dock, widget = viewer.window.add_plugin_dock_widget("napari-telemetry", name)
+    return dock, widget
+
+
+def test_the_indicator_and_the_menu_open_the_same_preview_dock_with_one_name(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    from qtpy.QtWidgets import QDockWidget
+
+    from napari_telemetry._napari import _hooks
+
+    window = viewer.window.main_menu.window()
+    top = {a.text().replace("&", ""): a for a in viewer.window.main_menu.actions()}
+    next(a for t, a in _menu_actions(top["Plugins"].menu()).items() if t == "Preview").trigger()
+    qtbot.waitUntil(lambda: bool(window.findChildren(PreviewDock)))
+    _hooks.open_dock(viewer, "Preview")  # what a click on the indicator does
+    _hooks.open_dock(viewer, "Settings")
+    titles = sorted(d.windowTitle() for d in window.findChildren(QDockWidget)
+                    if d.findChild(PreviewDock) or d.findChild(SettingsDock))  # fmt: skip
+    assert titles == ["Preview (napari-telemetry)", "Settings (napari-telemetry)"]
+
+
+def test_both_docks_work_at_napari_dock_width(
+    qtbot: QtBot,
+    make_napari_viewer: Callable[..., Any],
+    real_controller: TelemetryController,
+) -> None:
+    """Stacked at 300 px, as napari shows plugin docks: nothing cut, nothing wider than the
+    dock, the ids and the JSON still readable."""
+    from qtpy.QtCore import Qt
+
+    from napari_telemetry.core import _store
+
+    _consent.record_consent(Level.FULL, days=30)
+    recorder = _store.get_recorder()
+    recorder.count("session", ("0.9.2", "3.11.7", "Linux", "debian-12", "x86_64"))
+    recorder.count("layer", ("Image", "numpy.ndarray", 2, "float32", False, 1, 15), 2)
+    recorder.flush(timeout=2)
+    viewer = make_napari_viewer(show=True)
+    window = viewer.window.main_menu.window()
+    window.resize(1280, 800)
+    settings_dock, settings = _dock_of(viewer, "Settings")
+    preview_dock, preview = _dock_of(viewer, "Preview")
+    window.resizeDocks([settings_dock, preview_dock], [300, 300], Qt.Orientation.Horizontal)
+    settings.idsBox.expand(animate=False)
+    qtbot.waitUntil(
+        lambda: len(settings.idsTable.rows()) == 1 and bool(preview.pendingPane().batches())
+    )
+    qtbot.wait(300)
+    for dock in (settings_dock, preview_dock):
+        assert dock.width() == 300
+        problems = _problems(dock)
+        assert not problems, "\n".join(problems)
+        assert dock.height() >= dock.widget().minimumSizeHint().height()  # not squeezed
+    table = settings.idsTable._table
+    assert table.height() >= 3 * table.verticalHeader().defaultSectionSize()  # 3 rows at least
+    tree = preview.pendingPane().tree()
+    assert tree.columnWidth(1) >= 0.4 * tree.viewport().width()  # values are not squeezed
+    assert preview.pendingPane()._json.horizontalScrollBar().maximum() > 0  # scrolls, no wrap
+
+
+def test_a_label_cut_at_300_px_is_caught(
+    qtbot: QtBot, make_napari_viewer: Callable[..., Any], real_controller: TelemetryController
+) -> None:
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QLabel, QPushButton
+
+    viewer = make_napari_viewer(show=True)
+    dock, settings = _dock_of(viewer, "Settings")
+    viewer.window.main_menu.window().resizeDocks([dock], [300], Qt.Orientation.Horizontal)
+    long = QLabel("a label that does not wrap and is far wider than three hundred pixels")
+    settings.addSection(long)
+    qtbot.wait(100)
+    assert any("a label that does not wrap" in p for p in _problems(dock)), _problems(dock)
+    long.hide()
+    wide = QPushButton("a button wider than the dock: " + "x" * 60)
+    wide.setMinimumWidth(400)
+    settings.addSection(wide)
+    qtbot.wait(100)
+    assert any("reaches past the dock" in p for p in _problems(dock))
+
+
+def test_the_views_follow_napari_theme(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    from napari.utils.theme import get_theme
+
+    _widgets.settings_dock(viewer)  # starts telemetry in this window: its theme is read
+    assert viewer.theme == "dark"  # napari's default
+    palette = real_controller.palette()
+    assert palette.dark
+    assert palette.background == get_theme("dark").background.as_hex()
+    viewer.theme = "light"
+    assert not real_controller.palette().dark
+    assert real_controller.palette().background == get_theme("light").background.as_hex()
+
+
+def test_the_dialog_in_napari_window_says_it_all_without_scrolling(
+    qtbot: QtBot, viewer: Any, real_controller: TelemetryController
+) -> None:
+    """With napari's own style sheet and font, at 640 × 480."""
+    from qtpy.QtWidgets import QApplication
+
+    _widgets.ask_consent(viewer)
+    (dialog,) = _dialogs(viewer)
+    dialog.resize(640, 480)
+    QApplication.processEvents()
+    assert (dialog.width(), dialog.height()) == (640, 480)
+    assert dialog._scroll.verticalScrollBar().maximum() == 0
+    assert all(b.isVisible() for b in dialog.buttons().values())
+    dialog.close()

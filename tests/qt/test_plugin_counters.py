@@ -131,8 +131,8 @@ def test_a_switch_that_cannot_be_stored_says_so_and_shows_the_stored_state(
     _wait_rows(qtbot, section, 1)
     first = section.rows()[0]
     first.setOn(True)
-    qtbot.waitUntil(lambda: dock._banner.isError())
-    assert "No space left on device" in dock._banner.text()
+    qtbot.waitUntil(lambda: dock.banner.isError())
+    assert "No space left on device" in dock.banner.text()
     qtbot.waitUntil(lambda: section.rows() and section.rows()[0] is not first)
     assert not section.rows()[0].isOn()
 

@@ -12,7 +12,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QWidget
 
 from napari_telemetry._qt import SettingsDock
-from napari_telemetry._qt._forget_local import ForgetLocalDialog
+from napari_telemetry._qt._confirm import ForgetDialog, ForgetLocalDialog
 from napari_telemetry.core import _consent, _paths, _store
 from napari_telemetry.schema import Level
 
@@ -54,8 +54,8 @@ def test_level_change_persists_and_is_honoured_at_once(
     # honoured at once: the live recorder moved too, and records now count
     assert _store.get_recorder().level is Level.MIDDLE
     _session()
-    assert _store.get_recorder().pending_count() == 1
-    assert "middle" in dock._level.text()
+    assert _store.pending().records == 1
+    assert "middle" in dock.levelSection._now.text()
 
 
 def test_lowering_the_level_drops_what_is_pending_above_it(
@@ -76,7 +76,10 @@ def test_disable_deletes_pending_data(qtbot: QtBot, real_controller: TelemetryCo
     dock = _dock(qtbot, real_controller)
     _session(3)
     assert _store.preview()
-    qtbot.mouseClick(dock._disable_btn, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dock.actionsSection.disableButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Telemetry is off in this environment" in dock.banner.text())
+    assert "3 pending record(s) of this environment deleted" in dock.banner.text()
+    assert not dock.banner.isError()
     assert _consent.effective_level().level is Level.NONE
     assert _store.preview(Level.BASIC) == []
     assert dock.level() is Level.NONE
@@ -86,11 +89,11 @@ def test_temporary_agreement_shows_its_expiry(
     qtbot: QtBot, real_controller: TelemetryController
 ) -> None:
     dock = _dock(qtbot, real_controller)
-    dock._temporary.setChecked(True)
+    dock.levelSection.setTemporary(True)
     dock.setLevel(Level.BASIC)
     expires = date.today() + timedelta(days=30)
     assert _consent.effective_level().expires == expires
-    assert dock._expiry.text() == expires.isoformat()
+    assert dock.levelSection._expiry.text() == expires.isoformat()
 
 
 def test_expired_temporary_consent_turns_off_and_asks_again(
@@ -98,7 +101,7 @@ def test_expired_temporary_consent_turns_off_and_asks_again(
 ) -> None:
     _consent.record_consent(Level.FULL, days=30, today=date.today() - timedelta(days=31))
     dock = _dock(qtbot, real_controller)
-    assert "off" in dock._level.text()
+    assert "off" in dock.levelSection._now.text()
     decision = real_controller.decision()
     assert decision is not None
     assert decision.source == "expired"
@@ -112,9 +115,9 @@ def test_env_var_locks_the_controls_and_says_why(
     _consent.record_consent(Level.FULL)
     monkeypatch.setenv("NAPARI_TELEMETRY", "0")
     dock = _dock(qtbot, real_controller)
-    assert not dock._level_combo.isEnabled()
-    assert "NAPARI_TELEMETRY" in dock._level_combo.toolTip()
-    assert dock._disable_btn.isEnabled()  # switching off is always possible
+    assert not dock.levelSection._combo.isEnabled()
+    assert "NAPARI_TELEMETRY" in dock.levelSection._combo.toolTip()
+    assert dock.actionsSection.disableButton.isEnabled()  # switching off is always possible
 
 
 def test_locked_site_policy_disables_the_switch_and_says_why(
@@ -128,38 +131,47 @@ def test_locked_site_policy_disables_the_switch_and_says_why(
     monkeypatch.setenv("NAPARI_TELEMETRY_POLICY", str(policy))
     _consent.record_consent(Level.FULL)
     dock = _dock(qtbot, real_controller)
-    assert "basic" in dock._level.text()
-    assert not dock._level_combo.isEnabled()
-    assert not dock._temporary.isEnabled()
-    assert "site policy" in dock._level_combo.toolTip()
+    section = dock.levelSection
+    assert "basic" in section._now.text()
+    assert not section._combo.isEnabled()
+    assert not section._temporary.isEnabled()
+    assert "site policy" in section._combo.toolTip()
     policy.write_text('{"max_level": "basic", "locked": false}')
     real_controller.refresh()
-    assert dock._level_combo.isEnabled()
-    assert dock._level_combo.toolTip() == ""
+    assert section._combo.isEnabled()
+    assert section._combo.toolTip() == ""
 
 
-def test_endpoints_and_ids_are_listed(qtbot: QtBot, real_controller: TelemetryController) -> None:
-    _consent.record_consent(Level.BASIC)  # an identity exists once you agreed
+def test_endpoints_of_the_level_and_ids_in_use_are_listed(
+    qtbot: QtBot, real_controller: TelemetryController
+) -> None:
     dock = _dock(qtbot, real_controller)
-    assert "http://127.0.0.1:9/basic" in dock._endpoints.text()
-    qtbot.waitUntil(lambda: len(dock._ids.rows()) == 9)
-    week, uid = dock._ids.rows()[0]
+    assert dock.streamsSection.lines() == ["nothing: telemetry is off"]
+    _consent.record_consent(Level.BASIC)  # an identity exists once you agreed
+    real_controller.refresh()
+    assert dock.streamsSection.lines() == ["basic: http://127.0.0.1:9/basic/v1/basic/batches"]
+    qtbot.waitUntil(lambda: len(dock.idsTable.rows()) == 1)  # this week: the one in use
+    week, uid = dock.idsTable.rows()[0]
     assert week.startswith(str(date.today().isocalendar().year))
     assert len(uid) == 32
+    real_controller.set_level(Level.FULL)
+    assert [line.split("/")[-2] for line in dock.streamsSection.lines()] == [
+        "basic", "middle", "full"]  # fmt: skip
 
 
 def test_looking_at_the_ids_makes_no_identity(
     qtbot: QtBot, real_controller: TelemetryController
 ) -> None:
     dock = _dock(qtbot, real_controller)
-    dock._ids.reload()
+    dock.idsTable.reload()
     qtbot.waitUntil(lambda: "list your weekly ids" not in _running_workers())
-    assert dock._ids.rows() == []
-    qtbot.waitUntil(lambda: "No weekly ids yet" in dock._ids._note.text())
+    assert dock.idsTable.rows() == []
+    qtbot.waitUntil(lambda: "No weekly ids in use" in dock.idsTable.noteText())
     assert not _paths.secret_file().exists()
     real_controller.set_level(Level.BASIC)  # agreeing makes the identity
-    qtbot.waitUntil(lambda: len(dock._ids.rows()) == 9)
-    assert "change every week" in dock._ids._note.text()
+    qtbot.waitUntil(lambda: len(dock.idsTable.rows()) == 1)
+    assert "Each week has a new id" in dock.idsTable.noteText()
+    assert "`" not in dock.idsTable.noteText()  # markup rendered, not shown
 
 
 def test_store_raising_in_a_callback_is_a_message_in_the_widget(
@@ -168,8 +180,8 @@ def test_store_raising_in_a_callback_is_a_message_in_the_widget(
     dock = _dock(qtbot, fake_controller)
     fake_core.fail["record_consent"] = RuntimeError("disk on fire")
     dock.setLevel(Level.FULL)
-    assert dock._banner.isError()
-    assert "disk on fire" in dock._banner.text()
+    assert dock.banner.isError()
+    assert "disk on fire" in dock.banner.text()
     # the dock still shows what is true: nothing was agreed
     assert dock.level() is Level.NONE
 
@@ -179,19 +191,32 @@ def test_uploader_raising_in_send_now_is_a_message(
 ) -> None:
     dock = _dock(qtbot, fake_controller)
     fake_core.fail["send_now"] = ConnectionError("collector unreachable")
-    qtbot.mouseClick(dock._send_btn, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "collector unreachable" in dock._banner.text())
-    assert dock._banner.isError()
+    qtbot.mouseClick(dock.actionsSection.sendButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "collector unreachable" in dock.banner.text())
+    assert dock.banner.isError()
 
 
-def test_forget_me_runs_off_the_gui_thread_and_reloads_ids(
+def _forget_dialog(qtbot: QtBot, dock: SettingsDock) -> ForgetDialog:
+    qtbot.mouseClick(dock.actionsSection.forgetButton, Qt.MouseButton.LeftButton)
+    (dialog,) = [d for d in dock.findChildren(ForgetDialog) if d.isVisible()]
+    return dialog
+
+
+def test_forget_me_asks_first_then_runs_off_the_gui_thread_and_reloads_ids(
     qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
 ) -> None:
     dock = _dock(qtbot, fake_controller)
-    qtbot.waitUntil(lambda: len(dock._ids.rows()) == 2)
-    qtbot.mouseClick(dock._forget_btn, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dock._ids.rows() == [("2026-W48", "c" * 32)])
-    assert "deletion requested" in dock._banner.text()
+    qtbot.waitUntil(lambda: len(dock.idsTable.rows()) == 2)
+    dialog = _forget_dialog(qtbot, dock)
+    assert "replaces your secret" in dialog.text()
+    assert "cannot be undone" in dialog.informativeText()
+    assert dialog.defaultButton() is not dialog.actionButton()
+    dialog.reject()  # Cancel, Escape or closing the window
+    assert "forget" not in fake_core.calls
+    dialog = _forget_dialog(qtbot, dock)
+    qtbot.mouseClick(dialog.actionButton(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.idsTable.rows() == [("2026-W48", "c" * 32)])
+    assert dock.banner.text() == "deletion requested"
 
 
 def test_unwritable_data_folder_is_a_message_not_a_crash(
@@ -205,8 +230,8 @@ def test_unwritable_data_folder_is_a_message_not_a_crash(
     monkeypatch.setenv("NAPARI_TELEMETRY_DIR", str(blocker / "telemetry"))
     dock = _dock(qtbot, real_controller)
     dock.setLevel(Level.BASIC)
-    assert dock._banner.isError()
-    assert "change the telemetry level" in dock._banner.text()
+    assert dock.banner.isError()
+    assert "change the telemetry level" in dock.banner.text()
     assert _consent.effective_level().level is Level.NONE
 
 
@@ -228,7 +253,7 @@ def test_reshown_dock_shows_a_level_changed_in_another_process(
     _turned_off_elsewhere()
     dock.show()
     qtbot.waitUntil(lambda: dock.level() is Level.NONE)
-    assert "off" in dock._level.text()
+    assert "off" in dock.levelSection._now.text()
 
 
 def test_ask_again_toggle_does_not_undo_a_disable_made_in_another_process(
@@ -238,7 +263,7 @@ def test_ask_again_toggle_does_not_undo_a_disable_made_in_another_process(
     dock = _dock(qtbot, real_controller)
     dock.show()
     _turned_off_elsewhere()
-    dock._temporary.setChecked(True)  # the user only wanted an end date, not telemetry back on
+    dock.levelSection.setTemporary(True)  # the user only wanted an end date, not telemetry on
     assert _consent.effective_level().agreed_level is Level.NONE
     assert dock.level() is Level.NONE
 
@@ -257,7 +282,7 @@ def test_a_closed_dock_no_longer_reloads_its_ids(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     dock = SettingsDock(fake_controller)  # napari deletes a plugin dock closed with its "x"
-    ids = dock._ids
+    ids = dock.idsTable
     dock.deleteLater()
     qtbot.waitUntil(lambda: _deleted(ids))
     started: list[str] = []
@@ -267,7 +292,7 @@ def test_a_closed_dock_no_longer_reloads_its_ids(
 
 
 def _forget_local_dialog(qtbot: QtBot, dock: SettingsDock) -> ForgetLocalDialog:
-    qtbot.mouseClick(dock._forget_local_btn, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dock.actionsSection.forgetLocalButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dock.findChild(ForgetLocalDialog) is not None)
     dialog: ForgetLocalDialog = dock.findChild(ForgetLocalDialog)
     assert dialog.isVisible()
@@ -286,10 +311,13 @@ def test_forget_me_and_delete_local_data_lists_what_goes_then_deletes_it(
     assert "1 file(s) of pending records" in listed
     assert str(_paths.config_dir()) in listed
     qtbot.mouseClick(dialog.deleteButton(), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Forget me and delete local data" in dock._banner.text())
+    qtbot.waitUntil(lambda: "Removed" in dock.banner.text())
     assert not _paths.data_dir().exists()
     assert not _paths.config_dir().exists()
-    assert "could not be reached" in dock._banner.text()  # the test's collector is a dead port
+    # the test's collector is a dead port: said as an error, with the host and the way out
+    assert "Could not reach 127.0.0.1:9: nothing answers at that address" in dock.banner.text()
+    assert "e-mail the ids above to privacy@napari.org" in dock.banner.text()
+    assert dock.banner.isError()
     assert dock.level() is Level.NONE
     assert _store.get_recorder().level is Level.NONE
 
@@ -327,6 +355,26 @@ def test_export_asks_where_then_hands_the_batches_over(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (target, "JSON"))
     with qtbot.waitSignal(fake_controller.messageOccurred) as said:
         button.click()
-    assert said.args == ["Export: 1 batch(es) exported"]
+    assert said.args == ["1 batch(es) exported"]
     assert fake_core.exported
     assert not fake_core.pending
+
+
+def test_each_action_says_what_it_did_and_a_new_level_clears_old_words(
+    qtbot: QtBot, fake_controller: TelemetryController, fake_core: FakeCore
+) -> None:
+    dock = _dock(qtbot, fake_controller)
+    fake_controller.set_level(Level.FULL)
+    dialog = _forget_dialog(qtbot, dock)
+    qtbot.mouseClick(dialog.actionButton(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.banner.text() == "deletion requested")
+    qtbot.mouseClick(dock.actionsSection.disableButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.banner.text().startswith("Telemetry is off"))  # not "Forget me"
+    assert not dock.banner.isHidden()
+    dock.setLevel(Level.BASIC)  # a new choice: what Disable said no longer holds
+    assert dock.banner.isHidden()
+    assert dock.banner.text() == ""
+    fake_core.fail["record_consent"] = RuntimeError("disk on fire")
+    dock.setLevel(Level.MIDDLE)  # not stored: the error stays on screen
+    assert dock.banner.isError()
+    assert "disk on fire" in dock.banner.text()

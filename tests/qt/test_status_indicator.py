@@ -45,7 +45,7 @@ def test_text_has_the_pending_count_and_the_tooltip_the_next_send(
     fake_controller.set_level(Level.BASIC)
     indicator = _indicator(qtbot, fake_controller)
     qtbot.waitUntil(lambda: indicator.text() == "Telemetry: basic · 7 pending")
-    assert "7 records pending" in indicator.toolTip()
+    assert "7 record(s) pending" in indicator.toolTip()
     assert "Next send: after 2026-11-29 12:00 (retried)" in indicator.toolTip()
     fake_controller.set_level(Level.FULL)  # the count stays while the level changes
     assert indicator.text() == "Telemetry: full · 7 pending"
@@ -72,10 +72,10 @@ def test_tooltip_follows_new_records(
 ) -> None:
     fake_controller.set_level(Level.BASIC)
     indicator = _indicator(qtbot, fake_controller)
-    qtbot.waitUntil(lambda: "0 records pending" in indicator.toolTip())
+    qtbot.waitUntil(lambda: "0 record(s) pending" in indicator.toolTip())
     fake_core.pending = [make_batch(n_records=2)]
     fake_core.notify()
-    qtbot.waitUntil(lambda: "2 records pending" in indicator.toolTip())
+    qtbot.waitUntil(lambda: "2 record(s) pending" in indicator.toolTip())
     assert indicator.text() == "Telemetry: basic · 2 pending"
 
 

@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--request-timeout", type=float, help="seconds a request may take to arrive in full"
     )
+    serve.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve the operators' counters (Prometheus) on 127.0.0.1 at this port; off if unset",
+    )
     serve.set_defaults(func=_serve)
 
     purge = sub.add_parser("purge", help=f"delete raw data older than {RAW_RETENTION_DAYS} days")

@@ -1,4 +1,5 @@
-"""Sub-commands of the public side (aggregate, publish, dashboard, certify, verify, demo)."""
+"""Sub-commands of the public side (aggregate, ledger, publish, dashboard, certify, verify, key,
+demo)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ def _aggregate(args: argparse.Namespace) -> int:
         for line in dry_run(raw, settings, date.today()):
             say(line)
         return 0
-    report = aggregate(raw, args.out, settings=settings, deny=Denylist.load(args.denylist))
+    deny = Denylist.load(args.denylist)
+    report = aggregate(raw, args.out, settings=settings, deny=deny, adopt=args.adopt)
     for line in report.lines():
         say(line)
     say(f"aggregate database: {args.out}")
@@ -115,7 +117,7 @@ def _certify(args: argparse.Namespace) -> int:
     key, created = load_or_create_key(args.key)
     if created:
         say(f"created a new signing key {args.key} (keep it secret; publish the site again)")
-    record_key(args.aggregates, key.public_key(), date.today())
+    record_key(args.db or Settings().db, args.aggregates, key.public_key(), date.today())
     out = args.out or Path(f"{args.plugin}-{args.period}.json")
     out.write_text(json.dumps(sign(stmt, key), indent=2, sort_keys=True) + "\n", "utf-8")
     say(
@@ -123,6 +125,15 @@ def _certify(args: argparse.Namespace) -> int:
         f"{args.period} ({stmt['confidence']:.0%} lower bound)"
     )
     say(f"certificate: {out}")
+    return 0
+
+
+def _ledger(args: argparse.Namespace) -> int:
+    # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
+    from .public import ledger_report  # lazy
+
+    for line in ledger_report(args.db or Settings().db):
+        say(line)
     return 0
 
 
@@ -204,6 +215,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 _DENY_HELP = "values never published, one a line (env NAPARI_TELEMETRY_SERVER_DENYLIST)"
 _KEY_HELP = "Ed25519 signing key, PEM (env NAPARI_TELEMETRY_SERVER_SIGNING_KEY)"
+_DB_HELP = "raw SQLite file or postgresql:// URL (env NAPARI_TELEMETRY_SERVER_DB)"
 
 
 def _aggregates_option(parser: argparse.ArgumentParser, flag: str = "--aggregates") -> None:
@@ -216,7 +228,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p = subparsers.add_parser(
         "aggregate", help="release finished weeks with differential privacy (frozen once)"
     )
-    p.add_argument("--db", help="raw SQLite file or postgresql:// URL (env ..._DB)")
+    p.add_argument("--db", help=_DB_HELP)
     _aggregates_option(p, "--out")
     p.add_argument(
         "--dry-run",
@@ -224,7 +236,19 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         help="print each table's accuracy for the current number of weekly ids; release nothing",
     )
     p.add_argument("--denylist", type=Path, default=_denylist(), help=_DENY_HELP)
+    p.add_argument(
+        "--adopt",
+        action="store_true",
+        help="record in the ledger the releases the aggregate file holds and the ledger lacks "
+        "(a file made before the ledger existed); they are not released again",
+    )
     p.set_defaults(func=_aggregate)
+
+    p = subparsers.add_parser(
+        "ledger", help="print every released period, its budget, and a year's total"
+    )
+    p.add_argument("--db", help=_DB_HELP)
+    p.set_defaults(func=_ledger)
 
     p = subparsers.add_parser("publish", help="build the static public site")
     p.add_argument("--out", type=Path, required=True, help="site folder to (re)write")
@@ -243,6 +267,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p = subparsers.add_parser("certify", help="sign a plugin's usage certificate")
     p.add_argument("--plugin", required=True, help="plugin name as published")
     p.add_argument("--period", required=True, help="quarter, e.g. 2026-Q4")
+    p.add_argument("--db", help=_DB_HELP + "; its ledger keeps the public key")
     _aggregates_option(p)
     p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)
     p.add_argument("--out", type=Path, help="certificate file (default PLUGIN-PERIOD.json)")

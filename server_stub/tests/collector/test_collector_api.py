@@ -14,7 +14,8 @@ import pytest
 
 from napari_telemetry.schema import BATCH_MODELS, Level
 from napari_telemetry_server import Settings, Storage, make_engine
-from tests.collector_testing import Clock, LiveServer
+from napari_telemetry_server.collector import serve_metrics
+from tests.collector_testing import Clock, LiveServer, counters, received
 
 MakeBatch = Callable[..., dict[str, Any]]
 
@@ -83,18 +84,48 @@ def test_openapi_documents_each_level_with_its_model(collector: LiveServer) -> N
     }  # fmt: skip
 
 
-def test_healthz(collector: LiveServer) -> None:
+def test_healthz_says_whether_a_batch_can_be_stored_and_nothing_countable(
+    collector: LiveServer,
+) -> None:
     response = httpx.get(f"{collector.url}/healthz")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
-
-
-def test_healthz_counts_requests_but_not_itself(collector: LiveServer) -> None:
-    before = httpx.get(f"{collector.url}/healthz").json()["requests"]
-    assert httpx.get(f"{collector.url}/healthz").json()["requests"] == before
-    httpx.get(f"{collector.url}/v1/schema/basic")
+    assert response.json() == {"status": "ok"}  # no count: it is on every public host name
     httpx.post(f"{collector.url}/v1/basic/batches", content=b"not json")
-    assert httpx.get(f"{collector.url}/healthz").json()["requests"] == before + 2
+    assert httpx.get(f"{collector.url}/healthz").content == response.content
+
+
+def test_operators_counters_count_requests_but_not_health_checks(
+    collector: LiveServer, make_batch: MakeBatch
+) -> None:
+    server, _ = serve_metrics(collector.app.state.resources.metrics, 0)
+    url = f"http://127.0.0.1:{server.server_port}/metrics"
+    try:
+        before = received(url)
+        httpx.get(f"{collector.url}/healthz")
+        assert received(url) == before
+        httpx.get(f"{collector.url}/v1/schema/basic")
+        httpx.post(f"{collector.url}/v1/basic/batches", content=b"not json")
+        batch = make_batch("basic")
+        for _ in range(2):
+            httpx.post(f"{collector.url}/v1/basic/batches", json=batch)
+        httpx.post(f"{collector.url}/v1/deletion", json={"user_ids": ["a" * 32, "b" * 32]})
+        private = [{"type": "plugin", "name": "napari-private", "version": "1.0.0"}]
+        httpx.post(
+            f"{collector.url}/v1/middle/batches", json=make_batch("middle", records=private)
+        )
+        found = counters(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert found["napari_telemetry_requests_total{route=batches}"] == 4
+    assert found["napari_telemetry_requests_total{route=schema}"] == 1
+    assert found["napari_telemetry_requests_total{route=deletion}"] == 1
+    assert found["napari_telemetry_refused_total{status=415}"] == 1  # not JSON
+    assert found["napari_telemetry_batches_total{level=basic,outcome=stored}"] == 1
+    assert found["napari_telemetry_batches_total{level=basic,outcome=known}"] == 1
+    assert found["napari_telemetry_deleted_ids_total"] == 2
+    assert found["napari_telemetry_dropped_records_total"] == 1  # not in the plugin index
+    assert sum(v for k, v in found.items() if "requests_total" in k) == before + 6
 
 
 def _plugin(name: str, version: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.collector_testing import Process, dropped, free_port, unavailable
+from tests.collector_testing import Process, dropped, free_port, received, unavailable
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 HOST = "telemetry.example.org"
@@ -89,7 +89,8 @@ class Caddy:
 def collector(run_server: Callable[..., Process], tmp_path: Path, plugin_index: Path) -> Process:
     folder = tmp_path / "server"
     return run_server("--db", str(folder / "raw.sqlite"), "--log-dir", str(folder / "logs"),
-                      "--plugin-index", str(plugin_index), "--rate-limit", "10")  # fmt: skip
+                      "--plugin-index", str(plugin_index), "--rate-limit", "10",
+                      "--metrics-port", str(free_port()))  # fmt: skip
 
 
 @pytest.fixture
@@ -105,8 +106,8 @@ def _post(client: httpx.Client, host: str, level: str, batch: dict[str, Any]) ->
 
 
 def _received(collector: Process) -> int:
-    count: int = httpx.get(f"{collector.url}/healthz").json()["requests"]
-    return count
+    assert collector.metrics_url is not None
+    return received(collector.metrics_url)
 
 
 def test_each_level_has_its_host_and_each_host_only_its_level(
@@ -182,3 +183,23 @@ def test_caddy_logs_no_request_and_no_client_address(
     assert "dial tcp" in text  # the error was logged, without the request it came with
     for needle in ("127.0.0.2", "/v1/", "batches", "remote_ip", "python-httpx"):
         assert needle not in text, needle
+
+
+def test_no_exact_count_reaches_a_public_host(caddy: Caddy, collector: Process) -> None:
+    """The operators' counters listen on 127.0.0.1 alone, where no host name of Caddy's leads."""
+    assert collector.metrics_url is not None
+    assert received(collector.metrics_url) >= 0  # they are there, for the operator
+    port = int(collector.metrics_url.rsplit(":", 1)[1].split("/")[0])
+    with pytest.raises(OSError):  # bound to 127.0.0.1 only, not to every address
+        socket.create_connection(("127.0.0.2", port), timeout=2).close()
+    with caddy.client() as client:
+        for host in ("basic", "middle", "full"):
+            headers = {"Host": f"{host}.{HOST}"}
+            health = client.get("/healthz", headers=headers)
+            assert (health.status_code, health.json()) == (200, {"status": "ok"})
+            for path in ("/metrics", f"/metrics:{port}", "/debug/metrics"):
+                answer = client.get(path, headers=headers)
+                assert answer.status_code == 404
+                assert "napari_telemetry_" not in answer.text
+        for path in ("/metrics", "/healthz"):
+            assert client.get(path, headers={"Host": HOST}).status_code == 404

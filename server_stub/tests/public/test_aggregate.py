@@ -1,9 +1,10 @@
-"""Aggregation: finished weeks of raw data through the real storage in, frozen DP releases out.
+"""Aggregation: the calendar's weeks of raw data through the real storage in, DP releases out.
 
 Released numbers are noisy, so checks on them are bounds: a count is within 7 noise scales of
 the exact one (a miss has probability below 1e-11), a value one install reported never clears
 its threshold (probability below δ). Exact checks are made on what is exact: the bounded counts
-before noise, which weeks are released, and that released rows never change.
+before noise, which weeks are released, and that released rows never change. The calendar of
+these tests starts at OLD (``FROM_OLD``); test_ledger.py is about the calendar and the ledger.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from napari_telemetry.schema import PUBLICATION
+from napari_telemetry.schema import PUBLICATION, shift_week
 from napari_telemetry_server._cli import main
 from napari_telemetry_server.demo import make_batch
 from napari_telemetry_server.public._aggregate import aggregate
@@ -31,6 +32,7 @@ from napari_telemetry_server.storage import Storage, make_engine
 OLD, WEEK, NOW = "2026-W47", "2026-W48", "2026-W49"  # NOW is the current week on 2026-12-03
 TODAY = date(2026, 12, 3)  # a Thursday: 2026-W48 ended on Monday, its 3-day grace is over
 SIGMAS = 7
+FROM_OLD = ReleaseSettings(first_week=OLD)  # the release calendar starts at OLD
 
 
 def uid() -> str:
@@ -99,7 +101,7 @@ def near(value: int, exact: int, sigma: float) -> bool:
 def scenario(storage: Storage, db_url: str, tmp_path: Path) -> dict[str, Any]:
     info = seed_scenario(storage)
     out = tmp_path / "aggregates.sqlite"
-    info["report"] = aggregate(db_url, out, today=TODAY)
+    info["report"] = aggregate(db_url, out, settings=FROM_OLD, today=TODAY)
     info.update(out=out, db_url=db_url)
     return info
 
@@ -122,11 +124,16 @@ def test_finished_weeks_are_released_and_the_current_week_never(
 def test_a_week_waits_for_its_grace_period(storage: Storage, db_url: str, tmp_path: Path) -> None:
     seed_scenario(storage)
     out = tmp_path / "agg.sqlite"
-    report = aggregate(db_url, out, today=date(2026, 12, 2))  # one day short for WEEK
+    report = aggregate(db_url, out, settings=FROM_OLD, today=date(2026, 12, 2))  # a day short
     assert report.released == [OLD]
     assert report.waiting == [WEEK, NOW]
-    loose = ReleaseSettings(grace_days=0)
-    assert aggregate(db_url, out, today=date(2026, 12, 2), settings=loose).released == [WEEK]
+    # A shorter grace is a settings change: 2026-Q4 keeps the grace of its first week.
+    loose = ReleaseSettings(first_week=OLD, grace_days=0)
+    report = aggregate(db_url, out, today=date(2026, 12, 2), settings=loose)
+    assert report.released == []
+    assert report.waiting == [WEEK, NOW]
+    assert "2026-Q4 keeps those of its first released week" in "\n".join(report.lines())
+    assert aggregate(db_url, out, today=TODAY, settings=loose).released == [WEEK]
 
 
 def test_a_released_week_is_frozen_whatever_arrives_later(
@@ -138,7 +145,7 @@ def test_a_released_week_is_frozen_whatever_arrives_later(
     before = {t: rows(out, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in tables}
     for _ in range(150):  # late batches for a released week: kept raw, never released
         install(storage, WEEK, ["napari-late-plugin"])
-    report = aggregate(url, out, today=date(2026, 12, 10))
+    report = aggregate(url, out, settings=FROM_OLD, today=date(2026, 12, 10))
     assert report.released == [NOW]
     after = {t: [r for r in rows(out, f"SELECT * FROM {t} ORDER BY 1, 2, 3") if NOW not in r]
              for t in tables}  # fmt: skip
@@ -193,16 +200,23 @@ def test_each_release_states_its_budget(scenario: dict[str, Any]) -> None:
     assert release["settings"]["grace_days"] == 3
 
 
-def test_settings_changes_apply_only_to_weeks_not_yet_released(
+def test_a_settings_change_takes_effect_at_the_next_quarter(
     storage: Storage, db_url: str, tmp_path: Path
 ) -> None:
     seed_scenario(storage)
     out = tmp_path / "agg.sqlite"
-    aggregate(db_url, out, today=date(2026, 12, 2), settings=ReleaseSettings(rho_week=0.2))
-    aggregate(db_url, out, today=TODAY, settings=ReleaseSettings(rho_week=0.1))
-    budgets = {p: json.loads(d)["rho"] for p, d in rows(out, "SELECT period, document FROM "
-                                                             "releases")}  # fmt: skip
-    assert budgets == {OLD: pytest.approx(0.2), WEEK: pytest.approx(0.1)}
+    first = ReleaseSettings(first_week=OLD, rho_week=0.2)
+    aggregate(db_url, out, today=date(2026, 12, 2), settings=first)
+    later = ReleaseSettings(first_week=OLD, rho_week=0.1)
+    report = aggregate(db_url, out, today=TODAY, settings=later)
+    assert "take effect in 2027-Q1 (from 2027-W01)" in "\n".join(report.lines())
+    aggregate(db_url, out, today=date(2027, 1, 14), settings=later)  # 2027-W01 is over
+    weekly = rows(out, "SELECT period, document FROM releases WHERE kind = 'week'")
+    budgets = {p: json.loads(d)["rho"] for p, d in weekly}
+    q4 = [OLD, WEEK, NOW, "2026-W50", "2026-W51", "2026-W52", "2026-W53"]
+    assert budgets == {**dict.fromkeys(q4, pytest.approx(0.2)), "2027-W01": pytest.approx(0.1)}
+    (q4_doc,) = rows(out, "SELECT document FROM releases WHERE period = '2026-Q4'")[0]
+    assert json.loads(q4_doc)["settings"]["rho_week"] == 0.2  # the quarter's own bounds
 
 
 def test_denylist_keeps_a_value_out_of_every_table(
@@ -210,7 +224,8 @@ def test_denylist_keeps_a_value_out_of_every_table(
 ) -> None:
     seed_scenario(storage)
     out = tmp_path / "agg.sqlite"
-    aggregate(db_url, out, today=TODAY, deny=Denylist(frozenset({"napari-svg", "0.6.4"})))
+    deny = Denylist(frozenset({"napari-svg", "0.6.4"}))
+    aggregate(db_url, out, settings=FROM_OLD, today=TODAY, deny=deny)
     blob = out.read_bytes()
     assert b"napari-svg" not in blob
     assert b"0.6.4" not in blob
@@ -219,10 +234,11 @@ def test_denylist_keeps_a_value_out_of_every_table(
 def test_empty_raw_database_completes(tmp_path: Path) -> None:
     raw = tmp_path / "raw.sqlite"
     Storage(make_engine(raw)).engine.dispose()
-    report = aggregate(raw, tmp_path / "agg.sqlite", today=TODAY)
+    report = aggregate(raw, tmp_path / "agg.sqlite", today=TODAY)  # the calendar starts now
     assert report.released == []
     assert report.windows == []
     assert report.cells == 0
+    assert report.waiting == [NOW]
 
 
 def test_weeks_past_raw_retention_are_never_released(
@@ -230,24 +246,24 @@ def test_weeks_past_raw_retention_are_never_released(
 ) -> None:
     """A purge may have taken part of them: released late, they would be undercounts."""
     seed_scenario(storage)
-    report = aggregate(db_url, tmp_path / "agg.sqlite", today=date(2027, 1, 25))
-    assert report.released == [NOW]
+    report = aggregate(db_url, tmp_path / "agg.sqlite", settings=FROM_OLD, today=date(2027, 1, 25))
+    assert report.released[0] == NOW
     assert report.past_retention == [OLD, WEEK]
     assert "raw data partly past retention" in "\n".join(report.lines())
 
 
 @pytest.mark.parametrize("week", ["2025-W53", "0000-W01"])
-def test_a_week_that_does_not_exist_is_skipped(
+def test_a_week_that_does_not_exist_is_never_read(
     storage: Storage, db_url: str, tmp_path: Path, week: str
 ) -> None:
-    """The wire pattern admits week 53 of a 52-week year: such batches must not stop a run."""
+    """The wire pattern admits week 53 of a 52-week year: the calendar never names one."""
     seed_scenario(storage)
     for _ in range(5):
         install(storage, week, ["napari-svg"])
-    report = aggregate(db_url, tmp_path / "agg.sqlite", today=TODAY)
+    report = aggregate(db_url, tmp_path / "agg.sqlite", settings=FROM_OLD, today=TODAY)
     assert report.released == [OLD, WEEK]
-    assert report.skipped_rows == {"batches (weeks that do not exist)": 1}
-    assert week not in {w for (w,) in rows(tmp_path / "agg.sqlite", "SELECT week FROM weeks")}
+    assert report.skipped_rows == {}
+    assert week.encode() not in (tmp_path / "agg.sqlite").read_bytes()
 
 
 def test_an_aggregate_file_of_the_k_anonymous_format_is_refused(tmp_path: Path) -> None:
@@ -296,16 +312,19 @@ def test_release_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPa
     assert (settings.max_plugins, settings.grace_days) == (7, 5)
 
 
-def test_rolling_means_are_lower_bounds_over_known_weeks() -> None:
+def test_rolling_means_are_lower_bounds_over_calendar_weeks() -> None:
     from napari_telemetry.schema import shift_week as shift
     from napari_telemetry_server.public._aggregate_weeks import rolling_means
 
     weeks = [shift(WEEK, -i) for i in range(6)]
     series = {w: 10 for w in weeks if w != shift(WEEK, -1)}  # one week without the value
-    means = {(w, n): (m, c) for w, n, m, c in rolling_means(series, weeks)}
+    means = {(w, n): (m, c) for w, n, m, c in rolling_means(series, weeks, weeks[-1])}
     assert means[(WEEK, 4)] == (7.5, 4)
-    assert means[(WEEK, 13)] == (8.33, 6)
+    assert means[(WEEK, 13)] == (8.33, 6)  # the calendar started 6 weeks ago
     assert means[(shift(WEEK, -5), 52)] == (10.0, 1)
+    # A calendar week with no release at all counts as 0 and as a week: only dates decide.
+    gap = {(w, n): (m, c) for w, n, m, c in rolling_means(series, [WEEK], weeks[-1])}
+    assert gap[(WEEK, 4)] == (7.5, 4)
     assert shift("2026-W01", -1) == "2025-W52"
     assert shift("2026-W52", 1) == "2026-W53"
 
@@ -334,3 +353,50 @@ def test_the_publication_people_are_told_is_the_default_release() -> None:
     unit = Mechanism(week.queries + window.queries, PUBLICATION.delta_unit).privacy()
     assert unit["rho"] == pytest.approx(PUBLICATION.rho_unit, rel=1e-6)
     assert unit["epsilon"] == pytest.approx(PUBLICATION.epsilon_unit, abs=0.005)
+
+
+def test_the_yearly_figure_people_are_told_is_opendps_map_of_a_year() -> None:
+    """52 week releases and four quarters of 13 weeks, for one installation present in all.
+
+    Computed twice: here straight from OpenDP (each query's map at the installation's weekly
+    ids in the release, OpenDP's composition and conversion), and by the ledger's own
+    ``year`` over a year of released periods; both must be what schema.PUBLICATION says.
+    """
+    import opendp.prelude as dp
+
+    from napari_telemetry_server.public._release_dp import _INPUT, _MEASURE, _UNITS
+    from napari_telemetry_server.public._release_plan import describe
+    from napari_telemetry_server.public.ledger import year
+    from napari_telemetry_server.storage import Period
+
+    settings = ReleaseSettings()
+    week, window = week_mechanism(settings), window_mechanism(settings)
+    assert window is not None
+    spent = [q.measurement().map(1) for q in week.queries] * 52
+    spent += [q.measurement().map(13) for q in window.queries] * 4
+    composed = dp.c.make_adaptive_composition(_INPUT, _UNITS, _MEASURE, d_in=1, d_mids=spent)
+    rho, selection = composed.map(1)
+    # Each release's own δ, its partition selection taken at the installation's ids in it.
+    conversion = [m.delta - m.privacy()["delta_selection"] for m in (week, window)]
+    delta = selection + 52 * conversion[0] + 4 * conversion[1]
+    epsilon, _ = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(composed), delta).map(1)
+    assert rho == pytest.approx(PUBLICATION.rho_year, rel=1e-4)
+    assert delta == pytest.approx(PUBLICATION.delta_year, abs=1e-4)
+    assert epsilon == pytest.approx(PUBLICATION.epsilon_year, abs=0.05)
+
+    weeks = [shift_week("2027-W01", i) for i in range(52)]
+    doc = describe(week, settings, "week")
+    periods = [Period(w, "week", w, w, "2027-12-31", doc, {}) for w in weeks]
+    doc = describe(window, settings, "window")
+    periods += [
+        Period(f"q{i}", "window", weeks[13 * i], weeks[13 * i + 12], "2027-12-31", doc, {})
+        for i in range(4)
+    ]
+    told = year(periods)
+    assert told is not None
+    assert (told.weeks, [n for _, n in told.quarters]) == (52, [13] * 4)
+    assert (told.rho, told.delta, told.epsilon) == (
+        pytest.approx(rho),
+        pytest.approx(delta),
+        pytest.approx(epsilon),
+    )

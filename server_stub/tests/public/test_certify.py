@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
 from napari_telemetry_server._cli import main
-from napari_telemetry_server.public import _aggregate_db as db
 from napari_telemetry_server.public._aggregate_weeks import quarter_weeks
 from napari_telemetry_server.public._certify import (
     InvalidCertificate,
@@ -28,6 +26,8 @@ from napari_telemetry_server.public._certify import (
 from napari_telemetry_server.public._release_config import ReleaseSettings
 from napari_telemetry_server.public._release_dp import lower_margin
 from napari_telemetry_server.public._release_plan import describe, window_mechanism
+from napari_telemetry_server.public.ledger import book_of, write
+from napari_telemetry_server.storage import Ledger, Period, Storage, make_engine
 
 PERIOD = "2026-Q3"
 ISSUED = date(2026, 10, 8)
@@ -35,24 +35,29 @@ ISSUED = date(2026, 10, 8)
 
 @pytest.fixture
 def aggregates(tmp_path: Path) -> Path:
-    """A released quarter: napari-big at 1300 install-weeks over 13 weeks, napari-small at 15."""
+    """A released quarter: napari-big at 1300 install-weeks over 13 weeks, napari-small at 15.
+
+    It is in the ledger of ``tmp_path / "raw.sqlite"`` (certify records its key there), and the
+    aggregate file is the ledger's.
+    """
     settings = ReleaseSettings()
     mechanism = window_mechanism(settings)
     assert mechanism is not None
     weeks = quarter_weeks(PERIOD)
+    rows = [
+        {"period": PERIOD, "plugin": p, "install_weeks": n, "weeks": 13,
+         "mean_installs": round(n / 13, 2)}
+        for p, n in (("napari-big", 1300), ("napari-small", 15))
+    ]  # fmt: skip
+    document = describe(mechanism, settings, "window")
+    quarter = Period(PERIOD, "window", weeks[0], weeks[-1], ISSUED.isoformat(), document,
+                     {"plugin_windows": rows})  # fmt: skip
+    engine = make_engine(tmp_path / "raw.sqlite")
+    Storage(engine)
+    ledger = Ledger(engine)
+    ledger.start({"first_week": weeks[0], "created_on": "2026-06-29"}, [quarter])
     path = tmp_path / "aggregates.sqlite"
-    engine = db.open_aggregates(path)
-    with engine.begin() as conn:
-        conn.execute(insert(db.releases).values(
-            period=PERIOD, kind="window", first_week=weeks[0], last_week=weeks[-1],
-            released_on=ISSUED.isoformat(),
-            document=json.dumps(describe(mechanism, settings, "window")),
-        ))  # fmt: skip
-        conn.execute(insert(db.plugin_windows), [
-            {"period": PERIOD, "plugin": p, "install_weeks": n, "weeks": 13,
-             "mean_installs": round(n / 13, 2)}
-            for p, n in (("napari-big", 1300), ("napari-small", 15))
-        ])  # fmt: skip
+    write(path, book_of(ledger))
     engine.dispose()
     return path
 
@@ -168,7 +173,14 @@ def test_cli_certify_then_verify_across_a_key_rotation(
     tmp_path: Path, aggregates: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key, cert = tmp_path / "signing.pem", tmp_path / "cert.json"
-    common = ["--aggregates", str(aggregates), "--key", str(key)]
+    common = [
+        "--aggregates",
+        str(aggregates),
+        "--key",
+        str(key),
+        "--db",
+        str(tmp_path / "raw.sqlite"),
+    ]
     args = ["certify", "--plugin", "napari-big", "--period", PERIOD, "--out", str(cert), *common]
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -177,7 +189,7 @@ def test_cli_certify_then_verify_across_a_key_rotation(
     old_id = key_id(load_or_create_key(key)[0].public_key())
     key.rename(tmp_path / "retired.pem")  # rotation: a new key signs from now on
     cert2 = tmp_path / "cert2.json"
-    assert main([*args[:-4], "--out", str(cert2), *common]) == 0
+    assert main([*args[: -len(common)], "--out", str(cert2), *common]) == 0
     site = tmp_path / "site"
     assert main(["publish", "--out", str(site), "--aggregates", str(aggregates), "--key",
                  str(key)]) == 0  # fmt: skip

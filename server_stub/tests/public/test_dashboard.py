@@ -17,11 +17,13 @@ from urllib.request import urlopen
 
 import pytest
 
+from napari_telemetry.schema import shift_week
 from napari_telemetry_server.demo import DemoShape, make_batch, seed
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._publish import publish
 from napari_telemetry_server.public._publish_charts import chart_specs
 from napari_telemetry_server.public._publish_serve import make_server
+from napari_telemetry_server.public._release_config import ReleaseSettings
 from napari_telemetry_server.storage import Storage, make_engine
 
 pytestmark = pytest.mark.browser
@@ -81,7 +83,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     engine = make_engine(root / "raw.sqlite")
     Storage(engine).insert_batches(hostile_batches(LAST, 160))
     engine.dispose()
-    aggregate(root / "raw.sqlite", root / "aggregates.sqlite", today=TODAY, assume_complete=True)
+    calendar = ReleaseSettings(first_week=shift_week(LAST, 1 - shape.weeks))  # the data's first
+    aggregate(root / "raw.sqlite", root / "aggregates.sqlite", settings=calendar, today=TODAY,
+              assume_complete=True)  # fmt: skip
     publish(root / "aggregates.sqlite", root / "site")
     return {"site": root / "site", "db": root / "aggregates.sqlite"}
 

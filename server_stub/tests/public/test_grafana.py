@@ -15,6 +15,7 @@ import yaml
 
 from napari_telemetry_server.demo import DemoShape, seed
 from napari_telemetry_server.public._aggregate import aggregate
+from napari_telemetry_server.public._release_config import ReleaseSettings
 
 GRAFANA = Path(__file__).resolve().parents[2] / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "napari-telemetry.json"
@@ -26,7 +27,7 @@ def aggregates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shape = DemoShape(weeks=14, first_week_users=900, last_week_users=1000)
     seed(root / "raw.sqlite", shape, seed=5, last_week="2026-W48")
     aggregate(root / "raw.sqlite", root / "aggregates.sqlite", today=date(2026, 12, 3),
-              assume_complete=True)  # fmt: skip
+              settings=ReleaseSettings(first_week="2026-W35"), assume_complete=True)  # fmt: skip
     return root / "aggregates.sqlite"
 
 

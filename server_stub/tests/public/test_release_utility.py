@@ -40,8 +40,10 @@ def quarter(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     weeks = quarter_weeks(QUARTER)
     shape = DemoShape(weeks=len(weeks), first_week_users=IDS, last_week_users=IDS)
     seed(root / "raw.sqlite", shape, seed=8, last_week=weeks[-1])
+    calendar = ReleaseSettings(first_week=weeks[0])
     for week in weeks:  # the collector's daily job, on each week's release day
-        aggregate(root / "raw.sqlite", root / "agg.sqlite", today=week_end(week) + timedelta(3))
+        aggregate(root / "raw.sqlite", root / "agg.sqlite", settings=calendar,
+                  today=week_end(week) + timedelta(3))  # fmt: skip
     return {"raw": root / "raw.sqlite", "agg": root / "agg.sqlite", "weeks": weeks}
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from napari_telemetry.core import PRIVACY_EMAIL, SecretError, preview_json, telemetry
+from napari_telemetry.core import SecretError, preview_json, telemetry
 from napari_telemetry.schema import LEVEL_WORDS, Level, catalogue, catalogue_markdown
 
 from ._carry import cmd_check, cmd_export, cmd_send_file
@@ -87,23 +87,25 @@ def cmd_send(args: argparse.Namespace) -> int:
         return cmd_send_file(Path(args.file))
     report = telemetry.send_now(force=args.now)
     out(str(report))
-    return 0
+    return 0 if report.ok else 1  # something was due and did not leave
 
 
 def cmd_ids(args: argparse.Namespace) -> int:
     try:
-        ids = telemetry.recent_ids()
+        ids = telemetry.ids()
     except SecretError as e:
         raise UserError(f"{e}; run `napari-telemetry forget` to make a new one") from e
-    except OSError as e:  # no secret yet, and the data folder cannot take one
+    if not ids:
         out(
-            "You have no weekly ids yet: none was ever made on this computer, so none was sent.",
-            f"(None can be made now: {e.strerror or type(e).__name__}.)",
+            "You have no weekly ids in use: nothing was recorded or sent with your current",
+            "secret in the last 9 weeks, and telemetry is off here.",
         )
         return 0
     out(
-        "Your anonymous weekly ids (newest first). The collector cannot link them;",
-        "quote them to ask for deletion by e-mail, or run `napari-telemetry forget`.",
+        "Your anonymous weekly ids in use (newest first): the weeks of the last 9 whose data",
+        "left this computer or waits to, and this week while telemetry is on. The collector",
+        "cannot link them; quote them to ask for deletion by e-mail, or run",
+        "`napari-telemetry forget`.",
         "",
     )
     out(*(f"{week}  {uid}" for week, uid in ids))
@@ -114,18 +116,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if args.local:
         return cmd_forget_local(args)
     result = telemetry.forget()
-    if result.ids:
-        out("Your ids of the last 9 weeks, whose data the collector was asked to delete:")
-        out(*(f"  {week}  {uid}" for week, uid in result.ids))
-    out(f"Deletion request: {result.message}.")
-    if result.replaced:
-        out("Your secret was replaced: from now on your ids are new and unrelated to these.")
-        out("Pending (unsent) data was deleted.")
-    if not result.reached:
-        out(f"To ask by e-mail instead, send the ids above to {PRIVACY_EMAIL}.")
-    if not result.replaced:
-        raise UserError("the secret could not be replaced (is the data folder writable?)")
-    return 0
+    out(*result.lines())
+    return 0 if result.ok else 1  # the collector not reached, or the secret not replaced
 
 
 def cmd_endpoints(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ def cmd_forget_local(args: argparse.Namespace) -> int:
     out(*result.lines())
     if result.problems:
         raise UserError("some files could not be removed (see above)")
-    return 0
+    return 0 if result.forget.reached or not result.forget.ids else 1  # not deleted there
 
 
 def _confirmed() -> bool:

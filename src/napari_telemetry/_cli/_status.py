@@ -25,7 +25,11 @@ def status_lines() -> list[str]:
         lines += [f"  {line}" for line in decision.changes]
     for stream in status.streams:
         wait = stream.next_attempt
-        when = f"next attempt after {wait:%Y-%m-%d %H:%M} UTC" if wait else "sent when due"
+        when = (
+            f"next attempt after {wait.astimezone():%Y-%m-%d %H:%M} (local time)"
+            if wait
+            else "sent when due"
+        )
         lines.append(f"Stream {stream.level.value}: {stream.url} ({when})")
         if stream.failure:
             lines.append(f"  Last attempt failed: {stream.failure}")

@@ -183,6 +183,29 @@ def after_plugin_settings(callback: Callable[[], object]) -> Callable[[], None] 
     return undo
 
 
+def theme_colours(viewer: Any) -> dict[str, Any] | None:
+    """The colours of *viewer*'s napari theme (public ``viewer.theme`` and ``get_theme``), as
+    ``#rrggbb`` strings plus ``type`` (``dark`` or ``light``); None if unreadable."""
+    try:
+        from napari.utils.theme import get_theme  # public, but napari: reached here only
+
+        theme = get_theme(viewer.theme)
+        names = ("text", "background", "error", "current")
+        return {"dark": theme.type == "dark"} | {n: getattr(theme, n).as_hex() for n in names}
+    except Exception:
+        log.debug("napari's theme is unreadable", exc_info=True)
+        return None
+
+
+def theme_changed(viewer: Any) -> Any | None:
+    """The ``viewer.events.theme`` emitter (public), or None."""
+    try:
+        return viewer.events.theme
+    except AttributeError:
+        log.debug("viewer.events.theme is unavailable", exc_info=True)
+        return None
+
+
 def layer_inserted(viewer: Any) -> Any | None:
     """The ``viewer.layers.events.inserted`` emitter, or None."""
     try:

@@ -37,8 +37,9 @@ def on_import() -> None:
 
     Only the first Viewer()'s discovery is a launch. A discovery in a napari already open is
     napari-plugin-manager's, right after installing the plugin: napari then asks for a restart,
-    and so does telemetry (a consent prompt popping up over the plugin dialog would be taken
-    as "not now" when that napari closes). Opening one of its widgets starts it meanwhile.
+    and so does telemetry (a consent prompt popping up over the plugin dialog would be closed
+    unanswered with that napari, and so postponed for a week). Opening one of its widgets
+    starts it meanwhile.
     """
     try:
         if not in_napari_gui():

@@ -11,13 +11,13 @@ from typing import Any
 
 from napari_telemetry._qt import StatusIndicator, TelemetryController, get_controller
 
-from . import _hooks
+from . import _hooks, _theme
 from ._preferences import sync_when_built
 
 log = logging.getLogger("napari_telemetry")
 
-PREVIEW_WIDGET = "Telemetry preview"
-SETTINGS_WIDGET = "Telemetry settings"
+PREVIEW_WIDGET = "Preview"  # napari titles its dock "Preview (napari-telemetry)"
+SETTINGS_WIDGET = "Settings"
 
 
 def install_status_indicator(
@@ -41,7 +41,10 @@ def install_status_indicator(
 
 
 def attach(viewer: Any, controller: TelemetryController | None = None) -> StatusIndicator | None:
-    """Everything a napari window gets once telemetry starts: indicator and Preferences sync."""
+    """Everything a napari window gets once telemetry starts: its theme for the views, the
+    indicator, Preferences sync, and the views following other processes' changes."""
     ctl = controller or get_controller()
+    _theme.follow(viewer, ctl)
     sync_when_built(ctl)
+    ctl.follow_files()  # what a terminal or another napari changes shows here too
     return install_status_indicator(viewer, ctl)

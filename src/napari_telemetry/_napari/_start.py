@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _mount, _runtime
+from . import _mount, _runtime, _theme
 
 
 def start(
@@ -21,6 +21,8 @@ def start(
     and the window gets its indicator only with *always_mount* (a widget the user opened,
     which then says "Telemetry off").
     """
+    if viewer is not None:
+        _theme.follow(viewer)  # before the consent dialog: it is drawn in napari's colours
     started = _runtime.start(viewer, interactive=interactive)
     if viewer is not None and (started or always_mount):
         _mount.attach(viewer)

@@ -37,7 +37,7 @@ def _parent(viewer: Any | None) -> Any | None:
 
 
 def settings_dock(napari_viewer: Any | None = None) -> SettingsDock:
-    """The "Telemetry settings" dock widget."""
+    """The settings dock (Plugins › napari-telemetry › Settings)."""
     viewer = _started(napari_viewer)
     dock = SettingsDock(get_controller())
     dock.consentRequested.connect(lambda: show_ask_consent(_parent(viewer)))
@@ -47,7 +47,7 @@ def settings_dock(napari_viewer: Any | None = None) -> SettingsDock:
 
 
 def preview_dock(napari_viewer: Any | None = None) -> PreviewDock:
-    """The "Telemetry preview" dock widget."""
+    """The preview dock (Plugins › napari-telemetry › Preview)."""
     _started(napari_viewer)
     return PreviewDock(get_controller())
 

@@ -10,7 +10,16 @@ import importlib
 import typing
 
 from ._controller import TelemetryController, get_controller, set_controller
-from ._core import Core, CounterOfferLike, DecisionLike, OverviewLike, PluginOfferLike, RealCore
+from ._core import (
+    Core,
+    CounterOfferLike,
+    DecisionLike,
+    Outcome,
+    OverviewLike,
+    PluginOfferLike,
+    RealCore,
+)
+from ._palette import Palette
 from ._status_indicator import StatusIndicator
 
 if typing.TYPE_CHECKING:
@@ -25,7 +34,9 @@ __all__ = [
     "Core",
     "CounterOfferLike",
     "DecisionLike",
+    "Outcome",
     "OverviewLike",
+    "Palette",
     "PluginCountersSection",
     "PluginOfferLike",
     "PluginRow",

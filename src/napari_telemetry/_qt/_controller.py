@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from qtpy.QtCore import QObject, Signal
+from qtpy.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from qtpy.QtWidgets import QDialog, QMessageBox
 from superqt.utils import ensure_main_thread
 
 from napari_telemetry.core import state
 from napari_telemetry.schema import Level
 
-from ._core import Core, DecisionLike, OverviewLike, RealCore
+from . import _workers
+from ._core import Core, DecisionLike, Outcome, OverviewLike, RealCore
+from ._palette import Palette
 
 log = logging.getLogger("napari_telemetry")
+SETTLE_MS = 300
 
 
 class TelemetryController(QObject):
@@ -34,14 +36,33 @@ class TelemetryController(QObject):
     countersChanged = Signal()  # plugins' counters or switches changed: read them again
     errorOccurred = Signal(str)
     messageOccurred = Signal(str)
+    paletteChanged = Signal(object)  # Palette
 
     def __init__(self, core: Core | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._core: Core = core if core is not None else RealCore()
         self._decision: DecisionLike | None = None
         self._live: Level | None = None  # the recorder's level at the last refresh
+        self._palette: Palette | None = None
         self._watching_counters = False
+        self._watcher: QFileSystemWatcher | None = None
+        self._settle = QTimer(self)  # a burst of file events is one look
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._on_files_settled)
         self._guard("watch new records", self._core.on_change, self._on_records_changed)
+
+    def palette(self) -> Palette:
+        """The colours the views draw with (napari's theme once napari's glue set it)."""
+        if self._palette is None:
+            self._palette = Palette.from_qt()
+        return self._palette
+
+    def setPalette(self, palette: Palette) -> None:
+        """Draw every view with *palette* (napari's glue calls this when the theme changes)."""
+        if palette != self._palette:
+            self._palette = palette
+            self.paletteChanged.emit(palette)
 
     @property
     def core(self) -> Core:
@@ -63,28 +84,26 @@ class TelemetryController(QObject):
             self.decisionChanged.emit(decision)
 
     def set_level(self, level: Level, days: int | None = None) -> bool:
-        """Record the user's choice (``Level.NONE`` is "not now"); True if it was stored."""
+        """Record the user's choice (``Level.NONE``: "Don't share"); True if it was stored."""
         ok = self._guard("change the telemetry level", self._core.record_consent, level, days)
         self.refresh()
         self.recordsChanged.emit()
         return ok is not None
 
-    def disable(self) -> bool:
-        """Turn telemetry off and delete everything pending; True on success."""
-        ok = self._guard("turn telemetry off", self._core.disable)
+    def ask_later(self) -> bool:
+        """ "Ask me later": an open question waits a week (a choice that holds stays)."""
+        ok = self._guard("remember to ask later", self._core.postpone)
         self.refresh()
-        self.recordsChanged.emit()
         return ok is not None
+
+    def disable(self) -> None:
+        """Turn telemetry off and delete what this environment has pending, in a worker."""
+        self.run_in_thread("turn telemetry off", self._core.disable, self._on_done)
 
     def delete_pending(self, level: Level, batch_key: str) -> None:
         """Delete one pending batch."""
         self._guard("delete the batch", self._core.delete_pending, level, batch_key)
         self.recordsChanged.emit()
-
-    def pending_count(self) -> int | None:
-        """Records waiting to be sent (in memory and on disk); None if unknown."""
-        count = self._guard("count pending records", self._core.pending_count)
-        return count if isinstance(count, int) and count is not True else None
 
     def endpoints(self) -> dict[Level, str | None]:
         """Where each level's stream goes (empty if the core failed)."""
@@ -93,16 +112,16 @@ class TelemetryController(QObject):
 
     def send_now(self) -> None:
         """Upload everything pending, in a worker thread; the outcome arrives as a message."""
-        self.run_in_thread("send now", self._core.send_now, self._on_sent)
+        self.run_in_thread("send now", self._core.send_now, self._on_done)
 
     def export(self, path: str) -> None:
         """Write every pending batch to *path* (the user confirmed it), in a worker; the outcome
         arrives as a message."""
-        self.run_in_thread("export pending data", self._core.export, self._on_exported, path)
+        self.run_in_thread("export pending data", self._core.export, self._on_done, path)
 
     def forget(self) -> None:
         """Ask the collector to delete this user's data and make a new secret, in a worker."""
-        self.run_in_thread("forget your data", self._core.forget, self._on_forgotten)
+        self.run_in_thread("forget your data", self._core.forget, self._on_done)
 
     def list_local_data(self, done: Callable[[list[tuple[str, str]]], None]) -> None:
         """The plugin's folders and what each holds, read in a worker; *done* gets them."""
@@ -110,7 +129,7 @@ class TelemetryController(QObject):
 
     def forget_local(self) -> None:
         """Forget me and delete every local file, in a worker; the outcome is a message."""
-        self.run_in_thread("delete your local data", self._core.forget_local, self._on_wiped)
+        self.run_in_thread("delete your local data", self._core.forget_local, self._on_done)
 
     def plugin_counters(self, done: Callable[[OverviewLike], None]) -> None:
         """The plugins' counters and switches, read in a worker; *done* gets them."""
@@ -147,13 +166,44 @@ class TelemetryController(QObject):
         with contextlib.suppress(RuntimeError):  # the controller was deleted meanwhile
             self.countersChanged.emit()
 
+    def follow_files(self) -> None:
+        """Show what other processes change (a terminal's ``send`` or ``disable``, another
+        napari sending): the views read again when a watched folder changes. Qt's watcher
+        (inotify and its kin) needs no thread of ours, so an idle napari still runs none."""
+        if self._watcher is None:
+            self._watcher = QFileSystemWatcher(self)
+            self._watcher.directoryChanged.connect(self._on_folder_changed)
+        self._watch()
+
+    def _watch(self) -> None:
+        """Watch each folder, or the nearest one above it that exists (it may be made later)."""
+        folders = self._guard("list the folders to watch", self._core.watched_folders) or []
+        wanted = set()
+        for folder in folders:
+            while not folder.is_dir() and folder.parent != folder:
+                folder = folder.parent
+            wanted.add(str(folder))
+        assert self._watcher is not None
+        missing = sorted(wanted - set(self._watcher.directories()))
+        if missing:
+            self._watcher.addPaths(missing)
+
+    def _on_folder_changed(self, _: str) -> None:
+        self._settle.start()
+
+    def _on_files_settled(self) -> None:
+        self._watch()  # a folder made meanwhile is watched from now on
+        self.recordsChanged.emit()
+        self.refresh()  # the consent may have changed elsewhere
+
     def run_in_thread(
         self, what: str, func: Callable[..., Any], done: Callable[[Any], None], *args: Any
     ) -> None:
         """Call ``func(*args)`` in a worker thread; ``done(result)`` runs on the GUI thread.
 
-        The worker is a daemon thread, not a Qt pool thread: napari's exit never waits for an
-        upload or a deletion request in flight.
+        The worker is a daemon thread (``_workers``), started off the GUI thread: napari's exit
+        never waits for an upload or a deletion request in flight, nor its GUI thread for a
+        thread to start.
         """
 
         def work() -> None:
@@ -164,7 +214,7 @@ class TelemetryController(QObject):
             else:
                 _on_main_thread(self._deliver, what, done, result)
 
-        threading.Thread(target=work, name=f"napari-telemetry-ui: {what}", daemon=True).start()
+        _workers.submit(what, work)
 
     def _deliver(self, what: str, done: Callable[[Any], None], result: Any) -> None:
         try:
@@ -201,22 +251,12 @@ class TelemetryController(QObject):
         live = self._guard("read the live level", self._core.live_level)
         return live if isinstance(live, Level) else None
 
-    def _on_sent(self, report: object) -> None:
-        self.messageOccurred.emit(f"Sent: {report}")
-        self.recordsChanged.emit()
-
-    def _on_exported(self, report: object) -> None:
-        self.messageOccurred.emit(f"Export: {report}")
-        self.recordsChanged.emit()
-
-    def _on_forgotten(self, report: object) -> None:
-        self.messageOccurred.emit(f"Forget me: {report}")
-        self.refresh()
-
-    def _on_wiped(self, report: object) -> None:
-        self.messageOccurred.emit(f"Forget me and delete local data: {report}")
+    def _on_done(self, outcome: Outcome) -> None:
+        """An action finished: every view reads the level and the records again, then hears
+        how it went (an error when it did not do all it was asked)."""
         self.refresh()
         self.recordsChanged.emit()
+        (self.messageOccurred if outcome.ok else self.errorOccurred).emit(outcome.text)
 
 
 @ensure_main_thread
@@ -246,7 +286,7 @@ class Views:
         for window in (self.consent, self.notice):
             with contextlib.suppress(RuntimeError):  # Qt deleted it with its window already
                 if window is not None:
-                    window.blockSignals(True)  # closing the consent dialog would say "not now"
+                    window.blockSignals(True)  # closing it would say "ask me later"
                     window.close()
         self.controller = self.consent = self.notice = None
 

@@ -8,6 +8,7 @@ fake with the same methods.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -76,26 +77,35 @@ class OverviewLike(Protocol):
     def manifest(self) -> str: ...
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What an action did, for the message strip: an error when *ok* is False."""
+
+    ok: bool
+    text: str
+
+
 class Core(Protocol):
     """Everything the views need from the core; each call may raise (the controller reports it)."""
 
     def decision(self) -> DecisionLike: ...
     def live_level(self) -> Level: ...  # what this process records at now (memory only)
     def record_consent(self, level: Level, days: int | None) -> None: ...
-    def disable(self) -> None: ...
+    def postpone(self) -> None: ...  # "Ask me later"
+    def disable(self) -> Outcome: ...
     def preview(self, level: Level | None) -> list[dict[str, Any]]: ...
     def sent_copies(self, level: Level | None) -> list[dict[str, Any]]: ...
     def delete_pending(self, level: Level, batch_key: str) -> None: ...
-    def pending_count(self) -> int: ...
-    def next_send(self) -> str: ...  # when pending data leaves, in words (local time)
-    def send_now(self) -> str: ...
-    def export(self, path: str) -> str: ...  # pending batches to a file, handed over
-    def recent_ids(self) -> list[tuple[str, str]]: ...
-    def forget(self) -> str: ...
+    def pending_status(self) -> tuple[int, str]: ...  # records pending, next send (local time)
+    def send_now(self) -> Outcome: ...
+    def export(self, path: str) -> Outcome: ...  # pending batches to a file, handed over
+    def ids(self) -> list[tuple[str, str]]: ...  # the weekly ids in use
+    def forget(self) -> Outcome: ...
     def local_folders(self) -> list[tuple[str, str]]: ...  # (folder, what it holds)
-    def forget_local(self) -> str: ...
+    def forget_local(self) -> Outcome: ...
     def endpoints(self) -> dict[Level, str | None]: ...
     def on_change(self, callback: Callable[[], None]) -> None: ...
+    def watched_folders(self) -> list[Path]: ...  # changed by other processes, too
     # plugin counters: the first call reads files (never on the GUI thread)
     def plugin_counters(self) -> OverviewLike: ...
     def set_plugin_counters(self, plugin: str, on: bool) -> None: ...
@@ -106,6 +116,14 @@ class Core(Protocol):
 def to_json(batches: list[dict[str, Any]]) -> str:
     """The text ``napari-telemetry preview --json`` prints for *batches* (the core's function)."""
     return preview_json(batches)
+
+
+def disabled_text(deleted: int) -> str:
+    """What *Disable* did, in the words ``napari-telemetry disable`` uses."""
+    return (
+        "Telemetry is off in this environment; nothing more is recorded or sent. "
+        f"{deleted} pending record(s) of this environment deleted."
+    )
 
 
 class RealCore:
@@ -120,8 +138,13 @@ class RealCore:
     def record_consent(self, level: Level, days: int | None) -> None:
         telemetry.record_consent(level, days)  # applies the new level to the recorder at once
 
-    def disable(self) -> None:
+    def postpone(self) -> None:
+        telemetry.postpone()
+
+    def disable(self) -> Outcome:
+        deleted = telemetry.pending_here()
         telemetry.disable()
+        return Outcome(True, disabled_text(deleted))
 
     def preview(self, level: Level | None) -> list[dict[str, Any]]:
         return telemetry.preview(level)
@@ -132,35 +155,41 @@ class RealCore:
     def delete_pending(self, level: Level, batch_key: str) -> None:
         telemetry.delete_pending(level, batch_key)
 
-    def pending_count(self) -> int:
-        return telemetry.pending_count()
+    def pending_status(self) -> tuple[int, str]:
+        pending = telemetry.pending()  # one look: the number and the words agree
+        return pending.records, telemetry.next_send(pending).text()
 
-    def next_send(self) -> str:
-        return telemetry.next_send().text()
+    def send_now(self) -> Outcome:
+        report = telemetry.send_now(force=True)
+        return Outcome(report.ok, str(report))
 
-    def send_now(self) -> str:
-        return str(telemetry.send_now(force=True))
+    def ids(self) -> list[tuple[str, str]]:
+        return telemetry.ids()  # reads only: looking never makes an identity
 
-    def export(self, path: str) -> str:
-        return str(telemetry.export(Path(path), overwrite=True))  # the file dialog asked
+    def export(self, path: str) -> Outcome:
+        report = telemetry.export(Path(path), overwrite=True)  # the file dialog asked
+        return Outcome(not report.failed, str(report))
 
-    def recent_ids(self) -> list[tuple[str, str]]:
-        return telemetry.recent_ids(create=False)  # looking never makes an identity
-
-    def forget(self) -> str:
-        return telemetry.forget().message
+    def forget(self) -> Outcome:
+        result = telemetry.forget()
+        return Outcome(result.ok, "\n".join(result.lines()))
 
     def local_folders(self) -> list[tuple[str, str]]:
         return [(str(f.path), f.holds) for f in telemetry.local_folders()]
 
-    def forget_local(self) -> str:
-        return "\n".join(telemetry.forget_local().lines())
+    def forget_local(self) -> Outcome:
+        result = telemetry.forget_local()
+        ok = not result.problems and (result.forget.reached or not result.forget.ids)
+        return Outcome(ok, "\n".join(result.lines()))
 
     def endpoints(self) -> dict[Level, str | None]:
         return telemetry.endpoints().batches
 
     def on_change(self, callback: Callable[[], None]) -> None:
         telemetry.on_change(callback)
+
+    def watched_folders(self) -> list[Path]:
+        return telemetry.watched_folders()
 
     def plugin_counters(self) -> OverviewLike:
         return telemetry.plugin_counters()

@@ -18,7 +18,7 @@ class ExportButton(QPushButton):
         self.setToolTip(
             "For a computer without internet: write what would be sent to a file (it is then "
             "not sent from here), and send it from a connected computer with "
-            "`napari-telemetry send --file FILE`."
+            "“napari-telemetry send --file FILE”."
         )
         self.clicked.connect(self._on_clicked)
 

@@ -18,7 +18,7 @@ from superqt import QCollapsible, QToggleSwitch
 
 from napari_telemetry.schema import Level
 
-from ._banner import wrapping_label
+from ._banner import fold, wrapping_label
 from ._controller import TelemetryController
 from ._core import DecisionLike, OverviewLike, PluginOfferLike
 
@@ -27,6 +27,7 @@ INTRO = (
     "it in a public review. Nothing is counted for a plugin until you switch it on here, and "
     "only at the full level."
 )
+TITLE = "Plugins' own counters"
 _STATE_WORDS = {
     "on": "On: it counts what is listed below.",
     "off": "Off: it counts nothing. Switch it on to let it count what is listed below.",
@@ -115,11 +116,13 @@ class PluginCountersSection(QWidget):
     def __init__(self, controller: TelemetryController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
-        self._title = QLabel("<b>Plugins' own counters</b>")
         self._intro = wrapping_label(INTRO)
         self._note = wrapping_label()
         self._rows: list[PluginRow] = []
-        self._rows_layout = QVBoxLayout()
+        self._rows_box = QWidget()
+        self._rows_layout = QVBoxLayout(self._rows_box)
+        # Folded while no plugin offers anything: one line in the dock, the rest on request.
+        self._fold = fold(TITLE, self._intro, self._rows_box, self._note)
         self._full = False
         self._build()
         self._connect_signals()
@@ -142,12 +145,10 @@ class PluginCountersSection(QWidget):
         self.reload()
 
     def _build(self) -> None:
+        self._rows_layout.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._title)
-        layout.addWidget(self._intro)
-        layout.addLayout(self._rows_layout)
-        layout.addWidget(self._note)
+        layout.addWidget(self._fold)
 
     def _connect_signals(self) -> None:
         self._controller.countersChanged.connect(self.reload)
@@ -171,3 +172,6 @@ class PluginCountersSection(QWidget):
         if self._rows and not self._full:
             notes.append("Plugins count only at the full level.")
         self._note.setText(" ".join([*notes, f"In use: {overview.manifest}."]))
+        self._fold.setText(f"{TITLE} ({len(self._rows)})" if self._rows else f"{TITLE}: none")
+        if self._rows:
+            self._fold.expand(animate=False)

@@ -1,52 +1,25 @@
-"""The settings dock: the level and why, a level switch, endpoints, weekly ids and actions."""
+"""The settings dock: small sections one under the other, in a scroll area that never scrolls
+sideways (napari's docks are about 300 px wide), and the message strip under them.
+
+Sections: the level and why (``LevelSection``), where data goes (``StreamsSection``), the weekly
+ids in use (folded), the actions. Another section is one :meth:`SettingsDock.addSection` call.
+"""
 
 from __future__ import annotations
 
-from enum import Enum
-
-from qtpy.QtCore import Signal
+from qtpy.QtCore import Qt, Signal
 from qtpy.QtGui import QShowEvent
-from qtpy.QtWidgets import (
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
-from superqt import QCollapsible, QEnumComboBox, QToggleSwitch
+from qtpy.QtWidgets import QFrame, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from napari_telemetry.schema import SENDING_LEVELS, Level
+from napari_telemetry.schema import Level
 
-from ._banner import MessageBanner, wrapping_label
-from ._consent_text import TEMPORARY_DAYS
+from ._banner import Column, MessageBanner, hold_height_in_dock
 from ._controller import TelemetryController, get_controller
-from ._core import DecisionLike
-from ._export import ExportButton
-from ._forget_local import TITLE as FORGET_LOCAL
-from ._forget_local import ForgetLocalDialog
-from ._ids_table import IdsTable
 from ._plugin_counters import PluginCountersSection
+from ._settings_level import LevelSection
+from ._settings_sections import ActionsSection, StreamsSection, ids_section
 
-_LEVEL_LABELS = {
-    Level.NONE: "none (off)",
-    Level.BASIC: "basic",
-    Level.MIDDLE: "middle",
-    Level.FULL: "full",
-}
-
-
-class LevelChoice(Enum):
-    """The levels as the switch shows them (lower case, "none (off)")."""
-
-    NONE = Level.NONE
-    BASIC = Level.BASIC
-    MIDDLE = Level.MIDDLE
-    FULL = Level.FULL
-
-    def __str__(self) -> str:
-        return _LEVEL_LABELS[self.value]
+MIN_HEIGHT = 220  # stacked under other docks: the level, its switch and a few buttons show
 
 
 class SettingsDock(QWidget):
@@ -60,147 +33,59 @@ class SettingsDock(QWidget):
     ) -> None:
         super().__init__(parent)
         self._controller = controller or get_controller()
-        self._level = QLabel()
-        self._reason = wrapping_label()
-        self._level_combo = QEnumComboBox(enum_class=LevelChoice)
-        self._temporary = QToggleSwitch("Ask me again after")
-        self._days = QSpinBox()
-        self._days.setRange(1, 365)
-        self._days.setValue(TEMPORARY_DAYS)
-        self._days.setSuffix(" days")
-        self._expiry = QLabel()
-        self._endpoints = wrapping_label()
-        self._ids = IdsTable(self._controller)
-        self._ids_box = QCollapsible("Your weekly ids")
-        self._send_btn = QPushButton("Send now")
-        self._preview_btn = QPushButton("Preview…")
-        self._consent_btn = QPushButton("Consent…")
-        self._forget_btn = QPushButton("Forget me")
-        self._disable_btn = QPushButton("Disable")
-        self._forget_local_btn = QPushButton(FORGET_LOCAL)
-        self._banner = MessageBanner()
+        self.levelSection = LevelSection(self._controller)
+        self.streamsSection = StreamsSection(self._controller)
+        self.idsBox, self.idsTable = ids_section(self._controller)
+        self.countersSection = PluginCountersSection(self._controller)
+        self.actionsSection = ActionsSection(self._controller)
+        self.banner = MessageBanner(self._controller.palette())
+        self._content = Column()
+        self._column = self._content.column
         self._build()
+        sections = (self.levelSection, self.streamsSection, self.idsBox, self.countersSection)
+        for section in (*sections, self.actionsSection):
+            self.addSection(section)
         self._connect_signals()
-        self._on_decision_changed(self._controller.decision())
+        self._controller.refresh()
 
-    def _build(self) -> None:
-        form = QFormLayout()
-        form.addRow("Now:", self._level)
-        form.addRow("", self._reason)
-        form.addRow("Level:", self._level_combo)
-        form.addRow(self._temporary, self._days)
-        form.addRow("Expires:", self._expiry)
-        form.addRow("Sends to:", self._endpoints)
-        self._forget_btn.setToolTip(
-            "Ask the collector to delete every batch sent with your weekly ids, then make a "
-            "new secret so future ids cannot be linked to them."
-        )
-        self._disable_btn.setToolTip("Turn telemetry off and delete everything pending.")
-        self._forget_local_btn.setToolTip(
-            "Forget me, then delete every file napari-telemetry keeps on this computer "
-            "(asks first, listing them)."
-        )
-        self._consent_btn.setToolTip("What each level collects, who sees it; choose again.")
-        self._ids_box.addWidget(self._ids)
-        buttons = QHBoxLayout()
-        for btn in (
-            self._consent_btn,
-            self._preview_btn,
-            self._send_btn,
-            self._forget_btn,
-            self._disable_btn,
-        ):
-            buttons.addWidget(btn)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self._ids_box)
-        layout.addWidget(PluginCountersSection(self._controller))
-        layout.addLayout(buttons)
-        layout.addWidget(self._forget_local_btn)
-        layout.addWidget(ExportButton(self._controller))
-        layout.addWidget(self._banner)
-        layout.addStretch()
+    def addSection(self, section: QWidget) -> None:
+        """Add *section* under the others (above the message strip)."""
+        self._column.insertWidget(self._column.count() - 2, section)
 
-    def _connect_signals(self) -> None:
-        self._controller.decisionChanged.connect(self._on_decision_changed)
-        self._controller.errorOccurred.connect(self._banner.showError)
-        self._controller.messageOccurred.connect(self._banner.showMessage)
-        self._level_combo.currentEnumChanged.connect(self._on_level_changed)
-        self._temporary.toggled.connect(self._on_temporary_changed)
-        self._send_btn.clicked.connect(self._controller.send_now)
-        self._preview_btn.clicked.connect(self.previewRequested)
-        self._consent_btn.clicked.connect(self.consentRequested)
-        self._forget_btn.clicked.connect(self._controller.forget)
-        self._disable_btn.clicked.connect(self._controller.disable)
-        self._forget_local_btn.clicked.connect(self._on_forget_local_clicked)
+    def level(self) -> Level:
+        """The level the switch shows."""
+        return self.levelSection.level()
+
+    def setLevel(self, level: Level) -> None:
+        """Choose *level*, as the user does with the switch."""
+        self.levelSection.setLevel(level)
 
     def showEvent(self, event: QShowEvent | None) -> None:
         """Re-read the level: the CLI or another napari may have changed it while hidden."""
         super().showEvent(event)
+        hold_height_in_dock(self)
         self._controller.refresh()
 
-    def level(self) -> Level:
-        """The level the switch shows."""
-        choice = self._level_combo.currentEnum()
-        return choice.value if isinstance(choice, LevelChoice) else Level.NONE
+    def _build(self) -> None:
+        content = self._content
+        self._column.setContentsMargins(6, 6, 6, 6)
+        self._column.addWidget(self.banner)
+        self._column.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.setMinimumHeight(MIN_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
-    def setLevel(self, level: Level) -> None:
-        """Choose *level*, as the user does with the switch."""
-        self._level_combo.setCurrentEnum(LevelChoice(level))
-
-    def _on_level_changed(self, choice: LevelChoice) -> None:
-        level = choice.value
-        decision = self._controller.decision()
-        if decision is not None and level is decision.agreed_level:
-            return  # the combo is only showing the stored choice
-        self._controller.set_level(level, self._chosen_days())
-
-    def _on_temporary_changed(self, checked: bool) -> None:
-        self._days.setEnabled(checked)
-        decision = self._controller.decision()
-        if decision is None or decision.agreed_level is Level.NONE:
-            return  # the days apply to the level chosen next
-        days = self._chosen_days()
-        self._controller.refresh()  # the CLI or another napari may have turned it off meanwhile
-        decision = self._controller.decision()
-        if decision is not None and decision.agreed_level is not Level.NONE:
-            self._controller.set_level(decision.agreed_level, days)
-
-    def _on_forget_local_clicked(self) -> None:
-        self._controller.list_local_data(self._on_local_data_listed)
-
-    def _on_local_data_listed(self, folders: list[tuple[str, str]]) -> None:
-        dialog = ForgetLocalDialog(folders, self)
-        dialog.confirmed.connect(self._controller.forget_local)
-        dialog.open()
-
-    def _chosen_days(self) -> int | None:
-        return self._days.value() if self._temporary.isChecked() else None
-
-    def _on_decision_changed(self, decision: DecisionLike | None) -> None:
-        if decision is None:
-            self._level.setText("unknown")
-            return
-        self._level.setText(f"<b>{_LEVEL_LABELS[decision.level]}</b>")
-        self._reason.setText(decision.reason)
-        self._level_combo.blockSignals(True)
-        self._level_combo.setCurrentEnum(LevelChoice(decision.agreed_level))
-        self._level_combo.blockSignals(False)
-        self._temporary.blockSignals(True)
-        self._temporary.setChecked(decision.expires is not None)
-        self._temporary.blockSignals(False)
-        self._expiry.setText(decision.expires.isoformat() if decision.expires else "never")
-        self._show_endpoints()
-        self._set_locked(decision)
-
-    def _set_locked(self, decision: DecisionLike) -> None:
-        why = f"Decided outside napari: {decision.reason}" if decision.locked else ""
-        for widget in (self._level_combo, self._temporary, self._days):
-            widget.setEnabled(not decision.locked)
-            widget.setToolTip(why)
-        self._days.setEnabled(not decision.locked and decision.expires is not None)
-
-    def _show_endpoints(self) -> None:
-        urls = self._controller.endpoints()
-        lines = [f"{lv.value}: {urls.get(lv) or 'not sent'}" for lv in SENDING_LEVELS]
-        self._endpoints.setText("\n".join(lines))
+    def _connect_signals(self) -> None:
+        self._controller.errorOccurred.connect(self.banner.showError)
+        self._controller.messageOccurred.connect(self.banner.showMessage)
+        self._controller.paletteChanged.connect(self.banner.applyPalette)
+        self._controller.decisionChanged.connect(self.banner.followDecision)
+        self.actionsSection.previewRequested.connect(self.previewRequested)
+        self.actionsSection.consentRequested.connect(self.consentRequested)

@@ -10,13 +10,17 @@ from napari_telemetry.schema import Level
 from ._banner import debounce_timer
 from ._controller import TelemetryController, get_controller
 from ._core import DecisionLike
+from ._palette import Palette
 
-_MUTED = "color: palette(mid);"
 REFRESH_DELAY_MS = 500
 
 
 class StatusIndicator(QToolButton):
-    """``Telemetry: <level> · <n> pending`` (muted ``Telemetry off``); tooltip: the next send."""
+    """``Telemetry: <level> · <n> pending`` (muted ``Telemetry off``); tooltip: the next send.
+
+    The number is the core's one count of pending records (what the preview lists and
+    ``napari-telemetry status`` says), read again after every change.
+    """
 
     previewRequested = Signal()
 
@@ -30,6 +34,7 @@ class StatusIndicator(QToolButton):
         self._level = Level.NONE
         self._reason = ""
         self._pending = 0
+        self._next_send = ""  # in words, from the same read as the count
         self._timer = debounce_timer(self, REFRESH_DELAY_MS)
         self._connect_signals()
         self._on_decision_changed(self._controller.decision())
@@ -38,38 +43,48 @@ class StatusIndicator(QToolButton):
         """The effective level shown."""
         return self._level
 
+    def pending(self) -> int:
+        """The number of pending records shown."""
+        return self._pending
+
     def _connect_signals(self) -> None:
         self.clicked.connect(self.previewRequested)
         self._controller.decisionChanged.connect(self._on_decision_changed)
         self._controller.recordsChanged.connect(self._timer.start)
+        self._controller.paletteChanged.connect(self._on_palette_changed)
         self._timer.timeout.connect(self._on_records_changed)
 
     def _on_decision_changed(self, decision: DecisionLike | None) -> None:
         self._level = decision.level if decision is not None else Level.NONE
         self._reason = decision.reason if decision is not None else "unknown"
-        self.setStyleSheet("" if self._level is not Level.NONE else _MUTED)
-        self._show_text()
+        self._on_palette_changed(self._controller.palette())
+        self._show()
         self._on_records_changed()
 
-    def _show_text(self) -> None:
+    def _on_palette_changed(self, palette: Palette) -> None:
+        off = self._level is Level.NONE
+        self.setStyleSheet(f"color: {palette.muted};" if off else "")
+
+    def _show(self) -> None:
         on = self._level is not Level.NONE
         text = f"Telemetry: {self._level.value}" if on else "Telemetry off"
         if self._pending:
             text += f" · {self._pending:,} pending"
         self.setText(text)
+        lines = [f"napari-telemetry: {self._level.value} ({self._reason})"]
+        if on:
+            lines.append(f"{self._pending:,} record(s) pending")
+        if self._next_send and on:
+            lines.append(f"Next send: {self._next_send}")
+        lines.append("Click to see what will be sent and what was sent.")
+        self.setToolTip("\n".join(lines))
 
     def _on_records_changed(self) -> None:
-        self._controller.run_in_thread("count pending records", self._read, self._on_status_read)
-
-    def _read(self) -> tuple[int, str]:
         core = self._controller.core
-        return core.pending_count(), core.next_send()
+        self._controller.run_in_thread(
+            "count pending records", core.pending_status, self._on_status_read
+        )
 
     def _on_status_read(self, status: tuple[int, str]) -> None:
-        self._pending, next_send = status
-        self._show_text()
-        self.setToolTip(
-            f"napari telemetry: {self._level.value} ({self._reason})\n"
-            f"{self._pending:,} records pending\nNext send: {next_send}\n"
-            "Click to see what will be sent."
-        )
+        self._pending, self._next_send = status
+        self._show()

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from ._consent import MAX_CONSENT_DAYS, Decision
 from ._identity import PRIVACY_EMAIL, SecretError
 from ._schedule import NextSend
+from ._send_report import SendReport
 from ._service import Endpoints, Status, Stream, Telemetry, telemetry
 from ._state import State, state
 from ._store import Recorder, preview_json
-from ._uploader import SendReport
 
 if TYPE_CHECKING:
     from ._carry import CarryError, ExportReport, FileSendReport

@@ -90,6 +90,8 @@ def _from_record(interactive: bool, today: date) -> Decision:
 def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
     base = Decision(Level.NONE, "", "consent", agreed_level=record.level, expires=record.expires)
     when = record.granted.isoformat()
+    if record.postponed:
+        return _later(base, record, today, ask)
     if record.level is Level.NONE:
         return replace(base, reason=f"you chose not to share on {when}")
     if record.expires is not None and today >= record.expires:
@@ -114,11 +116,21 @@ def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
     )
 
 
+def _later(base: Decision, record: ConsentRecord, today: date, ask: bool) -> Decision:
+    """ "Ask me later": nothing is shared, and napari asks again once the wait is over."""
+    when = record.granted.isoformat()
+    if record.expires is None or today >= record.expires:
+        why = f"you asked on {when} to be asked later"
+        return replace(base, reason=why, source="later", should_ask=ask)
+    why = f"you asked on {when} to be asked later: napari asks again from {record.expires}"
+    return replace(base, reason=why, source="later")
+
+
 MAX_CONSENT_DAYS = 3650  # a temporary agreement of at most ten years (and no date overflow)
 
 
 def record_consent(level: Level, *, days: int | None = None, today: date | None = None) -> None:
-    """Store the user's choice for this environment ("not now" is ``Level.NONE``).
+    """Store the user's choice for this environment ("Don't share" is ``Level.NONE``).
 
     The new effective level is announced on :data:`recorded` (the store follows it at once:
     the live recorder, and no pending data above it). Raises ValueError for *days* outside
@@ -133,6 +145,28 @@ def record_consent(level: Level, *, days: int | None = None, today: date | None 
         recorded.emit(effective_level().level)
     except EmitLoopError as e:  # a follower's own error, as if the store had been called here
         raise (e.__cause__ or e) from None
+
+
+ASK_LATER_DAYS = 7  # "Ask me later": asked again at the first launch a week later
+
+
+def postpone(today: date | None = None) -> bool:
+    """ "Ask me later": no choice is recorded, and napari asks again after ASK_LATER_DAYS.
+
+    A choice that holds (an agreement or a refusal, not ended, of today's schema) is kept as it
+    is: asking later only postpones a question that is open. Returns whether it postponed.
+    Raises OSError when the record cannot be written.
+    """
+    today = today or date.today()
+    if _from_record(False, today).source == "consent":
+        return False
+    record = ConsentRecord.new(Level.NONE, ASK_LATER_DAYS, today)
+    save(replace(record, postponed=True))
+    try:
+        recorded.emit(effective_level().level)
+    except EmitLoopError as e:  # a follower's own error, as if the store had been called here
+        raise (e.__cause__ or e) from None
+    return True
 
 
 def disable() -> None:

@@ -31,6 +31,7 @@ class ConsentRecord:
     expires: date | None
     consent_id: str
     terms: Terms | None = None  # what each field could contain (None: recorded before 0.1.1)
+    postponed: bool = False  # "Ask me later": no choice yet, asked again once it expires
 
     @classmethod
     def new(cls, level: Level, days: int | None, today: date) -> ConsentRecord:
@@ -56,6 +57,7 @@ class ConsentRecord:
             "expires": self.expires.isoformat() if self.expires else None,
             "consent_id": self.consent_id,
             "terms": self.terms,
+            "postponed": self.postponed,
         }
 
     @classmethod
@@ -81,6 +83,7 @@ class ConsentRecord:
                 expires=date.fromisoformat(expires) if expires is not None else None,
                 consent_id=consent_id,
                 terms=_terms(data.get("terms")),
+                postponed=data.get("postponed") is True,  # absent in records before 0.1.2
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ConsentFileError(f"{type(e).__name__}: {e}") from e

@@ -19,13 +19,16 @@ from typing import TYPE_CHECKING
 
 from napari_telemetry.schema import Level
 
-from . import _identity, _paths, _store, _uploader
+from . import _identity, _ids, _paths, _store, _uploader
 from ._identity import SecretError
 
 if TYPE_CHECKING:
     from ._transport import Transport
 
 log = logging.getLogger("napari_telemetry")
+PRIVACY_EMAIL = _identity.PRIVACY_EMAIL
+# What forget() says that the removal of every folder makes moot.
+_NOT_LOCAL = ("Your secret was replaced", "Pending (unsent) data", "Your secret could not")
 
 
 @dataclass(frozen=True)
@@ -37,17 +40,39 @@ class ForgetResult:
     message: str
     replaced: bool
 
+    @property
+    def ok(self) -> bool:
+        """Whether everything asked was done: the collector deleted the ids (if there were
+        any) and the secret is new."""
+        return self.replaced and (self.reached or not self.ids)
+
+    def lines(self) -> list[str]:
+        """What happened, for a user (the CLI prints them, the settings dock shows them)."""
+        out = []
+        if self.ids:
+            out.append("Your weekly ids in use, whose data the collector was asked to delete:")
+            out += [f"  {week}  {uid}" for week, uid in self.ids]
+        out.append(f"{self.message[:1].upper()}{self.message[1:]}.")
+        if self.replaced:
+            out.append("Your secret was replaced: from now on your ids are new and unrelated.")
+            out.append("Pending (unsent) data was deleted.")
+        else:
+            out.append("Your secret could not be replaced (is the data folder writable?).")
+        if self.ids and not self.reached:
+            out.append(f"To have it deleted anyway, e-mail the ids above to {PRIVACY_EMAIL}.")
+        return out
+
 
 def forget(transport: Transport | None = None) -> ForgetResult:
-    """Ask the collector to delete the recent ids, then replace the secret (always)."""
+    """Ask the collector to delete the ids in use, then replace the secret (always)."""
     try:
-        ids = _identity.recent_ids()
+        ids = _ids.ids_in_use()
     except SecretError as e:
         ids, reached, message = [], False, f"no ids to delete: {e}"
-    except OSError:  # there is no secret and none can be made: no id was ever used here
-        ids, reached, message = [], False, "no ids to delete: none was ever made on this computer"
     else:
-        reached, message = _identity.request_deletion([i for _, i in ids], transport)
+        reached, message = False, "no ids to delete: none was used with your current secret"
+        if ids:
+            reached, message = _identity.request_deletion([i for _, i in ids], transport)
     replaced = _identity.replace_secret()
     _store.delete_pending()  # pending data was recorded under the old identity: it goes too
     return ForgetResult(ids=ids, reached=reached, message=message, replaced=replaced)
@@ -98,10 +123,7 @@ class LocalForgetResult:
 
     def lines(self) -> list[str]:
         """A few lines for a user (the CLI prints them, the settings dock shows them)."""
-        out = [f"Deletion request: {self.forget.message}."]
-        if not self.forget.reached and self.forget.ids:
-            ids = ", ".join(uid for _, uid in self.forget.ids)
-            out.append(f"To ask by e-mail instead, send {_identity.PRIVACY_EMAIL} the ids {ids}")
+        out = [line for line in self.forget.lines() if not line.startswith(_NOT_LOCAL)]
         out += [f"Removed {path}" for path in self.removed]
         out += [f"Could not remove {problem}" for problem in self.problems]
         if not self.problems:

@@ -15,7 +15,7 @@ from napari_telemetry.schema import (
     iso_week as iso_week,  # the one ISO-week rule, shared with the collector
 )
 
-from . import _paths, _switches
+from . import _paths, _send_report, _switches
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -158,7 +158,7 @@ def deletion_urls() -> list[str]:
 
 
 def request_deletion(ids: list[str], transport: Transport | None) -> tuple[bool, str]:
-    """Ask each collector to delete *ids*: (whether one accepted, what happened in words)."""
+    """Ask each collector to delete *ids*: (whether one did, what happened in a user's words)."""
     from ._transport import TransportError, get_transport  # HTTP: only for a request
 
     client = transport or get_transport()
@@ -169,13 +169,17 @@ def request_deletion(ids: list[str], transport: Transport | None) -> tuple[bool,
         try:
             response = client.post(url, body, headers, timeout=10.0)
         except TransportError as e:
-            problems.append(str(e))
+            problems.append(_send_report.unreachable(url, str(e)))
             continue
+        where = f"the collector at {_send_report.host(url)}"
         if 200 <= response.status < 300:
-            return True, f"the collector accepted the deletion request (HTTP {response.status})"
-        problems.append(f"HTTP {response.status}")
-    detail = "; ".join(problems) or "no usable collector URL"
-    return False, f"the collector could not be reached ({detail})"
+            return True, f"{where} deleted the data sent with these ids"
+        if 400 <= response.status < 500 and response.status not in (408, 429):
+            problems.append(f"{where} refused the request (code {response.status})")
+        else:
+            problems.append(_send_report.kept_answer(url, response.status))
+    detail = "; ".join(dict.fromkeys(problems)) or "there is no usable collector address"
+    return False, f"{detail}: nothing was deleted there"
 
 
 def replace_secret() -> bool:

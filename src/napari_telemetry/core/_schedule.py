@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from napari_telemetry.schema import Level
 
 from . import _consent, _switches, _upload_state
-from ._store import get_recorder, pending_files
+from ._store import Pending, Waiting, pending
 
 _NEXT_CHECK = "at the next check (shortly after napari starts, or while it is in use)"
 
@@ -37,8 +36,11 @@ class NextSend:
         return f"after {self.after.astimezone():%Y-%m-%d %H:%M} ({self.why})"
 
 
-def next_send(now: datetime | None = None, today: date | None = None) -> NextSend:
-    """The earliest send over this level's streams; reads the files, never raises OSError."""
+def next_send(
+    now: datetime | None = None, today: date | None = None, waiting: Pending | None = None
+) -> NextSend:
+    """The earliest send over the streams of what is pending (*waiting*: the store's count,
+    read now if not given, so that the words and the number come from one look)."""
     now = now or datetime.now(UTC)
     today = today or date.today()
     level = _consent.effective_level().level
@@ -46,9 +48,9 @@ def next_send(now: datetime | None = None, today: date | None = None) -> NextSen
         return NextSend(False, None, "telemetry is off")
     if _switches.debug():
         return NextSend(False, None, "NAPARI_TELEMETRY_DEBUG is set: nothing is sent")
+    waiting = waiting if waiting is not None else pending(today=today)
     states = _upload_state.load()
-    buffered = get_recorder().buffered_streams()
-    sends = [_stream(lv, states[lv], now, today, lv in buffered) for lv in level.streams()]
+    sends = [_stream(w, states[w.level], now, today) for w in waiting.streams if w.records]
     planned = [s for s in sends if s is not None]
     if not planned:
         return NextSend(False, None, "nothing is waiting")
@@ -56,10 +58,10 @@ def next_send(now: datetime | None = None, today: date | None = None) -> NextSen
 
 
 def _stream(
-    level: Level, state: _upload_state.LevelState, now: datetime, today: date, buffered: bool
+    waiting: Waiting, state: _upload_state.LevelState, now: datetime, today: date
 ) -> NextSend | None:
-    days = {_day(path.name) for path in _safe_files(level)} | ({today} if buffered else set())
-    if not days or _switches.batches_url(level) is None:
+    level, days = waiting.level, waiting.days
+    if _switches.batches_url(level) is None:
         return None
     if None in days or min(d for d in days if d is not None) < today:  # finished, or sealed
         after, why = None, _NEXT_CHECK
@@ -72,15 +74,3 @@ def _stream(
         problem = state.problem()
         after, why = blocked, f"{level.value}: {retry}" + (f": {problem}" if problem else "")
     return NextSend(True, after, why)
-
-
-def _day(name: str) -> date | None:
-    """The day of an open file; None for a sealed one (``<day>~<batch_id>``, ready to send)."""
-    return None if "~" in name else date.fromisoformat(name[:10])
-
-
-def _safe_files(level: Level) -> list[Path]:
-    try:
-        return list(pending_files(level))
-    except OSError:
-        return []

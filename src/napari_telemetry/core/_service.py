@@ -19,6 +19,8 @@ from . import (
     _consent,
     _counters,
     _identity,
+    _ids,
+    _paths,
     _public_index,
     _schedule,
     _store,
@@ -26,6 +28,8 @@ from . import (
     _upload_state,
     _uploader,
 )
+from ._send_report import SendReport
+from ._state import state
 
 if TYPE_CHECKING:
     from ._carry import ExportReport, FileSendReport
@@ -90,6 +94,11 @@ class Telemetry:
         """Store the user's choice; it applies to this process at once."""
         _consent.record_consent(level, days=days)
 
+    def postpone(self) -> bool:
+        """ "Ask me later": an open question is asked again after a week (a choice that holds
+        stays as it is; False then)."""
+        return _consent.postpone()
+
     def disable(self) -> None:
         """Record ``none`` and delete what this environment recorded and has not sent."""
         _consent.disable()
@@ -110,9 +119,14 @@ class Telemetry:
         """Delete one pending batch, as the preview shows it."""
         _store.delete_pending(level, batch_key)
 
+    def pending(self) -> _store.Pending:
+        """What waits to be sent, stream by stream: what :meth:`preview` lists, counted."""
+        return _store.pending()
+
     def pending_count(self) -> int:
-        """Records waiting to be sent, on disk and in memory."""
-        return _store.get_recorder().pending_count()
+        """Records waiting to be sent (on disk and in this process's memory), as the preview
+        lists them, the indicator and ``status`` say."""
+        return _store.pending().records
 
     def pending_here(self) -> int:
         """Records this environment recorded and has not sent."""
@@ -122,8 +136,14 @@ class Telemetry:
         """Call *callback* (off the GUI thread) when records were written or the consent moved."""
         _store.get_recorder().changed.connect(callback)
 
+    def watched_folders(self) -> list[Path]:
+        """The folders another process changes what the views show in: each stream's pending
+        folder (a send, a new day's file) and this environment's consent records."""
+        pending = [_paths.pending_dir(level.value) for level in SENDING_LEVELS]
+        return [*pending, _paths.consent_file().parent]
+
     # --- sending ----------------------------------------------------------------------------
-    def send_now(self, *, force: bool = False) -> _uploader.SendReport:
+    def send_now(self, *, force: bool = False) -> SendReport:
         """Send what is due now; *force* includes today's records and ignores the waits."""
         return _uploader.get_uploader().send_now(force=force)
 
@@ -149,9 +169,10 @@ class Telemetry:
         """Start sending in the background (idempotent)."""
         _uploader.get_uploader().start()
 
-    def next_send(self) -> _schedule.NextSend:
-        """When pending data leaves this computer next, or why it does not."""
-        return _schedule.next_send()
+    def next_send(self, pending: _store.Pending | None = None) -> _schedule.NextSend:
+        """When pending data leaves this computer next, or why it does not (*pending*: what
+        :meth:`pending` returned, so that the count and the words agree)."""
+        return _schedule.next_send(waiting=pending)
 
     def endpoints(self) -> Endpoints:
         """Every address this plugin may contact."""
@@ -178,17 +199,18 @@ class Telemetry:
             )
             for level in decision.level.streams()
         ]
-        recorder = _store.get_recorder()
+        pending = _store.pending()
+        recorder = state.recorder  # a terminal has none: its status makes none either
         return Status(
             decision=decision,
             streams=streams,
-            pending=recorder.pending_count(),
-            next_send=_schedule.next_send().text(),
+            pending=pending.records,
+            next_send=_schedule.next_send(waiting=pending).text(),
             debug=_switches.debug(),
             secret_problem=_identity.secret_problem(),
             counters=_store.stats_in_words(),
             plugin_switches=[(o.plugin, o.state) for o in self.plugin_counters().plugins],
-            storage_problem=recorder.problem or _store.storage_problem(),
+            storage_problem=(recorder and recorder.problem) or _store.storage_problem(),
         )
 
     # --- the plugin index -------------------------------------------------------------------
@@ -240,12 +262,13 @@ class Telemetry:
         return trusted
 
     # --- identity and forgetting ------------------------------------------------------------
-    def recent_ids(self, *, create: bool = True) -> list[tuple[str, str]]:
-        """``[(week, id)]`` of the last 9 weeks; with ``create=False`` no identity is made."""
-        return _identity.recent_ids(create=create)
+    def ids(self) -> list[tuple[str, str]]:
+        """``[(week, id)]`` of the weeks the current secret was in use while telemetry was on
+        (the last 9 at most), newest first; reads only, never makes an identity."""
+        return _ids.ids_in_use()
 
     def forget(self, transport: Transport | None = None) -> ForgetResult:
-        """Ask the collector to delete the recent ids; new secret; pending data deleted."""
+        """Ask the collector to delete the ids in use; new secret; pending data deleted."""
         from ._forget import forget  # as export
 
         return forget(transport)

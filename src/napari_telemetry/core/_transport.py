@@ -12,6 +12,7 @@ import email.utils
 import functools
 import os
 import re
+import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -48,6 +49,37 @@ class TransportError(Exception):
     def __init__(self, message: str, kind: str = "connection") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+# What went wrong, in a user's words, by the lowest-level error in the chain (first match).
+_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (socket.gaierror, "its name could not be looked up (no network, or a DNS problem)"),
+    (ConnectionRefusedError, "nothing answers at that address (connection refused)"),
+    (ssl.SSLCertVerificationError, "its certificate could not be verified"),
+    (ssl.SSLError, "the secure connection failed"),
+    (ConnectionResetError, "the connection was cut off"),
+    (ConnectionAbortedError, "the connection was cut off"),
+    (TimeoutError, "it did not answer in time"),
+)
+_NOT_HTTP = {"BadStatusLine", "LineTooLong", "ProtocolError", "InvalidChunkLength"}
+
+
+def plain_reason(error: BaseException) -> str:
+    """Why a request got no answer, in plain words, from the causes of *error*."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for kind, words in _REASONS:
+        if any(isinstance(e, kind) for e in chain):
+            return words
+    names = {type(e).__name__ for e in chain}
+    if names & _NOT_HTTP:
+        return "what came back was not an answer a collector gives (not HTTP)"
+    if any("Proxy" in name for name in names):
+        return "the proxy refused the connection"
+    return f"the network connection failed ({type(error).__name__})"
 
 
 class Transport(Protocol):
@@ -186,10 +218,11 @@ def describe(error: BaseException, via: str, trust: _trust.Trust) -> TransportEr
         )
     name = type(error).__name__
     if name == "ProxyError" or (via and _cause(error, ConnectionRefusedError)):
-        return TransportError(f"{name}{via or ' through a proxy'}: the proxy failed", "proxy")
+        return TransportError(f"no answer{via or ' through a proxy'}: the proxy failed", "proxy")
     if isinstance(_cause(error, ssl.SSLError), ssl.SSLError):
-        return TransportError(f"{name} while contacting the server{via} (TLS failed)", "tls")
-    return TransportError(f"{name} while contacting the server{via}")
+        return TransportError(f"the secure connection failed{via} (TLS)", "tls")
+    reason = plain_reason(error)
+    return TransportError(f"{reason} ({via.strip()})" if via else reason)
 
 
 _QUOTED = re.compile(r"'[^']*'")

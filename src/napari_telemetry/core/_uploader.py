@@ -9,14 +9,14 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from napari_telemetry._version import __version__
 from napari_telemetry.schema import Level
 
-from . import _consent, _identity, _paths, _store, _switches, _upload_state
+from . import _consent, _identity, _paths, _send_report, _store, _switches, _upload_state
+from ._send_report import SendReport
 from ._state import state
 from ._store import PendingDay, build, wire_bytes
 from ._upload_state import LevelState
@@ -30,30 +30,6 @@ ROUND_DEADLINE = 30.0  # a round (and so the upload lock) ends after this; the r
 FIRST_CHECK = 30.0
 CHECK_EVERY = 600.0
 SENT_KEEP_DAYS = 60
-
-
-@dataclass
-class SendReport:
-    """What one round of sending did, in words a user can read."""
-
-    sent: int = 0
-    dropped: int = 0
-    kept: int = 0
-    debug: bool = False
-    notes: list[str] = field(default_factory=list)
-    shown: int = 0  # batches logged instead of sent (NAPARI_TELEMETRY_DEBUG)
-
-    def __str__(self) -> str:
-        if self.debug:
-            head = "NAPARI_TELEMETRY_DEBUG is set: nothing was sent; "
-            head += f"{self.shown} batch(es) would have been sent (logged, as JSON)"
-        elif not (self.sent or self.dropped or self.kept or self.notes):
-            return "Nothing was due: a day is sent once it is over (`send --now` sends today's)."
-        else:
-            head = (
-                f"{self.sent} batch(es) sent, {self.dropped} refused, {self.kept} kept for later"
-            )
-        return "\n".join([head, *self.notes])
 
 
 class Uploader:
@@ -124,11 +100,13 @@ class Uploader:
             with upload_lock():
                 self._round(force, report)
         except _paths.LockTimeout:
-            report.notes.append("another napari process is sending right now")
+            report.problems.append("another napari process is sending right now; try later")
         except _identity.SecretError as e:
-            report.notes.append(f"nothing was sent: {e}; run `napari-telemetry forget`")
+            report.problems.append(f"nothing was sent: {e}; run `napari-telemetry forget`")
         except OSError as e:
-            report.notes.append(f"could not send: {e.strerror or type(e).__name__}")
+            why = e.strerror or type(e).__name__
+            report.problems.append(f"could not send: {why} (in the telemetry data folder)")
+        _store.notify()  # the views count again: what was sent, kept or dropped
         return report
 
     def _check(self, delay: float) -> None:
@@ -148,11 +126,11 @@ class Uploader:
         now = self._now()
         decision = _consent.effective_level()
         if decision.level is Level.NONE:
-            report.notes.append(f"telemetry is off: {decision.reason}")
+            report.problems.append(f"telemetry is off: {decision.reason}")
         until = time.monotonic() + ROUND_DEADLINE
         for level in decision.level.streams():
             if _left(until) is None:
-                report.notes.append(f"{level.value}: no time left in this round; sent later")
+                report.problems.append(f"{level.value}: no time left in this round; sent later")
                 continue
             self._level(level, states[level], now, force, report, until)
         if not report.debug:  # a look at what would be sent uses up no hourly slot
@@ -171,10 +149,14 @@ class Uploader:
         url = _switches.batches_url(level)
         blocked = state.blocked_until(now)
         if url is None:
-            report.notes.append(f"{level.value}: no usable collector URL")
+            report.problems.append(f"{level.value}: no usable collector URL, nothing is sent")
             return
         if blocked is not None and not force:
-            report.notes.append(f"{level.value}: next attempt after {blocked:%Y-%m-%d %H:%M} UTC")
+            when = f"{blocked.astimezone():%Y-%m-%d %H:%M}"
+            report.problems.append(
+                f"{level.value}: next attempt after {when} (local time); "
+                "`napari-telemetry send --now` sends without waiting"
+            )
             return
         if report.debug:
             self._show(level, url, force, report)
@@ -185,9 +167,16 @@ class Uploader:
         if not batches:
             return
         state.last = now
+        stopped, kept = None, 0
         for day in batches:
-            if not self._send_day(level, day, url, state, now, report, until):
-                break
+            if stopped is None:
+                stopped, kept = self._send_day(level, day, url, state, now, report, until)
+            else:  # the stream waits: its later days stay too
+                kept += len(build(day, _consent.judge_token).envelopes)
+        if stopped is not None:
+            report.kept += kept
+            retry = state.blocked_until(now) if stopped != "later" else None
+            report.problems.append(_send_report.kept_line(level, stopped, kept, retry))
 
     def _send_day(
         self,
@@ -198,22 +187,25 @@ class Uploader:
         now: datetime,
         report: SendReport,
         until: float,
-    ) -> bool:
-        """Send one sealed file's envelopes; False when the level must wait (backoff)."""
+    ) -> tuple[str | None, int]:
+        """Send one sealed file's envelopes; (why the stream stops, batches kept) on a failure,
+        (None, 0) when the file is done."""
         built = build(day, _consent.judge_token)
         with _store.locked():
             _store.bump_stats(stale_consent=built.stale, invalid_records=built.invalid)
-        for envelope in built.envelopes:
-            outcome, retry_after, why = self._post(url, envelope, report, until)
-            if outcome in ("keep", "later"):
-                if outcome == "keep":
-                    state.failed(now, retry_after, *why)
-                report.kept += 1
-                return False
+        for i, envelope in enumerate(built.envelopes):
+            outcome, retry_after, failure = self._post(url, envelope, report, until)
+            if outcome == "later":
+                return "later", len(built.envelopes) - i
+            if failure is not None:  # kept: the stream backs off
+                state.failed(now, retry_after, failure.error, failure.kind)
+                return failure.said, len(built.envelopes) - i
             if outcome == "sent":
                 state.succeeded()
+                if level not in report.streams:
+                    report.streams.append(level)
         _store.finish(day, built.keep)
-        return True
+        return None, 0
 
     def _show(self, level: Level, url: str, force: bool, report: SendReport) -> None:
         """Log the batches a round would send now, changing nothing on disk."""
@@ -226,23 +218,18 @@ class Uploader:
 
     def _post(
         self, url: str, envelope: dict[str, Any], report: SendReport, until: float
-    ) -> tuple[str, float | None, tuple[str, str]]:
+    ) -> tuple[str, float | None, _send_report.Failure | None]:
         """POST one envelope: ("sent" | "dropped" | "keep" | "later", Retry-After seconds,
-        (why, its kind) when kept).
-
-        "later": the round had no time left for it (kept, no backoff).
-        """
+        what went wrong when kept). "later": the round had no time left (kept, no backoff)."""
         timeout = _left(until)
         if timeout is None:
-            report.notes.append(f"{envelope['level']}: no time left in this round; sent later")
-            return "later", None, ("", "")
+            return "later", None, None
         from ._transport import TransportError, get_transport  # HTTP: only for a request
 
         try:
             response = post(self._transport or get_transport(), url, envelope, timeout)
         except TransportError as e:
-            report.notes.append(f"{envelope['level']}: {e}; kept for later")
-            return "keep", None, (str(e), e.kind)
+            return "keep", None, _send_report.no_answer(url, str(e), e.kind)
         status = response.status
         if 200 <= status < 300:
             try:
@@ -251,12 +238,11 @@ class Uploader:
                 why = e.strerror or type(e).__name__
                 report.notes.append(f"{envelope['level']}: sent, but no copy was kept ({why})")
             report.sent += 1
-            return "sent", None, ("", "")
+            return "sent", None, None
         if 400 <= status < 500 and status not in (408, 429):
-            _count_refusal(envelope, response, report)
-            return "dropped", None, ("", "")
-        report.notes.append(f"{envelope['level']}: HTTP {status}; kept for later")
-        return "keep", response.retry_after, (f"the collector answered HTTP {status}", "http")
+            _count_refusal(url, envelope, response, report)
+            return "dropped", None, None
+        return "keep", response.retry_after, _send_report.kept(url, status)
 
 
 def _left(until: float) -> float | None:
@@ -265,7 +251,9 @@ def _left(until: float) -> float | None:
     return min(TIMEOUT, left) if left > 0.05 else None
 
 
-def _count_refusal(envelope: dict[str, Any], response: Response, report: SendReport) -> None:
+def _count_refusal(
+    url: str, envelope: dict[str, Any], response: Response, report: SendReport
+) -> None:
     """Count a batch the collector refused for good: its week, or anything else."""
     week = _week_refused(response.body)
     with _store.locked():
@@ -274,10 +262,8 @@ def _count_refusal(envelope: dict[str, Any], response: Response, report: SendRep
         else:
             _store.bump_stats(rejected_batches=1)
     report.dropped += 1
-    why = f"its week {envelope['week']} is outside the window" if week else "a batch"
-    report.notes.append(
-        f"{envelope['level']}: the collector refused {why} (HTTP {response.status})"
-    )
+    refused = _send_report.refusal(url, response.status, envelope["week"] if week else None)
+    report.problems.append(f"{envelope['level']}: {refused}.")
 
 
 def _week_refused(body: bytes) -> bool:

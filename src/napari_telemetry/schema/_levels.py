@@ -58,8 +58,7 @@ LEVEL_WORDS: dict[Level, LevelWords] = {
         "names and versions of installed public plugins",
     ),
     Level.FULL: LevelWords(
-        "adds how often commands run, what kinds of layers you add, and the counts of "
-        "plugins whose counters you switch on",
+        "adds how often commands run, kinds of layers added, plugin counters you allow",
         "counts of commands run, of layers added by kind, and plugins' approved counters",
     ),
 }

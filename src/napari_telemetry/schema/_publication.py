@@ -27,6 +27,16 @@ class Publication(BaseModel):
     epsilon_unit: float = Field(
         description="ε of one weekly id's week (its week and its quarter), at ``delta_unit``."
     )
+    rho_year: float = Field(
+        description="zCDP ρ an installation present in every week of 52 spends in all: 52 week "
+        "releases at one weekly id each, four quarter releases at 13 weekly ids each (its ids "
+        "are not linkable, so a quarter counts each of its weeks), by OpenDP's maps."
+    )
+    delta_year: float = Field(
+        description="δ of that year: each release's own δ, with a quarter's partition-selection "
+        "δ taken at the installation's 13 weekly ids in it."
+    )
+    epsilon_year: float = Field(description="ε of that year at ``delta_year``.")
     grace_days: int = Field(description="Days after a week ends before it is released.")
     raw_retention_days: int = Field(description="Days the collector keeps raw batches.")
     log_retention_days: int = Field(description="Days the collector keeps its own logs.")
@@ -48,6 +58,9 @@ PUBLICATION = Publication(
     rho_window=0.15,
     delta=1e-7,
     epsilon_unit=5.61,
+    rho_year=1032.2,
+    delta_year=0.0359,
+    epsilon_year=1257.0,
     grace_days=3,
     raw_retention_days=RAW_RETENTION_DAYS,
     log_retention_days=14,

@@ -170,7 +170,7 @@ class CounterRecord(RecordBase):
     type: Literal["counter"] = Field(
         "counter",
         description="Record type: a plugin's own counter, counted only when you switched that "
-        "plugin's counters on in the Telemetry settings dock.",
+        "plugin's counters on in the napari-telemetry settings dock.",
     )
     plugin: Annotated[str, StringConstraints(max_length=100, pattern=PLUGIN_PATTERN)] = Field(
         description="Normalized name of the plugin that counted, e.g. `napari-stardist`: only "

@@ -11,6 +11,7 @@ from napari_telemetry_server.storage import Storage
 from . import _collection, _deletion, _health, _ingest, _schema
 from ._deps import Resources
 from ._limits import RateLimitMiddleware
+from ._metrics import MetricsMiddleware
 from ._openapi import openapi_builder
 from ._problems import install_handlers
 from ._settings import Settings, get_settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, storage: Storage | None = No
     )
     app.state.resources = resources
     app.add_middleware(RateLimitMiddleware, limiter=resources.limiter)
+    app.add_middleware(MetricsMiddleware, metrics=resources.metrics)  # outermost: sees 429s
     for concern in (_ingest, _deletion, _schema, _collection, _health):
         app.include_router(concern.router)
     install_handlers(app)

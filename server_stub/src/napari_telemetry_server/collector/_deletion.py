@@ -57,4 +57,5 @@ async def delete_ids(request: Request) -> JSONResponse:
     if wait is not None:
         return too_many(wait)
     await run_in_threadpool(lambda: resources.storage().forget(ids))
+    resources.metrics.deleted.inc(len(set(ids)))
     return JSONResponse(Accepted(deleted=True).model_dump(), status_code=202)

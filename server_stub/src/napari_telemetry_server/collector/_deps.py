@@ -1,5 +1,5 @@
 """FastAPI dependencies: the per-app resources (settings, storage, writer, plugin index,
-collection manifests, limiters)."""
+collection manifests, limiters, the operators' counters)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from napari_telemetry_server.collection import Approvals
 from napari_telemetry_server.storage import Storage, make_engine
 
 from ._limits import RateLimiter
+from ._metrics import Metrics
 from ._plugin_index import PluginIndex
 from ._settings import Settings
 from ._writer import GroupWriter
@@ -34,8 +35,8 @@ class Resources:
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window)
         self.deletions = RateLimiter(settings.deletion_limit, settings.rate_window)  # weekly ids
         self.plugins = PluginIndex(settings.plugin_index)
+        self.metrics = Metrics()  # the operators' counters (never on a public route)
         self.collection = Approvals(settings.collection_dir)
-        self.dropped = 0  # records received but not stored: unapproved or unlisted names
         self._storage = storage
         # The collector's one clock: the week window of ingest and the day a batch is received.
         self.today = storage.today if storage is not None else date.today

@@ -55,10 +55,12 @@ def _handler(level: Level) -> Handler:
         batch = resources.collection.filter(resources.plugins.filter(batch)).batch
         dropped = received - len(batch.records)
         outcome = await resources.writer.submit(batch, digest)
+        resources.metrics.count(level.value, outcome)
         if outcome is Outcome.CONFLICT:
             return conflict(str(batch.batch_id))
         stored = outcome is Outcome.STORED
-        resources.dropped += dropped if stored else 0
+        if stored:
+            resources.metrics.dropped.inc(dropped)
         reply = Stored(batch_id=str(batch.batch_id), stored=stored, dropped=dropped)
         return JSONResponse(reply.model_dump(), status_code=201 if reply.stored else 200)
 

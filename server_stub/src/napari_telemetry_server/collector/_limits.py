@@ -33,7 +33,6 @@ class RateLimiter:
         self._counts: dict[bytes, int] = {}
         self._salt = b""
         self._ends = -math.inf
-        self.received = 0  # requests seen since start, health checks excepted (see /healthz)
 
     def hit(self, source: str, cost: int = 1) -> int | None:
         """Count *cost* for *source*; the seconds to wait when over the limit, else None."""
@@ -85,8 +84,6 @@ class RateLimitMiddleware:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] != "/healthz":
-            self.limiter.received += 1  # a count only: nothing about who sent it
         if scope["type"] == "http" and scope["method"] == "POST":
             wait = self.limiter.hit(client_key(scope))
             if wait is not None:

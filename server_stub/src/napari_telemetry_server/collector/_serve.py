@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from ._app import create_app
 from ._logging import setup_logging
+from ._metrics import LOOPBACK, serve_metrics
 from ._protocol import deadline_protocol
 from ._settings import Settings, proxy_list
 
@@ -44,5 +45,15 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     )
     if not settings.plugin_index.is_file():
         log.warning("no public plugin index file yet: no plugin is named in what is stored")
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down already
-        uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()
+    app = create_app(settings)
+    counters = None
+    if settings.metrics_port is not None:
+        counters, _ = serve_metrics(app.state.resources.metrics, settings.metrics_port)
+        log.info("operators' counters on http://%s:%d/metrics", LOOPBACK, settings.metrics_port)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down already
+            uvicorn.Server(server_config(app, host=host, port=port)).run()
+    finally:
+        if counters is not None:
+            counters.shutdown()
+            counters.server_close()

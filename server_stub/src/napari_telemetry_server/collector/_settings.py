@@ -73,6 +73,14 @@ class Settings(BaseSettings):
         "connection of a slower one is dropped.",
     )
 
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the operators' counters (Prometheus text format) on 127.0.0.1 "
+        "only; off when unset. Never proxied: the shipped Caddyfile has no route to it.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _addresses_or_networks(cls, value: str) -> str:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from napari_telemetry.schema import iso_week
+from napari_telemetry.schema import iso_week, shift_week
 from napari_telemetry_server.public import (
     AggregateReport,
     PublishReport,
+    ReleaseSettings,
     aggregate,
     load_or_create_key,
     public_pem,
@@ -78,9 +79,17 @@ def run_demo(
 ) -> DemoResult:
     """Seed, aggregate and publish into *folder*; the site is ``folder / "site"``."""
     folder.mkdir(parents=True, exist_ok=True)
-    batches = seed(folder / "raw.sqlite", shape or DemoShape(), seed=seed_value, progress=progress)
-    # Synthetic data no purge has touched: every finished week is complete.
-    report = aggregate(folder / "raw.sqlite", folder / "aggregates.sqlite", assume_complete=True)
+    shape = shape or DemoShape()
+    batches = seed(folder / "raw.sqlite", shape, seed=seed_value, progress=progress)
+    # The calendar starts at the synthetic year's first week (a real one starts when its ledger
+    # is made), and no purge has touched synthetic data: every finished week is complete.
+    first = shift_week(iso_week(date.today()), 1 - shape.weeks)
+    report = aggregate(
+        folder / "raw.sqlite",
+        folder / "aggregates.sqlite",
+        settings=ReleaseSettings(first_week=first),
+        assume_complete=True,
+    )
     key, _ = load_or_create_key(folder / "signing_key.pem")
     site = publish(folder / "aggregates.sqlite", folder / "site", public_key=public_pem(key))
     return DemoResult(folder, batches, report, site)

@@ -1,40 +1,42 @@
-"""``aggregate``: finished weeks of raw data in, differentially private releases out.
+"""``aggregate``: the release calendar's due periods out of the raw data, each released once.
 
-A week is released once, after it has ended plus the grace period for late uploads, while its
-raw data is still complete (no batch of it can have been purged yet); its numbers are frozen in
-the aggregate database and never recomputed, whatever arrives later. A quarter's plugin
-install-weeks are released once its last week has been. The current week is never released.
+Which periods are released is decided by the calendar and the ledger alone (``ledger``): every
+week from the calendar's first week on, once it has ended and its grace period is over, with
+data or without, while its raw data is still complete; each quarter after its last week. Each
+release is written into the ledger in the raw database, in one transaction with what it leaves
+(a week's partials for its quarter) or takes (a quarter's), and never made again; the aggregate
+file is then rebuilt from the ledger. The current week is never released.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect
 
-from napari_telemetry.schema import week_start
 from napari_telemetry_server.storage import (
-    RAW_RETENTION_DAYS,
+    Ledger,
+    Partials,
+    Period,
     batches,
     make_engine,
     record_tables,
     require_database,
 )
 
-from . import _aggregate_db as db
-from . import _release_partials as partials
-from ._aggregate_rules import Denylist, valid_week
-from ._aggregate_weeks import quarter_of, quarter_weeks, week_end
-from ._aggregate_write import write_meta, write_release, write_rolling, write_week, write_window
+from ._aggregate_rows import Released, week_rows, window_rows
+from ._aggregate_rules import Denylist
+from ._aggregate_weeks import quarter_of
 from ._release_config import ReleaseSettings, release_settings
-from ._release_dims import DIMS, WINDOW_DIM
+from ._release_dims import DIMS, WINDOW_DIM, Bounded
 from ._release_plan import CALLS, describe, week_mechanism, window_mechanism
-from ._release_read import read_counts, weeks_with_data
-
-Released = dict[str, dict[str, int]]
+from ._release_read import read_counts
+from .ledger import book_of, due_quarters, due_weeks, open_books, settings_note, write
 
 
 @dataclass
@@ -47,6 +49,7 @@ class AggregateReport:
     past_retention: list[str] = field(default_factory=list)
     skipped_rows: dict[str, int] = field(default_factory=dict)
     cells: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """A human summary, one fact per line."""
@@ -66,21 +69,11 @@ class AggregateReport:
                 f"{len(self.past_retention)}" + _span(self.past_retention)
             )
         out += [f"skipped {n} malformed rows in {t}" for t, n in sorted(self.skipped_rows.items())]
-        return out
+        return out + self.notes
 
 
 def _span(items: list[str]) -> str:
     return f" ({items[0]} to {items[-1]})" if items else ""
-
-
-def releasable(week: str, today: date, grace_days: int) -> bool:
-    """Whether *week* has ended and its grace period for late uploads is over."""
-    return today >= week_end(week) + timedelta(days=grace_days)
-
-
-def complete(week: str, today: date) -> bool:
-    """Whether no batch of *week* can have been purged yet (one day of clock skew allowed)."""
-    return week_start(week) - timedelta(days=1) >= today - timedelta(days=RAW_RETENTION_DAYS)
 
 
 def aggregate(
@@ -91,29 +84,34 @@ def aggregate(
     deny: Denylist | None = None,
     today: date | None = None,
     assume_complete: bool = False,
+    adopt: bool = False,
 ) -> AggregateReport:
-    """Release every finished week of *raw* (URL or path) not yet released into *out*.
+    """Release the calendar's due periods of *raw* (URL or path); rebuild *out* from the ledger.
 
     *assume_complete* releases weeks older than raw retention too (synthetic demo data,
-    which no purge has touched); a real collector must not.
+    which no purge has touched); a real collector must not. *adopt* takes releases that *out*
+    holds and the ledger lacks into the ledger (a file made before the ledger existed).
     """
     require_database(raw)
     settings = settings or release_settings()
     today = today or date.today()
+    deny = deny or Denylist()
     report = AggregateReport()
-    target = db.open_aggregates(out)
     engine = make_engine(raw)
     try:
         _check_tables(engine, raw)
-        partials.create(engine)
-        with target.connect() as conn:
-            done = {p for (p,) in conn.execute(select(db.releases.c.period))}
-        weeks = _due(engine, done, today, settings, assume_complete, report)
-        _release_weeks(engine, target, weeks, settings, deny or Denylist(), today, report)
-        _release_windows(engine, target, done, settings, deny or Denylist(), today, report)
+        ledger = Ledger(engine)
+        book, report.notes = open_books(ledger, out, settings, today, adopt)
+        assert book.first_week is not None  # open_books sets the calendar
+        due = due_weeks(book.periods, book.first_week, today, settings, assume_complete)
+        report.waiting, report.past_retention = due.waiting, due.missed
+        _release_weeks(engine, ledger, due.weeks, deny, today, report)
+        _release_quarters(ledger, deny, today, report)
+        note = settings_note(ledger.periods(), today, settings)
+        report.notes += [note] if note else []
+        write(out, book_of(ledger))
     finally:
         engine.dispose()
-        target.dispose()
     return report
 
 
@@ -129,101 +127,88 @@ def _check_tables(engine: Engine, raw: str | Path) -> None:
         )
 
 
-def _due(
-    engine: Engine,
-    done: set[str],
-    today: date,
-    settings: ReleaseSettings,
-    assume_complete: bool,
-    report: AggregateReport,
-) -> list[str]:
-    with engine.connect() as conn:
-        found = weeks_with_data(conn)
-    bad = sorted(w for w in found if not valid_week(w))
-    if bad:
-        report.skipped_rows["batches (weeks that do not exist)"] = len(bad)
-    due = []
-    for week in sorted((w for w in found if valid_week(w) and w not in done), key=week_start):
-        if not releasable(week, today, settings.grace_days):
-            report.waiting.append(week)
-        elif assume_complete or complete(week, today):
-            due.append(week)
-        else:
-            report.past_retention.append(week)
-    return due
-
-
 def _release_weeks(
     engine: Engine,
-    target: Engine,
-    weeks: list[str],
-    settings: ReleaseSettings,
+    ledger: Ledger,
+    weeks: Sequence[tuple[str, ReleaseSettings]],
     deny: Denylist,
     today: date,
     report: AggregateReport,
 ) -> None:
-    if not weeks:
-        with target.begin() as conn:
-            write_rolling(conn)
-            write_meta(conn, today)
-        return
+    """Release *weeks*, one read of the raw data per set of settings they are counted under."""
+    groups: dict[str, tuple[ReleaseSettings, list[str]]] = {}
+    for week, settings in weeks:
+        key = json.dumps(settings.stated(), sort_keys=True)
+        groups.setdefault(key, (settings, []))[1].append(week)
+    for settings, names in groups.values():
+        plan = {
+            d.name: (d.per_id(settings), settings.max_calls if d.calls else None) for d in DIMS
+        }
+        with engine.connect() as conn:
+            counts, skipped = read_counts(conn, names, plan)
+        for table, n in skipped.items():
+            report.skipped_rows[table] = report.skipped_rows.get(table, 0) + n
+        for week in names:
+            _release_week(ledger, week, settings, counts[week], deny, today, report)
+
+
+def _release_week(
+    ledger: Ledger,
+    week: str,
+    settings: ReleaseSettings,
+    counts: dict[str, Bounded],
+    deny: Denylist,
+    today: date,
+    report: AggregateReport,
+) -> None:
+    """One week's release into the ledger, with the partials its quarter will need."""
     mechanism = week_mechanism(settings)
-    document = describe(mechanism, settings, "week")
-    data: dict[str, dict[str, Counter[str]]] = {w: {} for w in weeks}
-    window: dict[str, Counter[str]] = {}
-    plan = {d.name: (d.per_id(settings), settings.max_calls if d.calls else None) for d in DIMS}
-    with engine.connect() as conn:
-        counts, skipped = read_counts(conn, weeks, plan)
-    report.skipped_rows.update(skipped)
-    for week, by_dim in counts.items():
-        for dim in DIMS:
-            data[week][dim.name] = by_dim[dim.name].ids
-            if dim.calls:
-                data[week][dim.name + CALLS] = by_dim[dim.name].sums
-        window[week] = by_dim["plugins.plugin"].ids  # the window counts the same bounded ids
-    released = {w: _scrub(mechanism.release(data[w]), deny) for w in weeks}
+    data: dict[str, Counter[str]] = {}
+    for dim in DIMS:
+        data[dim.name] = counts[dim.name].ids
+        if dim.calls:
+            data[dim.name + CALLS] = counts[dim.name].sums
+    numbers = week_rows(week, _scrub(mechanism.release(data), deny))
+    # The quarter counts the same bounded ids as the week's plugin table.
+    keep = None
     if window_mechanism(settings) is not None:
-        with engine.begin() as conn:  # before the release commits: a retry replaces them
-            for week, ids in window.items():
-                partials.store(conn, quarter_of(week), week, ids)
-    with target.begin() as conn:
-        for week in weeks:
-            write_release(conn, week, "week", [week], document, today)
-            report.cells += write_week(conn, week, released[week])
-        write_rolling(conn)
-        write_meta(conn, today)
-    report.released = weeks
+        keep = Partials(quarter_of(week), week, counts["plugins.plugin"].ids)
+    document = describe(mechanism, settings, "week")
+    ledger.record(_period(week, "week", [week], document, numbers, today), keep)
+    report.released.append(week)
+    report.cells += sum(len(r) for t, r in numbers.items() if t != "weeks")
 
 
-def _release_windows(
-    engine: Engine,
-    target: Engine,
-    done: set[str],
-    settings: ReleaseSettings,
-    deny: Denylist,
-    today: date,
-    report: AggregateReport,
+def _release_quarters(
+    ledger: Ledger, deny: Denylist, today: date, report: AggregateReport
 ) -> None:
-    mechanism = window_mechanism(settings)
-    with engine.connect() as conn:
-        waiting = partials.periods(conn)
-    finished = sorted(
-        p
-        for p in waiting
-        if p not in done and releasable(quarter_weeks(p)[-1], today, settings.grace_days)
-    )
-    if mechanism is not None and finished:
+    """Release the due quarters from their weeks' partials; drop partials never to be."""
+    due, never = due_quarters(ledger.periods(), ledger.partial_periods(), today)
+    for quarter, settings in due:
+        mechanism = window_mechanism(settings)
+        if mechanism is None:  # a window budget of 0: windows are off
+            never.append(quarter)
+            continue
+        covered, counts = ledger.partials(quarter)
+        out = _scrub(mechanism.release({WINDOW_DIM.name: counts}), deny)[WINDOW_DIM.name]
+        numbers = window_rows(quarter, len(covered), out)
         document = describe(mechanism, settings, "window")
-        for period in finished:
-            with engine.connect() as conn:
-                covered, counts = partials.load(conn, period)
-            out = _scrub(mechanism.release({WINDOW_DIM.name: counts}), deny)[WINDOW_DIM.name]
-            with target.begin() as conn:
-                write_release(conn, period, "window", covered, document, today)
-                report.cells += write_window(conn, period, len(covered), out)
-            report.windows.append(period)
-    with engine.begin() as conn:  # released now or before: nothing private is kept for them
-        partials.drop(conn, [p for p in waiting if p in done or p in report.windows])
+        period = _period(quarter, "window", covered, document, numbers, today)
+        ledger.record(period, release=[quarter])
+        report.windows.append(quarter)
+        report.cells += len(numbers.get("plugin_windows", []))
+    ledger.drop_partials(never)
+
+
+def _period(
+    name: str,
+    kind: str,
+    weeks: Sequence[str],
+    document: dict[str, object],
+    numbers: dict[str, list[dict[str, object]]],
+    today: date,
+) -> Period:
+    return Period(name, kind, weeks[0], weeks[-1], today.isoformat(), document, numbers)
 
 
 def _scrub(out: Released, deny: Denylist) -> Released:

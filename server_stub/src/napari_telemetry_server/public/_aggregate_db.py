@@ -1,7 +1,9 @@
 """The aggregate database: published numbers only, never a weekly id or a raw row.
 
 A separate SQLite file in rollback-journal mode (``journal_mode=DELETE``), so it can be copied to
-the public host and opened read-only (by the site builder or Grafana) without ``-wal`` files.
+the public host and opened read-only (by the site builder or Grafana) without ``-wal`` files. It
+is a cache of the ledger in the raw database, rebuilt whole from it by every ``aggregate``
+(``ledger._cache``): the same ledger gives the same bytes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ meta = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
-# One row per release, written once: what it covered and its privacy accounting (JSON).
+# One row per release, as the ledger holds it: what it covered and its privacy accounting (JSON).
 releases = Table(
     "releases",
     metadata,
@@ -87,7 +89,8 @@ plugin_windows = Table(
     Column("weeks", Integer, nullable=False),
     Column("mean_installs", Float, nullable=False),
 )
-# Post-processing of released numbers (they spend no budget), recomputed on every run.
+# Post-processing of released numbers (they spend no budget), recomputed on every rebuild over
+# the calendar's weeks.
 rolling_installs = _weekly(
     "rolling_installs",
     Column("window", Integer, nullable=False),
@@ -141,14 +144,23 @@ def _check_format(engine: Engine, path: Path) -> None:
             found = conn.scalar(select(meta.c.value).where(meta.c.key == "format"))
     except sa_exc.SQLAlchemyError as e:  # not a database, or not ours
         engine.dispose()
-        raise ValueError(f"{str(path)!r} is not an aggregate database of this version") from e
-    if found not in (None, FORMAT):
-        engine.dispose()
         raise ValueError(
-            f"{str(path)!r} holds aggregates of format {found} (k-anonymity, before differential "
-            "privacy); its numbers cannot become private releases: move it away and run "
-            "`aggregate` again (weeks still inside raw retention are released anew)"
-        )
+            f"{str(path)!r} is not an aggregate database of this version: move it away and run "
+            "`aggregate`, which rebuilds it from the ledger in the raw database"
+        ) from e
+    if found in (None, FORMAT):
+        return
+    engine.dispose()
+    what = (
+        "k-anonymity, before differential privacy; its numbers cannot become private releases"
+        if found == "1"
+        else "not one this version knows"
+    )
+    raise ValueError(
+        f"{str(path)!r} holds aggregates of format {found} ({what}): move it away and run "
+        "`aggregate` again, which rebuilds the file from the ledger in the raw database "
+        "(nothing is released twice)"
+    )
 
 
 def read_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
@@ -161,6 +173,13 @@ def read_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
             out[table.name] = [dict(r) for r in rows]
         out["meta"] = [dict(r) for r in conn.execute(select(meta).order_by(meta.c.key)).mappings()]
     return out
+
+
+def read_key_rows(engine: Engine) -> list[dict[str, str]]:
+    """Every recorded public key as a row (key id, PEM, first use), by key id."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(public_keys).order_by(public_keys.c.key_id)).mappings()
+        return [dict(r) for r in rows]
 
 
 def read_keys(engine: Engine) -> dict[str, bytes]:

@@ -1,4 +1,4 @@
-"""Quarters, Grafana's time column and rolling means over weekly series (pure functions).
+"""Quarters, calendars, Grafana's time column and rolling means over weekly series (pure).
 
 ISO-week arithmetic itself is the wire schema's (``napari_telemetry.schema``), shared with the
 client and the ingest window.
@@ -7,7 +7,6 @@ client and the ingest window.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
@@ -53,24 +52,42 @@ def week_end(week: str) -> date:
     return week_start(week) + timedelta(weeks=1)
 
 
-def rolling_means(
-    series: Mapping[str, int], known_weeks: Iterable[str], windows: Iterable[int] = WINDOWS
-) -> list[tuple[str, int, float, int]]:
-    """Rolling means as (week, window, mean, weeks_covered) for every week in *known_weeks*.
+def calendar(first: str, last: str) -> list[str]:
+    """Every ISO week from *first* to *last*, both included (empty when *last* is earlier)."""
+    monday, end = week_start(first), week_start(last)
+    weeks = []
+    while monday <= end:
+        weeks.append(iso_week(monday))
+        monday += timedelta(weeks=1)
+    return weeks
 
-    The window is the *window* ISO weeks ending at that week; only weeks the aggregate database
-    knows count, and a known week missing from *series* (below threshold) counts as 0, so the
-    mean stays a lower bound.
+
+def rolling_means(
+    series: Mapping[str, int],
+    weeks: Iterable[str],
+    start: str,
+    windows: Iterable[int] = WINDOWS,
+) -> list[tuple[str, int, float, int]]:
+    """Rolling means as (week, window, mean, weeks_covered) for every week of *weeks*.
+
+    The window is the *window* calendar weeks ending at that week, from *start* (the release
+    calendar's first week) on: what a mean covers is a matter of dates, never of the data. A
+    calendar week missing from *series* (not released, or below threshold) counts as 0, so the
+    mean is a lower bound; and a mean only looks back, so later weeks never change it.
     """
-    known = sorted(set(known_weeks), key=week_start)
-    starts = [week_start(w) for w in known]
+    wanted = sorted(set(weeks), key=week_start)
+    if not wanted:
+        return []
+    days = calendar(start, wanted[-1])
+    index = {week: i for i, week in enumerate(days)}
     prefix = [0]
-    for week in known:
+    for week in days:
         prefix.append(prefix[-1] + series.get(week, 0))
     out = []
-    for i, week in enumerate(known):
+    for week in wanted:
+        i = index[week]
         for window in windows:
-            first = bisect_left(starts, starts[i] - timedelta(weeks=window - 1))
+            first = max(0, i + 1 - window)
             covered = i + 1 - first
             out.append(
                 (week, window, round((prefix[i + 1] - prefix[first]) / covered, 2), covered)

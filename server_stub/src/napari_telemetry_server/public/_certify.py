@@ -4,7 +4,7 @@ The statement comes from a frozen, released number only (the quarter's install-w
 plugin, released with differential privacy) and states its one-sided 95 % lower bound, never a
 raw count. It is signed over its canonical JSON (sorted keys, no spaces). The secret key stays
 on the collector host (``signing_key.pem``, mode 0600); the public half of every key that ever
-signed is kept in the aggregate database and published under its key id.
+signed is kept in the ledger (and so in the aggregate file) and published under its key id.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from napari_telemetry_server import keys
 
@@ -32,10 +31,12 @@ from napari_telemetry_server.keys import key_id as key_id
 from napari_telemetry_server.keys import load_or_create_key as load_or_create_key
 from napari_telemetry_server.keys import load_public_key as load_public_key
 from napari_telemetry_server.keys import public_pem as public_pem
+from napari_telemetry_server.storage import Ledger, PublicKey, make_engine, require_database
 
 from . import _aggregate_db as db
 from ._certificate import Certificate, Statement
 from ._release_dp import lower_margin
+from .ledger import book_of, check, write
 
 MIN_LOWER = 1  # no certificate for a plugin whose lower bound is below one weekly install
 CONFIDENCE = 0.95
@@ -104,20 +105,15 @@ def statement(aggregates: Path, plugin: str, period: str, *, today: date) -> dic
     ).model_dump()
 
 
-def record_key(aggregates: Path, key: Ed25519PublicKey, today: date) -> None:
-    """Keep *key*'s public half in the aggregate database, so every site publishes it."""
-    engine = db.open_aggregates(aggregates, create=False)
+def record_key(raw: str | Path, aggregates: Path, key: Ed25519PublicKey, today: date) -> None:
+    """Keep *key*'s public half in the ledger, and so in the aggregate file every site is from."""
+    require_database(raw)
+    engine = make_engine(raw)
     try:
-        with engine.begin() as conn:
-            conn.execute(
-                sqlite_insert(db.public_keys)
-                .values(
-                    key_id=key_id(key),
-                    pem=public_pem(key).decode(),
-                    first_used=today.isoformat(),
-                )
-                .on_conflict_do_nothing()
-            )
+        ledger = Ledger(engine)
+        check(ledger, aggregates)
+        ledger.add_key(PublicKey(key_id(key), public_pem(key).decode(), today.isoformat()))
+        write(aggregates, book_of(ledger))
     finally:
         engine.dispose()
 

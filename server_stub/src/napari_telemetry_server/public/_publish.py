@@ -12,7 +12,7 @@ import csv
 import json
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +109,13 @@ def _write_tables(out: Path, tables: data.Tables, meta: dict[str, str]) -> int:
         {**{k: v for k, v in r.items() if k != "document"}, **json.loads(r["document"])}
         for r in tables["releases"]
     ]
+    summary = data.year_of(tables)
     document = {
         "format": 2,
         "updated_on": meta.get("updated_on"),
+        "first_week": meta.get("first_week"),
         "unit": "one weekly id (an installation) in one ISO week",
+        "year": None if summary is None else asdict(summary),
         "releases": releases,
         "tables": {name: rows for name, rows in tables.items() if name != "releases"},
     }

@@ -6,6 +6,8 @@ plugin charts can be re-rendered for another plugin without a server.
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 import altair as alt
@@ -82,6 +84,13 @@ def bars(
 
 def chart_specs() -> dict[str, dict[str, Any]]:
     """Every chart of the page by element id (datasets are filled in by the publisher/page)."""
+    return copy.deepcopy(_specs())  # the caller may change its copy
+
+
+@functools.cache
+def _specs() -> dict[str, dict[str, Any]]:
+    # The same for every site (they name datasets, never hold data): built once per process,
+    # since Altair's schema validation takes a third of a second.
     return {
         "chart-wai": trend("wai", "Weekly active installs", "installs"),
         "chart-napari": shares("napari_version", "napari versions"),

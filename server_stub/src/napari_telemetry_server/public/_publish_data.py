@@ -10,6 +10,10 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from napari_telemetry_server.storage import Period
+
+from .ledger import Year, year
+
 Rows = list[dict[str, Any]]
 Tables = dict[str, Rows]
 _AGE_ORDER = ("week", "month", "half_year", "older", "other")
@@ -33,6 +37,16 @@ def size_label(bucket: str) -> str:
 def documents(tables: Tables) -> dict[str, dict[str, Any]]:
     """Each release's privacy document by period."""
     return {r["period"]: json.loads(r["document"]) for r in tables["releases"]}
+
+
+def year_of(tables: Tables) -> Year | None:
+    """What an installation present in every week of the last 52 has spent (``ledger.year``)."""
+    periods = [
+        Period(r["period"], r["kind"], r["first_week"], r["last_week"], r["released_on"],
+               json.loads(r["document"]), {})
+        for r in tables["releases"]
+    ]  # fmt: skip
+    return year(periods)
 
 
 def latest_week(tables: Tables) -> str | None:

@@ -15,6 +15,7 @@ from string import Template
 from typing import Any
 
 from . import _publish_data as data
+from .ledger import Year
 
 DOCS = "https://github.com/napari/napari-telemetry/blob/main/docs/"
 SITE = resources.files("napari_telemetry_server.public") / "_site"  # the page's template, assets
@@ -58,6 +59,8 @@ def page_html(page: dict[str, Any], tables: data.Tables, meta: dict[str, str], k
         budget=_budget(doc, docs.get(window or "") or {}),
         accuracy_rows=_accuracy_rows(data.methodology(tables)),
         grace=html.escape(str(doc.get("settings", {}).get("grace_days", 3))),
+        calendar=_calendar(meta),
+        year=_year(data.year_of(tables)),
     )
 
 
@@ -85,6 +88,27 @@ def _budget(week: dict[str, Any], window: dict[str, Any]) -> str:
         f"is left out before any noise is added. Mechanisms and accounting: {week['mechanism']}."
     )
     return f"<p>{html.escape(text)}</p>"
+
+
+def _calendar(meta: dict[str, str]) -> str:
+    first = meta.get("first_week")
+    if first is None:
+        return "No week has been released yet."
+    return f"Weeks are released by a calendar from {html.escape(first)} on, not by the data."
+
+
+def _year(year: Year | None) -> str:
+    if year is None:
+        return ""
+    text = (
+        f"{year.sentence()}. Each week's guarantee above is for one installation in one week; "
+        "an installation that takes part all year is in every week's release, and in each "
+        "quarter's plugin release once for every week of it, and differential privacy adds "
+        "these up. So over a year its guarantee is far weaker than a week's, and most of the "
+        "difference is the quarters' plugin install-weeks. What one installation can change in "
+        "any number stays bounded all the same: a few values per week, each counted once."
+    )
+    return f"<p><strong>Over a year.</strong> {html.escape(text)}</p>"
 
 
 def _accuracy_rows(rows: data.Rows) -> str:

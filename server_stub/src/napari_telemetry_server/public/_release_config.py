@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from napari_telemetry.schema import PUBLICATION
+from napari_telemetry.schema import PUBLICATION, week_start
 
 # The weekly budget's split, table group by table group (shares of ``rho_week``); each group's
 # share is divided evenly between its dimensions. The weights favour what the dashboard leads
@@ -88,6 +88,11 @@ class ReleaseSettings(BaseSettings):
         2, ge=1, le=16, description="napari versions per weekly id (one per environment)."
     )
     max_python_versions: int = Field(2, ge=1, le=16, description="Python versions per weekly id.")
+    first_week: str | None = Field(
+        None,
+        description="The release calendar's first week (e.g. `2026-W48`), read when the ledger "
+        "is created; by default the week it is created in. Never taken from the data.",
+    )
     split: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_SPLIT),
         description="Shares of `rho_week` per table group; they must add up to 1.",
@@ -105,6 +110,21 @@ class ReleaseSettings(BaseSettings):
         if any(v <= 0 for v in self.split.values()) or abs(sum(self.split.values()) - 1) > 1e-9:
             raise ValueError(f"split shares must be positive and add up to 1, got {self.split!r}")
         return self
+
+    @model_validator(mode="after")
+    def _check_first_week(self) -> ReleaseSettings:
+        if self.first_week is not None:
+            week_start(self.first_week)  # ValueError naming it
+        return self
+
+    def stated(self) -> dict[str, object]:
+        """The settings a release is counted under, as its document states them."""
+        return self.model_dump(exclude={"first_week"})
+
+    @classmethod
+    def of(cls, document: dict[str, object]) -> ReleaseSettings:
+        """The settings a release *document* states (the environment is not read)."""
+        return cls.model_validate(document["settings"])
 
     @property
     def weaker_than_default(self) -> bool:

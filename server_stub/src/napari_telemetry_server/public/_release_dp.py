@@ -142,17 +142,18 @@ class Mechanism:
 
     def privacy(self) -> dict[str, float]:
         """ρ and the partition-selection δ of the release, and the (ε, δ) they imply."""
-        composed = self.composition
-        rho, delta_selection = composed.map(1)
-        epsilon, delta = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(composed), self.delta).map(
-            1
-        )
-        return {
-            "rho": float(rho),
-            "delta_selection": float(delta_selection),
-            "epsilon": float(epsilon),
-            "delta": float(delta),
-        }
+        return _privacy(self.composition, self.delta)
+
+    def costs(self, ids: int) -> list[tuple[float, float]]:
+        """(ρ, δ) of each query for someone with *ids* weekly ids in the data (OpenDP's maps).
+
+        One installation has one weekly id in a week, and one in each week of a quarter.
+        """
+        costs = []
+        for query in self.queries:
+            rho, delta = query.measurement().map(ids)
+            costs.append((float(rho), float(delta)))
+        return costs
 
     def release(self, data: Mapping[str, Counts]) -> dict[str, dict[str, int]]:
         """Noisy counts per query: every category of a closed set, selected keys of open ones.
@@ -170,3 +171,24 @@ class Mechanism:
                 labels = query.categories if query.categories is not None else keys
                 out[query.name] = {k: max(int(v), 0) for k, v in zip(labels, result, strict=True)}
         return out
+
+
+def compose(costs: Sequence[tuple[float, float]], delta: float) -> dict[str, float]:
+    """What releases costing *costs* (ρ, δ each) spend together, as ``Mechanism.privacy``.
+
+    OpenDP's composition adds them up; its conversion gives ε at the total δ *delta*, which
+    must exceed the partition-selection δ of them all.
+    """
+    composed = dp.c.make_adaptive_composition(_INPUT, _UNITS, _MEASURE, d_in=1, d_mids=list(costs))
+    return _privacy(composed, delta)
+
+
+def _privacy(composed: dp.Measurement, delta: float) -> dict[str, float]:
+    rho, delta_selection = composed.map(1)
+    epsilon, total = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(composed), delta).map(1)
+    return {
+        "rho": float(rho),
+        "delta_selection": float(delta_selection),
+        "epsilon": float(epsilon),
+        "delta": float(total),
+    }

@@ -172,12 +172,6 @@ def read_bounded(
     return {w: c[dim.name] for w, c in counts.items()}, sum(skipped.values())
 
 
-def weeks_with_data(conn: Connection) -> set[str]:
-    """Every week some batch was stored for (valid or not: the caller checks)."""
-    t = metadata.tables["batches"]
-    return {w for (w,) in conn.execute(select(t.c.week).distinct())}
-
-
 def ids_in(conn: Connection, week: str) -> int:
     """Distinct weekly ids of *week* (for ``aggregate --dry-run`` only; never published)."""
     t = metadata.tables["batches"]

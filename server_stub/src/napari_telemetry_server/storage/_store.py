@@ -21,10 +21,9 @@ from napari_telemetry.schema import RAW_RETENTION_DAYS, Batch, oldest_week
 from ._engine import BUSY_TIMEOUT_MS
 from ._received import Outcome, batch_digest, outcome
 from ._rows import envelope_row, multi_insert, record_rows
-from ._tables import INSERT_COLUMNS, batches, metadata, record_tables, tombstones
+from ._tables import INSERT_COLUMNS, SCHEMA_LOCK, batches, metadata, record_tables, tombstones
 
 TOMBSTONE_DAYS = 63  # the client lists its ids for 9 weeks; a batch in flight is older than that
-_SCHEMA_LOCK = 0x6E61_7061  # PostgreSQL advisory lock id for creating the tables ("napa")
 TRUNCATE_WAIT_MS = 200  # how long a truncating checkpoint waits for readers to move on
 _MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
 
@@ -277,7 +276,7 @@ class Storage:
         # lock of BEGIN IMMEDIATE; PostgreSQL: an advisory lock held until the commit).
         with self.engine.connect().execution_options(write=True) as conn, conn.begin():
             if not self._sqlite:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
             metadata.create_all(conn)
             # Databases made before batch digests existed: add the column (NULL = a retry).
             if "digest" not in {c["name"] for c in inspect(conn).get_columns(batches.name)}:

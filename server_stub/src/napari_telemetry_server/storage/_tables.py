@@ -12,6 +12,7 @@ from sqlalchemy.types import TypeEngine
 from napari_telemetry.schema import RECORD_TYPES, RecordBase
 
 metadata = MetaData()
+SCHEMA_LOCK = 0x6E61_7061  # PostgreSQL advisory lock id for creating the tables ("napa")
 
 batches = Table(
     "batches",

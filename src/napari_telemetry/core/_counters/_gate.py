@@ -46,8 +46,10 @@ class Gate:
     changed = Signal()  # offers or switches changed (any thread): views read them again
 
     def __init__(self, recorder: _store.Recorder | None = None) -> None:
-        # The process's recorder, held: the gate and it are made and reset together.
-        self._recorder = recorder or _store.get_recorder()
+        # The process's recorder, held once used: the gate and it are made and reset together.
+        self._held = recorder
+        if recorder is not None:
+            recorder.writing.connect(self.follow)
         self._installed: list[Installed] = []
         self._bound: dict[str, str] = {}  # top-level package → plugin
         self._trusted = _manifest.Trusted(None, "not read yet")
@@ -58,6 +60,14 @@ class Gate:
         self._quiet: frozenset[str] = frozenset()  # packages of plugins switched off: no-ops
         self._day_end = 0.0
         self._lock = threading.RLock()
+
+    @property
+    def _recorder(self) -> _store.Recorder:
+        """The process's recorder, made on the first count: a terminal's status makes none."""
+        if self._held is None:
+            self._held = _store.get_recorder()
+            self._held.writing.connect(self.follow)
+        return self._held
 
     def count(self, top: str, counter: str, label: str) -> None:
         """Count *counter* with *label* for the code of package *top*; never raises."""
@@ -223,12 +233,10 @@ def get_gate() -> Gate:
     """The process-wide gate, made (and read) on first use; call it off napari's GUI thread."""
     gate = state.gate
     if gate is None:
-        recorder = _store.get_recorder()  # before state.lock, which making it takes
         with state.lock:
             if state.gate is None:
-                made = Gate(recorder)
+                made = Gate()  # its recorder: on its first count (get_recorder takes state.lock)
                 made.load()
-                recorder.writing.connect(made.follow)
                 state.gate = made
             gate = state.gate
     return gate

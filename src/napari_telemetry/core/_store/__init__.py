@@ -7,6 +7,7 @@ recorder's level, and no pending data above it.
 from napari_telemetry.core import _consent
 
 from ._batches import build, wire_bytes
+from ._count import Pending, Waiting, pending
 from ._files import DayFile as PendingDay
 from ._files import files as pending_files
 from ._pending import (
@@ -23,6 +24,7 @@ from ._stats import bump as bump_stats
 from ._stats import in_words as stats_in_words
 from ._view import (
     delete_pending,
+    notify,
     pending_here,
     preview,
     preview_json,
@@ -35,8 +37,10 @@ from ._view import (
 # store's front door too: nothing outside the store imports its private modules.
 __all__ = [
     "MAX_PENDING_BYTES",
+    "Pending",
     "PendingDay",
     "Recorder",
+    "Waiting",
     "build",
     "bump_stats",
     "delete_pending",
@@ -46,6 +50,8 @@ __all__ = [
     "get_recorder",
     "level_changed",
     "locked",
+    "notify",
+    "pending",
     "pending_files",
     "pending_here",
     "preview",

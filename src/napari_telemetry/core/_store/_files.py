@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -172,29 +171,3 @@ def _named_by_day(path: Path) -> bool:
     except ValueError:
         return False
     return True
-
-
-def count_records(level: Level | None = None) -> int:
-    """How many records are pending on disk (garbage lines not counted).
-
-    A file is parsed again only when it changed: the recorder asks after every write.
-    """
-    total = 0
-    with _count_lock:
-        for path in files(level):
-            try:
-                st = path.stat()
-                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-                known = _counted.get(path)
-                if known is None or known[0] != stamp:
-                    known = _counted[path] = (stamp, len(read(path).entries))
-            except OSError:
-                continue
-            total += known[1]
-        for gone in [p for p in _counted if not p.exists()]:
-            del _counted[gone]
-    return total
-
-
-_counted: dict[Path, tuple[tuple[int, int, int], int]] = {}
-_count_lock = threading.Lock()

@@ -19,8 +19,8 @@ log = logging.getLogger("napari_telemetry")
 MAX_PENDING_BYTES = 5_000_000
 
 
-def merge(day: date, entries: dict[Key, int]) -> int:
-    """Add buffered counts to the day's files; return how many records are pending in all."""
+def merge(day: date, entries: dict[Key, int]) -> None:
+    """Add buffered counts to the day's files (and keep pending data within its bound)."""
     by_level: dict[Level, dict[Key, int]] = {}
     for key, n in entries.items():
         by_level.setdefault(RECORD_LEVEL[key[1]], {})[key] = n
@@ -34,7 +34,6 @@ def merge(day: date, entries: dict[Key, int]) -> int:
             _files.write(current)
         dropped = _enforce_bound()
         _stats.bump(corrupt_lines=corrupt, dropped_oldest=dropped)
-    return _files.count_records()
 
 
 def _enforce_bound() -> int:

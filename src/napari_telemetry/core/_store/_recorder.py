@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from psygnal import Signal, SignalInstance
@@ -16,7 +17,7 @@ from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
 
 from . import _pending
 from ._batches import valid_key
-from ._files import Key, count_records
+from ._files import Key
 from ._stats import bump
 from ._view import withdraw_pending
 
@@ -31,7 +32,9 @@ BUSY_ROUNDS = 6  # writes in a row that find the lock taken before it counts as 
 class Recorder:
     """Counts records in memory; a background thread merges them into the pending files."""
 
-    changed = Signal()  # records were written, or the consent changed elsewhere (any thread)
+    # Pending data changed: this process wrote, deleted or sent some, another process changed
+    # the files, or the consent changed elsewhere (emitted on any thread).
+    changed = Signal()
     writing = Signal()  # the writer is about to write (its thread): last chance to discard
 
     def __init__(self, level: Level = Level.NONE, token: str | None = None) -> None:
@@ -41,11 +44,12 @@ class Recorder:
         # and counting allocates no new container (so it never triggers the cyclic GC).
         self._buf: _Buffer = self._empty()
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # a write, from taking the buffer to the file written
         self._wake = threading.Event()
         self._done = threading.Condition()
         self._asked = self._finished = 0
         self._running = False  # a writer thread exists or is starting (set under _lock)
-        self._pending: int | None = None
+        self._files_seen: tuple[int | None, ...] | None = None  # the pending folders as last seen
         self._valid: set[tuple[str, tuple[object, ...]]] = set()
         self._consent_seen: tuple[int, ...] | None = None  # the consent file this level follows
         self._blocked: str | None = None  # why the last write failed (a full or read-only disk)
@@ -137,20 +141,24 @@ class Recorder:
         with self._done:
             self._done.wait_for(lambda: self._finished >= target, timeout=timeout)
 
-    def buffered_streams(self) -> set[Level]:
-        """The streams with records still in memory (in today's file within seconds)."""
-        with self._lock:
-            return {RECORD_LEVEL[t] for t, bucket in self._buf.items() if bucket}
-
     def buffered(self) -> int:
         """Records counted in memory, not written yet."""
         return sum(len(b) for b in self._buf.values())
 
-    def pending_count(self) -> int:
-        """Records waiting on disk plus those still in memory."""
-        if self._pending is None:
-            self._pending = count_records()
-        return self._pending + self.buffered()
+    @contextlib.contextmanager
+    def held(self) -> Iterator[dict[Key, int]]:
+        """Hold off the writer and give what is in memory, ``{(token, rtype, key): n}``: while
+        held, a record is either here or in its file, never both and never neither."""
+        with self._writing:
+            with self._lock:
+                token = self._token
+                memory = {(token, t, k): n for t, b in self._buf.items() for k, n in b.items()}
+            yield memory if token else {}
+
+    def notify(self) -> None:
+        """Tell the views that pending data changed (never raises)."""
+        self._files_seen = _folders_signature()
+        self._emit(self.changed)
 
     def _spawn(self) -> None:
         """Start the writer (``_running`` was set by the caller, under the lock)."""
@@ -174,7 +182,9 @@ class Recorder:
                 target = self._asked
             self._follow_consent()
             self._emit(self.writing)
-            self._write()
+            with self._writing:
+                self._write()
+            self._follow_files()
             with self._done:
                 self._finished = max(self._finished, target)
                 self._done.notify_all()
@@ -202,7 +212,14 @@ class Recorder:
         except Exception:  # the next round looks again; recording goes on as it was
             log.debug("telemetry could not re-read the consent", exc_info=True)
             return
-        self._notify()
+        self.notify()
+
+    def _follow_files(self) -> None:
+        """Tell the views when another process (an upload, a terminal) changed the files."""
+        seen = _folders_signature()
+        if self._files_seen is not None and seen != self._files_seen:
+            self.notify()
+        self._files_seen = seen
 
     def _write(self) -> None:
         with self._lock:
@@ -218,7 +235,7 @@ class Recorder:
             if (rtype, key) in self._valid or self._check(rtype, key, n):
                 entries[(token, rtype, key)] = n
         try:
-            self._pending = _pending.merge(date.today(), entries)
+            _pending.merge(date.today(), entries)
         except OSError as e:  # a busy lock, a full or read-only disk: keep it, try next time
             self._restore(buf)
             self._busy = self._busy + 1 if isinstance(e, _paths.LockTimeout) else 0
@@ -226,7 +243,7 @@ class Recorder:
                 self._unwritable(e)
             return
         self._blocked, self._busy = None, 0
-        self._notify()
+        self.notify()
 
     @property
     def problem(self) -> str | None:
@@ -248,9 +265,6 @@ class Recorder:
                 bump(**drops)
         except OSError:  # only counters of what was refused: never worth a retry
             log.debug("telemetry could not note refused counts", exc_info=True)
-
-    def _notify(self) -> None:
-        self._emit(self.changed)
 
     def _emit(self, signal: SignalInstance) -> None:
         try:
@@ -321,3 +335,14 @@ def drop_pending_above(level: Level) -> None:
     for stream in SENDING_LEVELS:
         if not level.includes(stream):
             withdraw_pending(stream)
+
+
+def _folders_signature() -> tuple[int | None, ...]:
+    """When each stream's pending folder last changed (a file made, replaced, renamed, gone)."""
+    stamps: list[int | None] = []
+    for level in SENDING_LEVELS:
+        try:
+            stamps.append(_paths.pending_dir(level.value).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import date
 from typing import Any
 
 from napari_telemetry.core import _consent, _paths
 from napari_telemetry.core._identity import SecretError
 from napari_telemetry.core._state import state
-from napari_telemetry.schema import SENDING_LEVELS, Level
+from napari_telemetry.schema import RECORD_LEVEL, SENDING_LEVELS, Level
 
 from . import _files, _pending
 from ._batches import build
+from ._files import DayFile, Key
+from ._snapshot import reading, streams
 
 log = logging.getLogger("napari_telemetry")
 
@@ -23,28 +26,45 @@ def preview_json(batches: list[dict[str, Any]]) -> str:
     return json.dumps(batches, indent=2, sort_keys=False)
 
 
-def _streams(level: Level | None) -> list[Level]:
-    if level is not None:
-        return [level] if level is not Level.NONE else []
-    return list(_consent.effective_level().level.streams())
-
-
 def preview(level: Level | None = None) -> list[dict[str, Any]]:
-    """The exact envelopes (JSON-ready dicts) that would be sent now, oldest first.
+    """The exact envelopes (JSON-ready dicts) that would be sent now, oldest first, with the
+    records this process still holds in memory (in today's batch, as they will be written).
 
     *level* None means every stream of the effective level. Never raises; an unusable secret
     (no ids can be made) shows nothing.
     """
     out: list[dict[str, Any]] = []
     try:
-        for stream in _streams(level):
-            for path in _files.files(stream):
-                if _pending.in_window(path, date.today()):  # what is outside is never sent
-                    out += build(_files.read(path), _consent.judge_token).envelopes
+        today = date.today()
+        with reading() as memory:
+            days = [day for stream in streams(level) for day in _days(stream, today, memory)]
+        for day in days:
+            out += build(day, _consent.judge_token).envelopes
     except (OSError, SecretError) as e:
         why = e.strerror if isinstance(e, OSError) else str(e)
         log.warning("cannot preview pending telemetry: %s", why or type(e).__name__)
     return out
+
+
+def _days(stream: Level, today: date, memory: dict[Key, int]) -> list[DayFile]:
+    """*stream*'s files the collector would accept, today's with what is still in memory."""
+    mine = {key: n for key, n in memory.items() if RECORD_LEVEL[key[1]] is stream}
+    open_today = _files.day_path(stream, today)
+    days = []
+    for path in _files.files(stream):
+        if _pending.in_window(path, today):  # what is outside is never sent
+            days.append(_files.read(path))
+            if path == open_today:
+                _add(days[-1], mine)
+                mine = {}
+    if mine:  # today's file is not written yet: its batch id is drawn when it is
+        days.append(DayFile(open_today, str(uuid.uuid4()), dict(mine)))
+    return days
+
+
+def _add(day: DayFile, memory: dict[Key, int]) -> None:
+    for key, n in memory.items():
+        day.entries[key] = day.entries.get(key, 0) + n
 
 
 def sent_copies(level: Level | None = None) -> list[dict[str, Any]]:
@@ -79,6 +99,7 @@ def delete_pending(level: Level | None = None, batch_key: str | None = None) -> 
         recorder.discard_buffer(level)
     spare = None if batch_key is None else _not_shown
     _pending.delete(level, batch_key, spare)
+    notify()
 
 
 def _not_shown(token: str) -> bool:
@@ -108,6 +129,14 @@ def withdraw_pending(level: Level | None = None) -> None:
         recorder.discard_buffer(level)
     here = _paths.environment_key()
     _pending.delete(level, spare=lambda token: _consent.token_environment(token) != here)
+    notify()
+
+
+def notify() -> None:
+    """Tell the views of this process that pending data changed (a send, a deletion)."""
+    recorder = state.recorder
+    if recorder is not None:
+        recorder.notify()
 
 
 def withdraw_counters(plugin: str) -> None:
@@ -123,3 +152,4 @@ def withdraw_counters(plugin: str) -> None:
         return mine and rtype == "counter" and bool(key) and key[0] == plugin
 
     _pending.delete_lines(Level.FULL, gone)
+    notify()
