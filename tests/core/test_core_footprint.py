@@ -77,7 +77,7 @@ telemetry.refresh_index(); telemetry.refresh_collection()
 for thread in threading.enumerate():
     if thread.name in ("napari-telemetry-index", "napari-telemetry-collection"):
         thread.join(10)
-later = ("_transport", "_deadline", "_trust", "_carry", "_check", "_forget",
+later = ("_transport", "_deadline", "_trust", "_carry", "_check", "_forget", "_ids",
          "_counters._gate", "_counters._manifest", "_counters._installed", "_counters._offer")
 loaded = [m for m in later if "napari_telemetry.core." + m in sys.modules]
 loaded += [m for m in ("_consent_dialog", "_settings_dock", "_preview_dock")
