@@ -22,8 +22,10 @@ fetch (the HTTP stack is imported then; the fetch fails fast against a dead port
 uploader has made its first check (30 s): what is only imported late is counted there.
 ``--against OTHER/src`` adds the test-index case with another checkout's plugin (its sources
 ahead of this one's editable install on ``sys.path``), alternating with this one's, so a change
-is measured against its base in the same run (``git archive main src | tar -x -C /tmp/main``,
-then copy the generated ``src/napari_telemetry/_version.py`` beside it).
+is measured against its base in the same run (``git archive main src napari.yaml | tar -x -C
+/tmp/main``: the manifest links to the top-level file; then copy the generated
+``src/napari_telemetry/_version.py`` beside it). The plugin's bytecode is compiled first, as pip
+does when it installs a wheel; ``--no-bytecode`` makes every launch compile its sources.
 """
 
 from __future__ import annotations
