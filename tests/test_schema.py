@@ -154,15 +154,26 @@ def test_level_order_and_streams() -> None:
 
 
 def test_level_hashes_differ_and_are_stable_across_processes() -> None:
-    hashes = {lv: schema.level_hash(lv) for lv in schema.SENDING_LEVELS}
+    hashes = {lv: schema.computed_level_hash(lv) for lv in schema.SENDING_LEVELS}
     assert len(set(hashes.values())) == 3
-    code = "from napari_telemetry import schema as s; print(s.level_hash(s.Level.FULL))"
+    code = "from napari_telemetry import schema as s; print(s.computed_level_hash(s.Level.FULL))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == hashes[Level.FULL]
 
 
+@pytest.mark.parametrize("level", list(Level))
+def test_the_pinned_consent_hashes_are_the_models(level: Level) -> None:
+    # A launch checks consent against the pinned hash (it builds no JSON Schema): a model change
+    # that alters what a level collects must come with its new hash, or nobody is asked again.
+    assert schema.level_hash(level) == schema.computed_level_hash(level), (
+        f"what {level.value!r} collects changed: set LEVEL_HASHES[Level.{level.name}] in "
+        f"schema/_catalogue.py to {schema.computed_level_hash(level)!r} (users at that level "
+        "will be asked for their consent again)"
+    )
+
+
 def test_level_hash_ignores_wording_but_not_fields(monkeypatch: pytest.MonkeyPatch) -> None:
-    before = schema.level_hash(Level.BASIC)
+    before = schema.computed_level_hash(Level.BASIC)
     from napari_telemetry.schema import _catalogue
 
     original = _catalogue.BATCH_MODELS[Level.BASIC].model_json_schema()
@@ -179,9 +190,9 @@ def test_level_hash_ignores_wording_but_not_fields(monkeypatch: pytest.MonkeyPat
 
     basic = _catalogue.BATCH_MODELS[Level.BASIC]
     monkeypatch.setattr(basic, "model_json_schema", reworded)
-    assert schema.level_hash(Level.BASIC) == before
+    assert schema.computed_level_hash(Level.BASIC) == before
     monkeypatch.setattr(basic, "model_json_schema", widened)
-    assert schema.level_hash(Level.BASIC) != before
+    assert schema.computed_level_hash(Level.BASIC) != before
 
 
 def test_level_fields_grow_with_level() -> None:

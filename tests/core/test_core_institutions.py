@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import ssl
 import subprocess
 import sys
@@ -13,7 +14,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import filelock
 import pytest
 
 from napari_telemetry._cli import main
@@ -102,12 +102,12 @@ def test_a_lock_that_raises_degrades_like_a_read_only_folder(
 ) -> None:
     _counted_then_written()
     on_disk = _pending_bytes()
-    real = filelock.FileLock.acquire
+    real = _paths.fcntl.flock
 
-    def no_locks(self: object, *args: object, **kwargs: object) -> None:
-        raise OSError(errno.ENOLCK, "No locks available")
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")  # flock on NFS without lockd
 
-    monkeypatch.setattr(filelock.FileLock, "acquire", no_locks)
+    monkeypatch.setattr(_paths.fcntl, "flock", no_locks)
     recorder = get_recorder()
     with caplog.at_level(logging.WARNING, "napari_telemetry"):
         for _ in range(3):
@@ -126,22 +126,25 @@ def test_a_lock_that_raises_degrades_like_a_read_only_folder(
     assert "napari keeps counting in memory" in status
     assert "NAPARI_TELEMETRY_DIR" in status
     assert _pending_bytes() == on_disk  # nothing already on disk was touched
-    monkeypatch.setattr(filelock.FileLock, "acquire", real)  # the folder works again
+    monkeypatch.setattr(_paths.fcntl, "flock", real)  # the folder works again
     recorder.flush(timeout=5)
     assert recorder.problem is None
     (records,) = telemetry.preview(Level.BASIC)[0]["records"]
     assert records["launches"] == 4  # every count, once
 
 
-def test_filelock_without_flock_support_is_a_lock_problem(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_flock(self: object, *args: object, **kwargs: object) -> None:
-        raise NotImplementedError("FileSystem does not appear to support flock")
+@pytest.mark.parametrize("code", [errno.ENOSYS, errno.EOPNOTSUPP])
+def test_a_file_system_without_flock_is_a_lock_problem(
+    monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    def no_flock(fd: int, operation: int) -> None:
+        raise OSError(code, os.strerror(code))  # FUSE, Lustre mounted without flock
 
     _consent.record_consent(Level.BASIC)  # (the secret is made under a lock too)
-    monkeypatch.setattr(filelock.FileLock, "acquire", no_flock)
+    monkeypatch.setattr(_paths.fcntl, "flock", no_flock)
     get_recorder().count("session", SESSION)
     get_recorder().flush(timeout=5)
-    assert get_recorder().problem == "the file system cannot lock files"
+    assert get_recorder().problem == f"the file system cannot lock files ({os.strerror(code)})"
     assert pending().records == 1
 
 
@@ -151,9 +154,9 @@ def test_a_lock_that_is_never_granted_is_said_to_be_broken(
     _counted_then_written()
     monkeypatch.setattr(_files, "LOCK_TIMEOUT", 0.05)
     holder = subprocess.Popen(  # a process that holds the lock and hangs (a stale NFS lock)
-        [sys.executable, "-c", "import filelock, sys, time\n"
-         "held = filelock.FileLock(sys.argv[1]); held.acquire(); print('held', flush=True)\n"
-         "time.sleep(60)",
+        [sys.executable, "-c", "import sys, time; from pathlib import Path\n"
+         "from napari_telemetry.core import _paths\n"
+         "with _paths.locked(Path(sys.argv[1]), 1): print('held', flush=True); time.sleep(60)",
          str(_paths.pending_dir() / ".lock")], stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

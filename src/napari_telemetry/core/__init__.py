@@ -4,15 +4,14 @@ It imports no Qt, no napari and no CLI. Its front door is :data:`telemetry` (a
 :class:`Telemetry`): the CLI, the Qt views and napari's glue ask it, and nothing else of the
 core. :data:`state` holds what one process made (recorder, uploader, transport, plugin index);
 ``state.reset()`` gives tests a fresh process. What a napari launch never needs (forgetting,
-carrying data out, the HTTP side) is imported on first use (``__getattr__`` below), so that
-napari's memory does not carry it.
+carrying data out, the HTTP side, plugins' counters) is imported on first use (``__getattr__``
+below), so that napari's memory does not carry it.
 """
 
 import importlib
 from typing import TYPE_CHECKING
 
 from ._consent import MAX_CONSENT_DAYS, Decision
-from ._counters import CounterOffer, Overview, PluginOffer
 from ._identity import PRIVACY_EMAIL, SecretError
 from ._schedule import NextSend
 from ._send_report import SendReport
@@ -22,6 +21,7 @@ from ._store import Recorder, preview_json
 
 if TYPE_CHECKING:
     from ._carry import CarryError, ExportReport, FileSendReport
+    from ._counters import CounterOffer, Overview, PluginOffer
     from ._forget import Folder, ForgetResult, LocalForgetResult
 
 __all__ = [
@@ -52,11 +52,14 @@ __all__ = [
 ]
 _LAZY = {
     "CarryError": "._carry",
+    "CounterOffer": "._counters",
     "ExportReport": "._carry",
     "FileSendReport": "._carry",
     "Folder": "._forget",
     "ForgetResult": "._forget",
     "LocalForgetResult": "._forget",
+    "Overview": "._counters",
+    "PluginOffer": "._counters",
 }
 
 

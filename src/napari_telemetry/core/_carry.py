@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import filelock
 from pydantic import ValidationError
 
 from napari_telemetry.schema import BATCH_MODELS, Level, week_accepted
@@ -58,7 +57,7 @@ def export(path: Path, *, overwrite: bool = False, today: date | None = None) ->
     try:
         with _uploader.upload_lock():
             report = _export(path, level, today)
-    except filelock.Timeout:
+    except _paths.LockTimeout:
         why = "another napari process is sending right now; try again"
         return ExportReport(problem=why, failed=True)
     except OSError as e:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
 from typing import Literal
 
 from psygnal import EmitLoopError, SignalInstance
@@ -14,8 +13,6 @@ from napari_telemetry.schema import Level, changes, level_fields, level_hash
 
 from . import _identity, _paths, _switches
 from ._consent_record import ConsentFileError, ConsentRecord, load, save
-
-_level_hash = cache(level_hash)  # the models do not change while a process runs
 
 log = logging.getLogger("napari_telemetry")
 # The effective level after a choice was recorded in this process (the store follows it).
@@ -100,7 +97,7 @@ def _judge(record: ConsentRecord, today: date, ask: bool) -> Decision:
     if record.expires is not None and today >= record.expires:
         why = f"your agreement of {when} ended on {record.expires.isoformat()}"
         return replace(base, reason=why, source="expired", should_ask=ask)
-    if record.schema_hash != _level_hash(record.level):
+    if record.schema_hash != level_hash(record.level):
         now, then = set(level_fields(record.level)), set(record.fields)
         changed = {"added": sorted(now - then), "removed": sorted(then - now)}
         words = tuple(changes(record.level, record.terms, record.fields))
@@ -213,7 +210,7 @@ def judge_token(token: str, stream: Level, today: date | None = None) -> Verdict
         return "keep"
     if record is None:  # withdrawn (or its environment removed): no plugin can send it now
         return "stale"
-    if not mine and record.schema_hash != _level_hash(record.level):
+    if not mine and record.schema_hash != level_hash(record.level):
         return "keep"
     if record.consent_id != consent_id:
         return "stale"

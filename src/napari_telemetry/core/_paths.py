@@ -14,12 +14,15 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import filelock
 import platformdirs
+
+if sys.platform != "win32":
+    import fcntl
 
 _APP = "napari-telemetry"
 log = logging.getLogger("napari_telemetry")
@@ -159,29 +162,84 @@ class LockUnavailable(OSError):
     Lustre mounted without ``flock``): nothing is written there, as on a read-only folder."""
 
 
+class LockTimeout(TimeoutError):
+    """The lock was not granted in time: another process holds it (or a lock never released,
+    a stale NFS lock). An OSError, so callers that degrade on a full disk degrade here too."""
+
+
 # flock refused as such: no lock service (NFS without lockd), not supported (FUSE, Lustre).
 _NO_LOCKS = frozenset({errno.ENOLCK, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL})
+_BUSY = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES})
+POLL = 0.05  # seconds between two tries while another process holds the lock
 
 
 @contextlib.contextmanager
 def locked(path: Path, timeout: float) -> Iterator[None]:
     """Hold the file lock *path* (shared by every process and host that sees the folder).
 
-    Raises ``filelock.Timeout`` (an OSError) when it is not granted within *timeout* seconds,
+    Raises :class:`LockTimeout` when it is not granted within *timeout* seconds (0: one try),
     :class:`LockUnavailable` when the file system cannot lock, OSError when it cannot be made.
+
+    On POSIX this is ``flock`` on the lock file, what filelock does there, written out: the
+    ~20 modules of filelock 4 weighed 0.6 MiB in every napari process for this one call
+    (docs/performance.md). Two threads of one process exclude each other too (each opens its
+    own descriptor). The file stays, so that every waiter locks the same inode.
     """
+    if sys.platform == "win32":
+        with _locked_windows(path, timeout):
+            yield
+        return
+    fd = _open_lock_file(path)
+    try:
+        _acquire(fd, timeout)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _open_lock_file(path: Path) -> int:
+    flags = os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(path, os.O_RDWR | flags, 0o644)
+    except PermissionError:  # another user's lock file in a shared folder: flock needs no write
+        return os.open(path, os.O_RDONLY | flags, 0o644)
+
+
+def _acquire(fd: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not _try_lock(fd):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockTimeout(errno.ETIMEDOUT, f"the lock was not granted within {timeout:g} s")
+        time.sleep(min(POLL, left))
+
+
+def _try_lock(fd: int) -> bool:
+    """One non-blocking try: True when granted, False when another holder has it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        if e.errno in _BUSY:
+            return False
+        if e.errno in _NO_LOCKS:
+            why = f"the file system cannot lock files ({e.strerror or type(e).__name__})"
+            raise LockUnavailable(e.errno, why) from e
+        raise
+    return True
+
+
+@contextlib.contextmanager
+def _locked_windows(path: Path, timeout: float) -> Iterator[None]:
+    import filelock  # Windows only: msvcrt's locks, as the library that is tested there does
+
     held = filelock.FileLock(path, timeout=timeout)
     try:
         held.acquire()
-    except filelock.Timeout:
-        raise
-    except NotImplementedError as e:  # filelock < 4 on a file system without flock
-        raise LockUnavailable(errno.ENOLCK, "the file system cannot lock files") from e
-    except OSError as e:
-        if e.errno not in _NO_LOCKS:
-            raise
-        why = f"the file system cannot lock files ({e.strerror or type(e).__name__})"
-        raise LockUnavailable(e.errno, why) from e
+    except filelock.Timeout as e:
+        raise LockTimeout(errno.ETIMEDOUT, f"the lock was not granted within {timeout:g} s") from e
     try:
         yield
     finally:

@@ -19,7 +19,6 @@ from . import (
     _consent,
     _counters,
     _identity,
-    _ids,
     _paths,
     _public_index,
     _schedule,
@@ -271,7 +270,9 @@ class Telemetry:
     def ids(self) -> list[tuple[str, str]]:
         """``[(week, id)]`` of the weeks the current secret was in use while telemetry was on
         (the last 9 at most), newest first; reads only, never makes an identity."""
-        return _ids.ids_in_use()
+        from ._ids import ids_in_use  # as export: the ids verb and the docks, never a launch
+
+        return ids_in_use()
 
     def forget(self, transport: Transport | None = None) -> ForgetResult:
         """Ask the collector to delete the ids in use; new secret; pending data deleted."""

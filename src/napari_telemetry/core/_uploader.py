@@ -12,8 +12,6 @@ from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-import filelock
-
 from napari_telemetry._version import __version__
 from napari_telemetry.schema import Level
 
@@ -101,7 +99,7 @@ class Uploader:
         try:
             with upload_lock():
                 self._round(force, report)
-        except filelock.Timeout:
+        except _paths.LockTimeout:
             report.problems.append("another napari process is sending right now; try later")
         except _identity.SecretError as e:
             report.problems.append(f"nothing was sent: {e}; run `napari-telemetry forget`")

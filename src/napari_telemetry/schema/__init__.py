@@ -3,9 +3,17 @@
 Imports only pydantic, packaging and the standard library (never Qt, napari or the rest of the
 package), so the collector can validate with exactly these models and judge plugin names by the
 client's own rules.
+
+The plugin counters' review files and the collection manifest (``_collection``,
+``_counter_lint``) and the collector's release policy (``_publication``) are imported on first
+use (``__getattr__`` below): a napari launch below `full`, and one with no collection key to
+trust, never uses them, so napari's memory does not carry them.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from ._base import RecordBase, WireModel
 from ._batch import (
@@ -24,27 +32,13 @@ from ._batch import (
     InstallAge,
     MiddleBatch,
 )
-from ._catalogue import catalogue, catalogue_markdown, level_fields, level_hash
-from ._collection import (
-    COLLECTION_TYPE,
-    ApprovedCounter,
-    ApprovedPlugin,
-    CollectionManifest,
-    CollectionSignature,
-    DuplicateKey,
-    ReviewedCollection,
-    ReviewedPlugin,
-    SignedCollection,
-    canonical_json,
-    loads_unique,
-)
-from ._counter_lint import (
-    DeclarationError,
-    Problem,
-    lint_declaration,
-    lint_reviewed,
-    read_declaration,
-    read_reviewed,
+from ._catalogue import (
+    LEVEL_HASHES,
+    catalogue,
+    catalogue_markdown,
+    computed_level_hash,
+    level_fields,
+    level_hash,
 )
 from ._counters import (
     DATA_CATEGORIES,
@@ -66,7 +60,6 @@ from ._names import (
     normalized_name,
     public_data_type,
 )
-from ._publication import PUBLICATION, Publication
 from ._records import (
     DTYPE_PATTERN,
     LAYER_TYPE_PATTERN,
@@ -93,6 +86,33 @@ from ._weeks import (
     week_start,
 )
 
+if TYPE_CHECKING:
+    from ._collection import (
+        COLLECTION_TYPE,
+        ApprovedCounter,
+        ApprovedPlugin,
+        CollectionManifest,
+        CollectionSignature,
+        DuplicateKey,
+        ReviewedCollection,
+        ReviewedPlugin,
+        SignedCollection,
+        canonical_json,
+        loads_unique,
+    )
+    from ._counter_lint import (
+        DeclarationError,
+        Problem,
+        lint_declaration,
+        lint_reviewed,
+        read_declaration,
+        read_reviewed,
+    )
+    from ._publication import (
+        PUBLICATION,
+        Publication,
+    )
+
 __all__ = [
     "BATCH_ID_PATTERN",
     "BATCH_MODELS",
@@ -103,6 +123,7 @@ __all__ = [
     "DECLARATION_FILE",
     "DTYPE_PATTERN",
     "LAYER_TYPE_PATTERN",
+    "LEVEL_HASHES",
     "LEVEL_WORDS",
     "MAX_BATCH_BYTES",
     "MAX_COUNTERS",
@@ -163,6 +184,7 @@ __all__ = [
     "changes",
     "check_week",
     "command_owner",
+    "computed_level_hash",
     "is_stable",
     "iso_week",
     "level_fields",
@@ -182,3 +204,34 @@ __all__ = [
     "week_accepted",
     "week_start",
 ]
+
+_LAZY = {
+    "COLLECTION_TYPE": "._collection",
+    "ApprovedCounter": "._collection",
+    "ApprovedPlugin": "._collection",
+    "CollectionManifest": "._collection",
+    "CollectionSignature": "._collection",
+    "DuplicateKey": "._collection",
+    "ReviewedCollection": "._collection",
+    "ReviewedPlugin": "._collection",
+    "SignedCollection": "._collection",
+    "canonical_json": "._collection",
+    "loads_unique": "._collection",
+    "DeclarationError": "._counter_lint",
+    "Problem": "._counter_lint",
+    "lint_declaration": "._counter_lint",
+    "lint_reviewed": "._counter_lint",
+    "read_declaration": "._counter_lint",
+    "read_reviewed": "._counter_lint",
+    "PUBLICATION": "._publication",
+    "Publication": "._publication",
+}
+
+
+def __getattr__(name: str) -> object:
+    """What a launch does not use, imported on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

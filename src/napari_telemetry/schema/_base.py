@@ -9,9 +9,16 @@ from pydantic import BaseModel, ConfigDict
 
 
 class WireModel(BaseModel):
-    """Frozen, strict about unknown fields: what is not described is not accepted."""
+    """Frozen, strict about unknown fields: what is not described is not accepted.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+    Each model builds its validator on first use (``defer_build``), not when its module is
+    imported: a napari launch validates a record or two and builds no batch, so napari's
+    memory does not carry the validators of every model the collector uses.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=False, defer_build=True
+    )
 
 
 class RecordBase(WireModel):

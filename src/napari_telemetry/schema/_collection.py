@@ -25,7 +25,7 @@ _Url = Annotated[str, StringConstraints(max_length=300, pattern=r"^https://\S+$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # as WireModel
 
 
 class ReviewedPlugin(_Strict):

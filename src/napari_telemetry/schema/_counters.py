@@ -84,7 +84,7 @@ Description = Annotated[StrictStr, Field(min_length=20, max_length=500)]
 
 
 class _Declared(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # as WireModel
 
 
 class CounterDeclaration(_Declared):

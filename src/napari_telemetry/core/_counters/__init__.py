@@ -5,14 +5,24 @@ in a signed collection manifest, fetched and verified here (``_manifest``, ``_ke
 plugin's switch is the user's (``_choices``); what the installed version declares AND the
 manifest approves (``_offer``) and the user switched on is what the gate (``_gate``) lets
 through to the recorder. Everything else is dropped here, and counted for ``status``.
+
+What a count or a settings dock needs is imported on first use (``__getattr__`` below), and
+the weekly refresh (``_refresh``) imports the rest on its own thread: a launch loads no more of
+plugin counters than the refresh's first check, and none below `full`.
 """
 
-from ._choices import Choice
-from ._gate import Gate, Overview, get_gate
-from ._installed import Installed, installed
-from ._keyring import Refused, trusted_keys
-from ._manifest import Trusted, refresh, refresh_in_background
-from ._offer import CounterOffer, PluginOffer
+import importlib
+from typing import TYPE_CHECKING
+
+from ._refresh import refresh_in_background
+
+if TYPE_CHECKING:
+    from ._choices import Choice
+    from ._gate import Gate, Overview, get_gate
+    from ._installed import Installed, installed
+    from ._keyring import Refused, trusted_keys
+    from ._manifest import Trusted, refresh
+    from ._offer import CounterOffer, PluginOffer
 
 __all__ = [
     "Choice",
@@ -29,3 +39,26 @@ __all__ = [
     "refresh_in_background",
     "trusted_keys",
 ]
+_LAZY = {
+    "Choice": "._choices",
+    "CounterOffer": "._offer",
+    "Gate": "._gate",
+    "Installed": "._installed",
+    "Overview": "._gate",
+    "PluginOffer": "._offer",
+    "Refused": "._keyring",
+    "Trusted": "._manifest",
+    "get_gate": "._gate",
+    "installed": "._installed",
+    "refresh": "._manifest",
+    "trusted_keys": "._keyring",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Plugin counters' parts, imported on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

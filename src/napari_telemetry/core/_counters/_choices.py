@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import filelock
-
 from napari_telemetry.core import _paths
 
 log = logging.getLogger("napari_telemetry")
@@ -58,7 +56,7 @@ def save(plugin: str, choice: Choice) -> None:
     """Store *plugin*'s switch for this environment; OSError when it cannot be written."""
     path = _paths.counter_choices_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with filelock.FileLock(path.with_name(f".{path.name}.lock"), timeout=2.0):
+    with _paths.locked(path.with_name(f".{path.name}.lock"), timeout=2.0):
         choices = load()
         choices[plugin] = choice
         _paths.write_json(path, {"version": _VERSION, "plugins": _plain(choices)})

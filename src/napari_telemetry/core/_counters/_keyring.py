@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from napari_telemetry.core import _switches
-from napari_telemetry.schema import SignedCollection, canonical_json
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from napari_telemetry.schema import SignedCollection
 
 log = logging.getLogger("napari_telemetry")
 SHIPPED = Path(__file__).with_name("collection_keys.pem")
@@ -69,6 +70,8 @@ def trusted_keys() -> dict[str, Ed25519PublicKey]:
 
 def verify(document: Any, keys: dict[str, Ed25519PublicKey]) -> SignedCollection:
     """The envelope of *document* when a trusted key signed it; :class:`Refused` otherwise."""
+    from napari_telemetry.schema import SignedCollection, canonical_json  # with a key to check
+
     try:
         envelope = SignedCollection.model_validate(document)
     except ValidationError as e:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -159,28 +159,3 @@ def _date(value: object) -> date | None:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
-
-
-def refresh_in_background(
-    on_done: Callable[[Trusted], None] | None = None, fetcher: Fetcher | None = None
-) -> threading.Thread | None:
-    """Refresh in a daemon thread when due; *on_done* gets the result (off the GUI thread).
-
-    Whether it is due is judged on that thread too (it reads and verifies the cache).
-    """
-    if _switches.collection_url() is None:
-        return None
-
-    def run() -> None:
-        try:
-            if not trusted_keys() or not needs_refresh(date.today()):
-                return
-            trusted = refresh(fetcher)
-            if trusted is not None and on_done is not None:
-                on_done(trusted)
-        except Exception:
-            log.debug("collection manifest refresh failed", exc_info=True)
-
-    thread = threading.Thread(target=run, name="napari-telemetry-collection", daemon=True)
-    thread.start()
-    return thread

@@ -34,7 +34,7 @@ _SCALARS = (str, int, bool, type(None))
 def lock(timeout: float | None = None) -> AbstractContextManager[None]:
     """The one lock every writer of pending data (and of the counters) holds.
 
-    Raises ``filelock.Timeout`` (an OSError) when it is not granted in time, and
+    Raises ``_paths.LockTimeout`` (an OSError) when it is not granted in time, and
     ``_paths.LockUnavailable`` when the file system cannot lock at all.
     """
     root = _paths.pending_dir()

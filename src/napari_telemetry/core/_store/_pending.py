@@ -9,8 +9,6 @@ from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 
-import filelock
-
 from napari_telemetry.core import _paths
 from napari_telemetry.schema import RECORD_LEVEL, Level, iso_week, week_accepted
 
@@ -206,7 +204,7 @@ def storage_problem() -> str | None:
     try:
         with _files.lock():
             pass
-    except filelock.Timeout:
+    except _paths.LockTimeout:
         return (
             f"the data folder's lock was not granted within {_files.LOCK_TIMEOUT:g} s "
             "(a file system whose locks do not work, or a process that hangs while writing)"

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 
-import filelock
 from psygnal import Signal, SignalInstance
 
 from napari_telemetry.core import _consent, _paths
@@ -239,7 +238,7 @@ class Recorder:
             _pending.merge(date.today(), entries)
         except OSError as e:  # a busy lock, a full or read-only disk: keep it, try next time
             self._restore(buf)
-            self._busy = self._busy + 1 if isinstance(e, filelock.Timeout) else 0
+            self._busy = self._busy + 1 if isinstance(e, _paths.LockTimeout) else 0
             if self._busy == 0 or self._busy >= BUSY_ROUNDS:  # a lock that is never granted
                 self._unwritable(e)
             return
@@ -252,7 +251,7 @@ class Recorder:
         return self._blocked
 
     def _unwritable(self, e: OSError) -> None:
-        if isinstance(e, filelock.Timeout):
+        if isinstance(e, _paths.LockTimeout):
             why = "the data folder's lock is never granted"
         else:
             why = e.strerror or type(e).__name__  # never the path: no paths in logs

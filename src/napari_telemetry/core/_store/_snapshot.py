@@ -46,6 +46,6 @@ def _locked_if_possible() -> Iterator[None]:
     root = _paths.pending_dir()
     with contextlib.ExitStack() as stack:
         if root.is_dir():
-            with contextlib.suppress(OSError):  # filelock.Timeout and LockUnavailable included
+            with contextlib.suppress(OSError):  # LockTimeout and LockUnavailable included
                 stack.enter_context(_paths.locked(root / ".lock", _files.LOCK_TIMEOUT))
         yield
