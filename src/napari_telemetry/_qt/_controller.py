@@ -188,10 +188,19 @@ class TelemetryController(QObject):
         if missing:
             self._watcher.addPaths(missing)
 
+    def stop_following(self) -> None:
+        """Watch nothing any more (a reset: the folders this controller followed are gone)."""
+        self._settle.stop()
+        if self._watcher is not None:
+            self._watcher.deleteLater()
+            self._watcher = None
+
     def _on_folder_changed(self, _: str) -> None:
         self._settle.start()
 
     def _on_files_settled(self) -> None:
+        if self._watcher is None:
+            return  # stopped meanwhile
         self._watch()  # a folder made meanwhile is watched from now on
         self.recordsChanged.emit()
         self.refresh()  # the consent may have changed elsewhere
@@ -288,6 +297,9 @@ class Views:
                 if window is not None:
                     window.blockSignals(True)  # closing it would say "ask me later"
                     window.close()
+        if self.controller is not None:
+            with contextlib.suppress(RuntimeError):
+                self.controller.stop_following()  # its folders are no one's any more
         self.controller = self.consent = self.notice = None
 
 
