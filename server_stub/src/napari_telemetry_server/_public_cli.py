@@ -64,7 +64,10 @@ def _aggregate(args: argparse.Namespace) -> int:
             say(line)
         return 0
     deny = Denylist.load(args.denylist)
-    report = aggregate(raw, args.out, settings=settings, deny=deny, adopt=args.adopt)
+    collection = args.collection_dir or Settings().collection_dir
+    report = aggregate(
+        raw, args.out, settings=settings, deny=deny, adopt=args.adopt, collection=collection
+    )
     for line in report.lines():
         say(line)
     say(f"aggregate database: {args.out}")
@@ -241,6 +244,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         action="store_true",
         help="record in the ledger the releases the aggregate file holds and the ledger lacks "
         "(a file made before the ledger existed); they are not released again",
+    )
+    p.add_argument(
+        "--collection-dir",
+        type=Path,
+        help="the signed collection manifests, as `serve` reads them (env "
+        "NAPARI_TELEMETRY_SERVER_COLLECTION_DIR): each week releases every plugin counter "
+        "they approved for it",
     )
     p.set_defaults(func=_aggregate)
 
