@@ -231,7 +231,6 @@ class Synth:
             )
         return recs
 
-
     def counters(self) -> list[dict[str, Any]]:
         """napari-cellseg's counter records of one week: segmentations, and the models used."""
         rng = self.rng

@@ -99,8 +99,9 @@ def run_demo(
     return DemoResult(folder, batches, report, site)
 
 
-def sign_demo_collection(folder: Path, since: date) -> Path:
-    """The demo's collection manifests in ``folder / "collection"``, in force from *since* on.
+def sign_demo_collection(folder: Path, since: date, until: date | None = None) -> Path:
+    """The demo's collection manifests in ``folder / "collection"``, in force from *since* to
+    *until* (today) at least.
 
     Signed as the operators would have: a new version about every year (a counter may be
     approved for a year at most), each valid until the next.
@@ -108,7 +109,7 @@ def sign_demo_collection(folder: Path, since: date) -> Path:
     collection = folder / "collection"
     key, _ = load_or_create_key(folder / "collection_key.pem")
     day = since
-    while day <= date.today():
+    while day <= (until or date.today()):
         text = REVIEWED.format(expires=day + timedelta(days=360))
         sign_collection(text, [key], collection, today=day, days=367)
         day += timedelta(days=350)

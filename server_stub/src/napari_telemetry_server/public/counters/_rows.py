@@ -16,9 +16,7 @@ Rows = list[dict[str, Any]]
 
 def week_rows(week: str, released: Mapping[str, int]) -> Rows:
     """A week's released cells as rows of ``counters``."""
-    return [
-        {"week": week, **_names(cell), "installs": n} for cell, n in sorted(released.items())
-    ]
+    return [{"week": week, **_names(cell), "installs": n} for cell, n in sorted(released.items())]
 
 
 def window_rows(period: str, weeks: int, released: Mapping[str, int]) -> Rows:
