@@ -22,6 +22,7 @@ import pytest
 from napari_telemetry_server.demo import COUNTER_PLUGIN, make_batch, sign_demo_collection
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._aggregate_weeks import quarter_weeks, week_end
+from napari_telemetry_server.public._publish import publish
 from napari_telemetry_server.public._release_config import DEFAULT_SPLIT, ReleaseSettings
 from napari_telemetry_server.public._release_dp import Mechanism
 from napari_telemetry_server.public._release_plan import describe, week_mechanism, window_mechanism
@@ -210,3 +211,26 @@ def test_a_quarter_begun_before_counters_releases_none_until_the_next(
     released = {w for (w,) in rows(out, "SELECT DISTINCT week FROM counters")}
     assert released == {first}  # the quarter kept the settings of its first week
     assert rows(out, "SELECT COUNT(*) FROM counter_windows") == [(0,)]
+
+
+def test_an_aggregate_file_from_before_counters_is_published_and_rebuilt(
+    tmp_path: Path, collection: Path
+) -> None:
+    """A file without the tables ``counters`` and ``counter_windows`` held none of their rows."""
+    week, raw, out = Q4[7], tmp_path / "raw.sqlite", tmp_path / "aggregates.sqlite"
+    engine = make_engine(raw)
+    storage = Storage(engine)
+    for _ in range(10):
+        counting(storage, week, [counter("models", "cyto")])
+    engine.dispose()
+    # Released before counters (no manifest), by a version whose file had no counters tables.
+    aggregate(raw, out, settings=ReleaseSettings(first_week=week), today=day_of(week))
+    with closing(sqlite3.connect(out)) as conn:
+        conn.execute("DROP TABLE counters")
+        conn.execute("DROP TABLE counter_windows")
+        conn.commit()
+    publish(out, tmp_path / "site")
+    assert (tmp_path / "site" / "csv" / "counters.csv").read_text().startswith("week,plugin")
+    report = aggregate(raw, out, today=day_of(Q4[8]), collection=collection)
+    assert report.released == [Q4[8]]  # the file agreed with the ledger: rebuilt, not refused
+    assert {w for (w,) in rows(out, "SELECT DISTINCT week FROM counters")} == {Q4[8]}
