@@ -33,7 +33,7 @@ def main() -> int:
 
     viewer = napari.Viewer(title="napari-telemetry counters")
     pump(1.0)
-    _, dock = viewer.window.add_plugin_dock_widget("napari-telemetry", "Telemetry settings")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-telemetry", "Settings")
     section = dock.findChild(PluginCountersSection)
     if not pump(60, lambda: len(section.rows()) == 1):  # the manifest is fetched meanwhile
         print(f"no plugin listed: {section.noteText()}")

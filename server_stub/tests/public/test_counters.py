@@ -24,11 +24,11 @@ from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._aggregate_weeks import quarter_weeks, week_end
 from napari_telemetry_server.public._publish import publish
 from napari_telemetry_server.public._release_config import DEFAULT_SPLIT, ReleaseSettings
-from napari_telemetry_server.public._release_dp import Mechanism
 from napari_telemetry_server.public._release_plan import describe, week_mechanism, window_mechanism
 from napari_telemetry_server.public._release_read import read_counts
 from napari_telemetry_server.public.counters import CELLS, WINDOW_CELLS, CellCounting, key
-from napari_telemetry_server.storage import Ledger, Storage, make_engine
+from napari_telemetry_server.public.ledger import costs
+from napari_telemetry_server.storage import Ledger, Period, Storage, make_engine
 from tests.public.test_aggregate import install, near
 
 Q3, Q4 = quarter_weeks("2026-Q3"), quarter_weeks("2026-Q4")
@@ -186,7 +186,7 @@ def test_a_quarter_releases_the_install_weeks_of_its_weeks_cells(
     assert {(c, label) for _, c, label, *_ in got} == APPROVED
     (doc,) = rows(out, "SELECT document FROM releases WHERE period = '2026-Q3'")[0]
     scale = json.loads(doc)["tables"][WINDOW_CELLS]["noise_scale"]
-    for period, name, label, install_weeks, n, mean in got:
+    for period, _, label, install_weeks, n, mean in got:
         assert (period, n, mean) == ("2026-Q3", 2, round(install_weeks / 2, 2))
         assert near(install_weeks, 120 if label == "nuclei" else 0, scale)
     engine = make_engine(db_url)
@@ -234,3 +234,18 @@ def test_an_aggregate_file_from_before_counters_is_published_and_rebuilt(
     report = aggregate(raw, out, today=day_of(Q4[8]), collection=collection)
     assert report.released == [Q4[8]]  # the file agreed with the ledger: rebuilt, not refused
     assert {w for (w,) in rows(out, "SELECT DISTINCT week FROM counters")} == {Q4[8]}
+
+
+def test_the_ledgers_year_counts_the_counters_releases() -> None:
+    """An installation present all quarter is in its counters' release 13 times: ρ = 13² ×
+    0.03 by OpenDP's map (each id adds at most one to each of its cells)."""
+    settings = ReleaseSettings()
+    window = window_mechanism(settings)
+    assert window is not None
+    quarter = Period("2026-Q3", "window", Q3[0], Q3[-1], "2026-10-01",
+                     describe(window, settings, "window"), {})  # fmt: skip
+    spent = dict(zip([q.name for q in window.queries], costs(quarter, 13), strict=True))
+    assert spent[WINDOW_CELLS] == (pytest.approx(169 * 0.03), 0.0)
+    week = Period(Q3[0], "week", Q3[0], Q3[0], "2026-07-09",
+                  describe(week_mechanism(settings), settings, "week"), {})  # fmt: skip
+    assert costs(week, 1)[-1] == (pytest.approx(0.35 * 0.15), 0.0)  # the week's, listed last

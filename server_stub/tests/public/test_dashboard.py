@@ -286,10 +286,19 @@ def test_a_plugin_page_shows_its_counters_with_their_intervals(
     db, plugin = site["db"], f"plugin = '{COUNTER_PLUGIN}'"
     latest = {(c, label): n for c, label, n in query(db, "SELECT counter, label, installs FROM "
               f"counters WHERE {plugin} AND week = '{LAST}'")}  # fmt: skip
-    quarter = {(c, label): m for c, label, m in query(db, "SELECT counter, label, "
-               f"mean_installs FROM counter_windows WHERE {plugin} AND period = '2026-Q3'")}
-    assert set(latest) == set(quarter) == {("models", "cyto"), ("models", "nuclei"),
-                                           ("models", "tissue"), ("segmentations", "")}
+    quarter = {
+        (c, label): m
+        for c, label, m in query(
+            db,
+            "SELECT counter, label, "
+            f"mean_installs FROM counter_windows WHERE {plugin} AND period = '2026-Q3'",
+        )
+    }
+    assert (
+        set(latest)
+        == set(quarter)
+        == {("models", "cyto"), ("models", "nuclei"), ("models", "tissue"), ("segmentations", "")}
+    )
     tables = page.page.locator("#plugin-counters table")
     assert f"weekly installs, {LAST}" in tables.nth(0).inner_text()
     assert "mean weekly installs, 2026-Q3" in tables.nth(0).inner_text()

@@ -124,8 +124,7 @@ def run(case: Case, start: Path, with_it: bool, folder: Path, key: Path) -> set[
     signing = load_or_create_key(key)[0]
     certificates = [
         statement(out, "napari-svg", QUARTER, today=day_of(W3)),
-        statement(out, COUNTER_PLUGIN, QUARTER, today=day_of(W3), counter="models",
-                  label="cyto"),  # fmt: skip
+        statement(out, COUNTER_PLUGIN, QUARTER, today=day_of(W3), counter="models", label="cyto"),
     ]
     publish(out, site, public_key=public_pem(signing))
     return facts(site, certificates)

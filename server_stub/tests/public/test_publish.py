@@ -115,7 +115,11 @@ def test_every_file_of_the_site_is_written(built: dict[str, Any]) -> None:
     assert counted == [{k: str(v) for k, v in r.items()} for r in doc["tables"]["counters"]]
     # Every week, each of the four approved cells of the demo's manifest: 14 weeks.
     assert sorted({(r["counter"], r["label"]) for r in counted}) == [
-        ("models", "cyto"), ("models", "nuclei"), ("models", "tissue"), ("segmentations", "")]
+        ("models", "cyto"),
+        ("models", "nuclei"),
+        ("models", "tissue"),
+        ("segmentations", ""),
+    ]
     assert len(counted) == 4 * 14
     assert {r["plugin"] for r in counted} == {COUNTER_PLUGIN}
     quarter = doc["tables"]["counter_windows"]
