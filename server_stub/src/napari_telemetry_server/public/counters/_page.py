@@ -17,31 +17,43 @@ Rows = list[dict[str, Any]]
 Tables = dict[str, Rows]
 
 
+Found = dict[tuple[str, str], dict[str, Any]]  # (plugin, counter) -> what its page shows
+
+
 def counter_pages(tables: Tables) -> dict[str, Rows]:
     """Per plugin, its counters: ``{"counter", "labels": [...], "trend": [...]}`` each."""
     accuracy = _accuracies(tables)
-    week = max((r["week"] for r in tables["weeks"]), default=None)
-    windows = [r["period"] for r in tables["releases"] if r["kind"] == "window"]
-    window = max(windows, default=None)
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in tables["counters"]:
-        entry = _entry(found, r)
-        low, high = _interval(r["installs"], accuracy.get((r["week"], CELLS)))
-        entry["trend"].append({"week": r["week"], "series": r["label"] or r["counter"],
-                               "value": r["installs"], "low": low, "high": high})  # fmt: skip
-        if r["week"] == week:
-            _label(entry, r["label"]).update(
-                latest=r["installs"], latest_accuracy=accuracy.get((week, CELLS))
-            )
-    for r in tables["counter_windows"]:
-        if r["period"] == window:
-            quarter = _quarter(r, accuracy.get((r["period"], WINDOW_CELLS)))
-            _label(_entry(found, r), r["label"]).update(quarter)
+    found: Found = {}
+    _weekly(found, tables, accuracy)
+    _quarterly(found, tables, accuracy)
     pages: dict[str, Rows] = {}
     for (plugin, _), entry in sorted(found.items()):
         entry["labels"] = [entry["labels"][k] for k in sorted(entry["labels"])]
         pages.setdefault(plugin, []).append(entry)
     return pages
+
+
+def _weekly(found: Found, tables: Tables, accuracy: dict[tuple[str, str], float]) -> None:
+    """Each counter's weekly series per label, and the latest week's count per label."""
+    latest = max((r["week"] for r in tables["weeks"]), default=None)
+    for r in tables["counters"]:
+        entry, week = _entry(found, r), r["week"]
+        low, high = _interval(r["installs"], accuracy.get((week, CELLS)))
+        entry["trend"].append({"week": week, "series": r["label"] or r["counter"],
+                               "value": r["installs"], "low": low, "high": high})  # fmt: skip
+        if week == latest:
+            shown = {"latest": r["installs"], "latest_accuracy": accuracy.get((week, CELLS))}
+            _label(entry, r["label"]).update(shown)
+
+
+def _quarterly(found: Found, tables: Tables, accuracy: dict[tuple[str, str], float]) -> None:
+    """The latest quarter's mean per label."""
+    windows = [r["period"] for r in tables["releases"] if r["kind"] == "window"]
+    latest = max(windows, default=None)
+    for r in tables["counter_windows"]:
+        if r["period"] == latest:
+            quarter = _quarter(r, accuracy.get((latest, WINDOW_CELLS)))
+            _label(_entry(found, r), r["label"]).update(quarter)
 
 
 def _accuracies(tables: Tables) -> dict[tuple[str, str], float]:
@@ -53,7 +65,7 @@ def _accuracies(tables: Tables) -> dict[tuple[str, str], float]:
     return out
 
 
-def _entry(found: dict[tuple[str, str], dict[str, Any]], row: dict[str, Any]) -> dict[str, Any]:
+def _entry(found: Found, row: dict[str, Any]) -> dict[str, Any]:
     return found.setdefault(
         (row["plugin"], row["counter"]), {"counter": row["counter"], "labels": {}, "trend": []}
     )
