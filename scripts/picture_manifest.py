@@ -2,7 +2,7 @@
 
 Each script writes, next to the pictures, the texts the real widgets (or the dashboard page)
 showed when they were photographed, with what changes from run to run masked (dates, weeks,
-ids; the dashboard's noisy numbers). ``--check`` draws them again into a temporary folder and
+ids, development versions; the dashboard's noisy numbers). ``--check`` draws them again into a temporary folder and
 compares the texts with ``docs/images/screenshots.json``: a picture whose words the code no
 longer draws fails the check, and the message says how to make new ones. It never writes a
 tracked file.
@@ -28,6 +28,8 @@ _VOLATILE = (
     (re.compile(r"\b\d{4}-W\d{2}\b"), "<week>"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "<date>"),
     (re.compile(r"\b\d{1,2}:\d{2}\b"), "<time>"),
+    # A development version counts the commits since the last tag when the venv was made.
+    (re.compile(r"\b\d+\.\d+\.\d+\.dev\d+\b"), "<dev version>"),
 )
 
 
