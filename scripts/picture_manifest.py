@@ -2,10 +2,10 @@
 
 Each script writes, next to the pictures, the texts the real widgets (or the dashboard page)
 showed when they were photographed, with what changes from run to run masked (dates, weeks,
-ids, development versions; the dashboard's noisy numbers). ``--check`` draws them again into a temporary folder and
-compares the texts with ``docs/images/screenshots.json``: a picture whose words the code no
-longer draws fails the check, and the message says how to make new ones. It never writes a
-tracked file.
+ids, development versions; the dashboard's noisy numbers). ``--check`` draws them again into a
+temporary folder and compares the texts with ``docs/images/screenshots.json``: a picture whose
+words the code no longer draws fails the check, and the message says how to make new ones. It
+never writes a tracked file.
 """
 
 from __future__ import annotations

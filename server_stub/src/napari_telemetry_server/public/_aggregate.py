@@ -110,9 +110,9 @@ def aggregate(
         assert book.first_week is not None  # open_books sets the calendar
         due = due_weeks(book.periods, book.first_week, today, settings, assume_complete)
         report.waiting, report.past_retention = due.waiting, due.missed
-        approvals = Approvals(collection) if collection is not None else None
-        _release_weeks(engine, ledger, due.weeks, _Run(deny, today, approvals), report)
-        _release_quarters(ledger, _Run(deny, today, approvals), report)
+        run = _Run(deny, today, Approvals(collection) if collection is not None else None)
+        _release_weeks(engine, ledger, due.weeks, run, report)
+        _release_quarters(ledger, run, report)
         note = settings_note(ledger.periods(), today, settings)
         report.notes += [note] if note else []
         write(out, book_of(ledger))
@@ -180,24 +180,29 @@ def _release_week(
 ) -> None:
     """One week's release into the ledger, with the partials its quarter will need."""
     mechanism = week_mechanism(settings)
+    data = _week_data(counts, settings)
+    cells = listed(run.approvals, week) if settings.counters else []
+    numbers = week_rows(week, _scrub(mechanism.release(data, {CELLS: cells}), run.deny))
+    keep = None
+    if window_mechanism(settings) is not None:  # the quarter counts the same bounded ids
+        listing = {parts(c): data[CELLS][c] for c in cells}  # every listed cell, zeros too
+        keep = Partials(quarter_of(week), week, data["plugins.plugin"], listing)
+    document = describe(mechanism, settings, "week")
+    ledger.record(_period(week, "week", [week], document, numbers, run.today), keep)
+    report.released.append(week)
+    report.cells += sum(len(r) for t, r in numbers.items() if t != "weeks")
+
+
+def _week_data(counts: dict[str, Bounded], settings: ReleaseSettings) -> dict[str, Counter[str]]:
+    """The bounded counts each query of the week's mechanism reads."""
     data: dict[str, Counter[str]] = {}
     for dim in DIMS:
         data[dim.name] = counts[dim.name].ids
         if dim.calls:
             data[dim.name + CALLS] = counts[dim.name].sums
-    cells = listed(run.approvals, week) if settings.counters else []
     if settings.counters:
         data[CELLS] = counts[CELLS].ids
-    numbers = week_rows(week, _scrub(mechanism.release(data, {CELLS: cells}), run.deny))
-    # The quarter counts the same bounded ids as the week's plugin table and counters.
-    keep = None
-    if window_mechanism(settings) is not None:
-        listing = {parts(c): data[CELLS].get(c, 0) for c in cells}
-        keep = Partials(quarter_of(week), week, counts["plugins.plugin"].ids, listing)
-    document = describe(mechanism, settings, "week")
-    ledger.record(_period(week, "week", [week], document, numbers, run.today), keep)
-    report.released.append(week)
-    report.cells += sum(len(r) for t, r in numbers.items() if t != "weeks")
+    return data
 
 
 def _release_quarters(ledger: Ledger, run: _Run, report: AggregateReport) -> None:
