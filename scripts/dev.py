@@ -2,6 +2,7 @@
 
     python3 scripts/dev.py run     # collector + napari with the plugin + dashboard
     python3 scripts/dev.py test    # the whole test suite (what CI runs)
+    python3 scripts/dev.py test --quick   # the fast inner loop (no window, browser, database)
     python3 scripts/dev.py lint    # only the static checks test starts with
     python3 scripts/dev.py screenshots   # regenerate docs/images/*.png (--check: are they?)
 
@@ -275,11 +276,35 @@ def cmd_test(args: argparse.Namespace) -> int:
         if strict:
             # In CI nothing may be skipped for want of a service: missing pieces fail.
             env.update(NAPARI_TELEMETRY_REQUIRE_PG="1", NAPARI_TELEMETRY_REQUIRE_ALL="1")
-        # Coverage of both packages, with the floor set in pyproject.toml ([tool.coverage.report]).
-        coverage = [] if args.pytest_args else ["--cov", "--cov-report=term:skip-covered"]
-        pytest = [PY, "-m", "pytest", *coverage, *args.pytest_args]
-        log("$ " + " ".join(map(str, pytest)))
-        return subprocess.call([str(c) for c in pytest], cwd=ROOT, env=env)
+        if args.pytest_args:  # a selection, run as given
+            return pytest(env, *args.pytest_args)
+        if args.quick:  # the inner loop: what needs no window, browser, database or minutes
+            return pytest(env, "-n", "auto", "-m", QUICK)
+        return whole_suite(env)
+
+
+# The fast inner loop (`test --quick`): under 2 minutes here (docs: CONTRIBUTING.md).
+QUICK = "not slow and not gui and not napari and not browser and not postgres and not e2e"
+
+
+def pytest(env: dict[str, str], *args: str) -> int:
+    cmd = [str(PY), "-m", "pytest", *args]
+    log("$ " + " ".join(cmd))
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+def whole_suite(env: dict[str, str]) -> int:
+    """Every test, with coverage of both packages (its floor: pyproject.toml).
+
+    Two parts: on every core (pytest-xdist; a test file stays on one worker, so its module
+    fixtures are made once), then the tests that measure time on napari's GUI thread, alone,
+    since a busy machine would be blamed on telemetry. Both always run; either failing fails.
+    """
+    parallel = pytest(env, "-n", "auto", "--dist", "loadfile", "-m", "not serial", "--cov",
+                      "--cov-report=", "--cov-fail-under=0")  # fmt: skip
+    alone = pytest(env, "-m", "serial", "--cov", "--cov-append",
+                   "--cov-report=term:skip-covered")  # fmt: skip
+    return parallel or alone
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
@@ -326,6 +351,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     test.add_argument(
         "--no-lint", action="store_true", help="skip the static checks (CI's lint job runs them)"
+    )
+    test.add_argument(
+        "--quick",
+        action="store_true",
+        help="the fast inner loop: the tests that need no window, browser or database",
     )
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     test.set_defaults(func=cmd_test)

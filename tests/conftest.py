@@ -6,9 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import filelock
 import pytest
 
 from napari_telemetry.core import state
@@ -69,21 +70,35 @@ def built_dists(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     this checkout's copy belongs to its editable install. With this environment's hatchling and
     hatch-vcs (the test extra), so no build environment is fetched from the package index.
     """
-    source = _working_tree_copy(tmp_path_factory.mktemp("source"))
-    hatchling = Path(sys.executable).parent / "hatchling"
-    version = subprocess.run(
-        [str(hatchling), "version"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    env = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version}
-    dist_dir = tmp_path_factory.mktemp("dist")
-    for project in (source, source / "server_stub"):
-        subprocess.run(
-            [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist_dir), project],
-            check=True,
-            capture_output=True,
-            env=env,
-        )
-    return sorted(dist_dir.iterdir())
+
+    def build(dist_dir: Path) -> None:
+        source = _working_tree_copy(tmp_path_factory.mktemp("source"))
+        hatchling = Path(sys.executable).parent / "hatchling"
+        version = subprocess.run(
+            [str(hatchling), "version"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        env = {**os.environ, "SETUPTOOLS_SCM_PRETEND_VERSION": version}
+        for project in (source, source / "server_stub"):
+            cmd = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist_dir)]
+            subprocess.run([*cmd, project], check=True, capture_output=True, env=env)
+
+    return sorted(once(tmp_path_factory, "dists", build).glob("*-*.*"))
+
+
+def once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder *name*, filled by *make* once per test run: with pytest-xdist, by the first
+    worker that asks while the others wait (pytest-xdist's documented way to share a fixture)."""
+    root = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker's own base folder is in
+    folder, made = root / name, root / f"{name}.made"
+    with filelock.FileLock(root / f"{name}.lock"):
+        if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            made.touch()
+    return folder
 
 
 def _working_tree_copy(target: Path) -> Path:
@@ -104,11 +119,13 @@ def _working_tree_copy(target: Path) -> Path:
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example plugins of tests/example_plugins, built and installed (offline, with the
     environment's hatchling) into a folder of their own: real distributions, on no path yet."""
-    site = tmp_path_factory.mktemp("example-site")
-    plugins = [
-        str(p) for p in sorted(EXAMPLE_PLUGINS.iterdir()) if (p / "pyproject.toml").is_file()
-    ]
-    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation"]
-    subprocess.run([*pip, "--no-deps", "--target", str(site), *plugins], check=True,
-                   capture_output=True)  # fmt: skip
-    return site
+
+    def install(site: Path) -> None:
+        plugins = [
+            str(p) for p in sorted(EXAMPLE_PLUGINS.iterdir()) if (p / "pyproject.toml").is_file()
+        ]
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation"]
+        subprocess.run([*pip, "--no-deps", "--target", str(site), *plugins], check=True,
+                       capture_output=True)  # fmt: skip
+
+    return once(tmp_path_factory, "example-site", install)

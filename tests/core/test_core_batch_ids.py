@@ -19,6 +19,7 @@ COMMAND = ("napari:layers.add", "napari")
 @pytest.mark.parametrize(
     ("header", "kept"),
     [(str(uuid.uuid4()), True), (str(uuid.uuid4()).upper(), False), (uuid.uuid4().hex, False)],
+    ids=["as-written", "capitals", "no-hyphens"],  # the same names in every pytest-xdist worker
 )
 def test_a_header_id_in_another_spelling_is_replaced(header: str, kept: bool) -> None:
     """The collector refuses other spellings: such a file would never be sent."""

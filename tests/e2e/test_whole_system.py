@@ -161,7 +161,10 @@ def test_whole_system(
     svg = {"type": "plugin", "name": "napari-svg", "version": "0.2.1"}
     other_installs(collector, week, 150,
                    {"basic": [session], "middle": [svg], "full": [toggle, *layers]})  # fmt: skip
-    released = cli(env, "aggregate", "--db", str(db), "--out", str(aggregates), tool=server)
+    # The release calendar starts at the week of this session (ten days ago), not at today's,
+    # the week a new ledger would otherwise start from.
+    calendar = {**env, "NAPARI_TELEMETRY_SERVER_RELEASE_FIRST_WEEK": week}
+    released = cli(calendar, "aggregate", "--db", str(db), "--out", str(aggregates), tool=server)
     assert f"weeks released: 1 ({week} to {week})" in released
     cli(env, "publish", "--aggregates", str(aggregates), "--out", str(site), tool=server)
     page_text = dashboard_text(site / "index.html")
@@ -197,7 +200,10 @@ def test_do_not_track_session_makes_no_request(
     env["DO_NOT_TRACK"] = "1"
     before = collector.requests()
     napari_session(env)
-    cli(env, "send", "--now")
+    sent = subprocess.run([str(BIN / "napari-telemetry"), "send", "--now"], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert sent.returncode == 1, sent.stdout  # asked to send, and nothing may be: not done
+    assert "telemetry is off: DO_NOT_TRACK is set" in sent.stdout
     assert "DO_NOT_TRACK" in cli(env, "status")
     assert collector.requests() == before
     assert rows(collector.db, "SELECT COUNT(*) FROM batches") == [(0,)]

@@ -119,7 +119,11 @@ class NapariSession:
         self._reader.start()
         self.answers: list[dict[str, Any]] = []
         if wait:
-            self.ask("ready", step="start at launch")
+            try:
+                self.ask("ready", step="start at launch")
+            except BaseException:  # no `with` holds it yet: a failed start must not outlive it
+                self.kill()
+                raise
 
     def __enter__(self) -> NapariSession:
         return self

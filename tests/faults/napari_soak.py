@@ -13,6 +13,7 @@ descriptors and the bytes of pending files on disk.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -58,8 +59,12 @@ def open_files() -> list[str]:
 
 
 def pending_bytes(data: Path) -> int:
-    folder = data / "pending"
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """What the pending files hold now (a temporary file may be renamed while it is looked at)."""
+    total = 0
+    for path in (data / "pending").rglob("*"):
+        with contextlib.suppress(FileNotFoundError):
+            total += path.stat().st_size if path.is_file() else 0
+    return total
 
 
 def after_warmup(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -25,7 +25,14 @@ from .napari_sessions import NapariSession, World, site
 
 LAYERS = 3  # images added (and removed) per cell
 DEAD = "127.0.0.1:9"  # nothing listens: a proxy that refuses every connection
-pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
+# serial: it measures time on napari's GUI thread, so it runs alone, after the parallel part.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.napari,
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.serial,
+]
 
 
 @dataclass

@@ -5,6 +5,7 @@ and every record stored on the client counted exactly once at the collector."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,7 +21,14 @@ from e2e.e2e_support import require
 from .napari_sessions import COMMAND, NapariSession, World, site
 
 LAYERS = 3
-pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
+# serial: it measures time on napari's GUI thread, so it runs alone, after the parallel part.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.napari,
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.serial,
+]
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +45,12 @@ def _all_arrived(world: World, buckets: list[int], commands: int) -> None:
 def test_four_napari_at_once(tmp_path: Path) -> None:
     with site(tmp_path, tmp_path / "telemetry") as running:
         world = running.world
+        stack = contextlib.ExitStack()  # a failure kills all four, never leaves them running
         sessions = [
-            NapariSession(world, tmp_path / f"napari{i}.log", wait=False) for i in range(4)
+            stack.enter_context(NapariSession(world, tmp_path / f"napari{i}.log", wait=False))
+            for i in range(4)
         ]
-        with ThreadPoolExecutor(4) as pool:
+        with stack, ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda s: s.ask("ready", step="start at launch"), sessions))
             work = [
                 pool.submit(s.ask, "work", step="four at once", n=LAYERS, bucket=8 + i)
@@ -48,9 +58,7 @@ def test_four_napari_at_once(tmp_path: Path) -> None:
             ]
             [w.result() for w in work]
             sends = list(pool.map(lambda s: s.ask("send", step="four send at once"), sessions))
-        reports = [str(a["report"]) for a in sends]
-        for session in sessions:
-            session.quit()
+        reports = [str(a["report"]) for a in sends]  # the four have quit (the stack's exit)
         done = world.cli("send", "--now")  # whatever a busy lock left behind
         assert done.returncode == 0, done.stderr
         print("\n".join(reports))

@@ -20,7 +20,14 @@ from .napari_soak import after_warmup
 SECONDS, EVERY = 60.0, 4.0
 MEMORY_GROWTH_KIB = 5 * 1024  # the bound: at most 5 MB after warm-up
 PENDING_BOUND = 64 * 1024  # records are counts per key: a few KiB for this whole minute
-pytestmark = [pytest.mark.e2e, pytest.mark.napari, pytest.mark.gui, pytest.mark.slow]
+# serial: it measures time on napari's GUI thread, so it runs alone, after the parallel part.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.napari,
+    pytest.mark.gui,
+    pytest.mark.slow,
+    pytest.mark.serial,
+]
 
 
 def soak(session: NapariSession, seconds: float, *, telemetry: bool = True) -> dict[str, Any]:

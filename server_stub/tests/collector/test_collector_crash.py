@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.collector_load import Load, integrity, stored, wal_bytes
 from tests.collector_testing import Process
+
+pytestmark = pytest.mark.slow  # seconds per test: left out of the quick loop
 
 WAL_LIMIT = 2 << 20
 GROUP = 2 << 20  # what one group commit of three clients' batches can add past the limit

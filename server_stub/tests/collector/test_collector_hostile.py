@@ -13,6 +13,8 @@ import pytest
 
 from tests.collector_testing import Process, dropped
 
+pytestmark = pytest.mark.slow  # seconds per test: left out of the quick loop
+
 HEAD = b"POST /v1/basic/batches HTTP/1.1\r\nHost: basic.example.org\r\n"
 SLOW = 3.0  # the collector's request deadline in these tests (default 10 s)
 

@@ -20,6 +20,7 @@ from napari_telemetry_server import Storage, make_engine
 from napari_telemetry_server._cli import main
 from tests.collector_testing import UNPRIVILEGED, Process
 
+pytestmark = pytest.mark.slow  # a real collector process per test: left out of the quick loop
 MakeBatch = Callable[..., dict[str, Any]]
 _needs_setpriv = pytest.mark.skipif(
     bool(UNPRIVILEGED) and shutil.which("setpriv") is None,

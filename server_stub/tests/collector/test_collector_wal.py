@@ -16,6 +16,8 @@ import pytest
 from napari_telemetry_server import Settings
 from tests.collector_testing import LiveServer
 
+pytestmark = pytest.mark.slow  # seconds per test: left out of the quick loop
+
 MakeBatch = Callable[..., dict[str, Any]]
 LIMIT = 1 << 20  # the WAL bound these tests set (default 64 MiB)
 GROUP = 1 << 20  # what one group commit of the test's few clients can add past it, generously

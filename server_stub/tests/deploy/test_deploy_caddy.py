@@ -23,6 +23,8 @@ import pytest
 
 from tests.collector_testing import Process, dropped, free_port, received, unavailable
 
+pytestmark = pytest.mark.slow  # seconds per test: left out of the quick loop
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 HOST = "telemetry.example.org"
 MakeBatch = Callable[..., dict[str, Any]]

@@ -18,6 +18,8 @@ from napari_telemetry_server.demo import COUNTER_PLUGIN, DemoShape, seed, sign_d
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._release_config import ReleaseSettings
 
+pytestmark = pytest.mark.slow  # seconds per test: left out of the quick loop
+
 GRAFANA = Path(__file__).resolve().parents[2] / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "napari-telemetry.json"
 

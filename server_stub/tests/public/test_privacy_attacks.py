@@ -24,6 +24,8 @@ from napari_telemetry_server.public._release_dims import DIMS
 from napari_telemetry_server.public._release_dp import Mechanism, Query
 from napari_telemetry_server.public._release_plan import week_mechanism
 
+pytestmark = pytest.mark.slow  # seconds per test: left out of the quick loop
+
 TRIALS = 2000
 ALPHA = 1e-6
 RARE = "napari-rare-lab"

@@ -30,6 +30,8 @@ from napari_telemetry_server.public._release_dims import DIM_BY_NAME, WINDOW_DIM
 from napari_telemetry_server.public._release_read import read_bounded
 from napari_telemetry_server.storage import make_engine
 
+pytestmark = pytest.mark.slow  # seconds per test: left out of the quick loop
+
 QUARTER = "2026-Q3"
 IDS = 1000
 

@@ -31,6 +31,8 @@ from . import (
 from ._send_report import SendReport
 from ._state import state
 
+FLUSH_BEFORE_SEND = 2.0  # seconds a forced send waits for this process's records to be written
+
 if TYPE_CHECKING:
     from ._carry import ExportReport, FileSendReport
     from ._check import CheckReport
@@ -144,7 +146,11 @@ class Telemetry:
 
     # --- sending ----------------------------------------------------------------------------
     def send_now(self, *, force: bool = False) -> SendReport:
-        """Send what is due now; *force* includes today's records and ignores the waits."""
+        """Send what is due now; *force* includes today's records (those this process still
+        holds in memory too: what the preview lists) and ignores the waits."""
+        recorder = state.recorder
+        if force and recorder is not None:
+            recorder.flush(timeout=FLUSH_BEFORE_SEND)
         return _uploader.get_uploader().send_now(force=force)
 
     def export(self, path: Path, *, overwrite: bool = False) -> ExportReport:
