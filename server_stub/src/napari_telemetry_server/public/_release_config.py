@@ -10,7 +10,7 @@ every release and fixed per quarter (``ledger.pinned``); released periods are fr
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -143,9 +143,8 @@ class ReleaseSettings(BaseSettings):
         A release made before plugins' counters were released states no window split: its
         quarter released plugin install-weeks alone, and no counters.
         """
-        stated = dict(document["settings"])  # type: ignore[call-overload]
-        stated.setdefault("window_split", {"plugins": 1.0})
-        return cls.model_validate(stated)
+        stated = cast("dict[str, object]", document["settings"])
+        return cls.model_validate({"window_split": {"plugins": 1.0}, **stated})
 
     @property
     def counters(self) -> bool:

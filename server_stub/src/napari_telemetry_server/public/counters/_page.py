@@ -72,7 +72,8 @@ def _entry(found: Found, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _label(entry: dict[str, Any], label: str) -> dict[str, Any]:
-    return entry["labels"].setdefault(  # type: ignore[no-any-return]
+    labels: dict[str, dict[str, Any]] = entry["labels"]
+    return labels.setdefault(
         label, {"label": label, "latest": None, "latest_accuracy": None, "window": None,
                 "install_weeks": None, "weeks": None, "mean": None, "mean_accuracy": None}
     )  # fmt: skip
