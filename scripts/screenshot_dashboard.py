@@ -5,7 +5,8 @@
 
 Builds the synthetic demo site (``napari-telemetry-server demo``: a year of made-up installs,
 released with differential privacy by the current release code) in a temporary folder and
-photographs it in Debian's headless Chromium, as the browser tests open it. Its words (headings
+photographs it in Debian's headless Chromium, as the browser tests open it, with the demo's
+plugin that has counters on its plugin page (what a maintainer gets). Its words (headings
 and paragraphs, the noisy numbers masked) go to docs/images/screenshots.json; ``--check``
 compares them (picture_manifest). Run by ``scripts/dev.py screenshots``.
 """
@@ -27,16 +28,17 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 WORDS = "h1, h2, h3, p"  # what the page says; its tables and charts are numbers with noise
 
 
-def render(site: Path, png: Path) -> list[str]:
-    """Open *site*'s index.html in Chromium, wait for every chart, write a full-page PNG;
-    return the page's headings and paragraphs, numbers masked (they carry the noise)."""
+def render(site: Path, png: Path, plugin: str) -> list[str]:
+    """Open *site*'s index.html at *plugin*'s page in Chromium, wait for every chart, write a
+    full-page PNG; return the page's headings and paragraphs, numbers masked (they carry the
+    noise)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto((site / "index.html").as_uri())
+            page.goto((site / "index.html").as_uri() + f"#plugin={plugin}")
             page.wait_for_selector("body[data-rendered=true]", timeout=60_000)
             page.screenshot(path=str(png), full_page=True)
             said = page.eval_on_selector_all(WORDS, "els => els.map(e => e.innerText)")
@@ -48,11 +50,11 @@ def render(site: Path, png: Path) -> list[str]:
 
 def draw(out: Path, weeks: int) -> dict[str, list[str]]:
     """The demo site, photographed into *out*; what it says."""
-    from napari_telemetry_server.demo import DemoShape, run_demo
+    from napari_telemetry_server.demo import COUNTER_PLUGIN, DemoShape, run_demo
 
     with tempfile.TemporaryDirectory(prefix="napari-telemetry-dashboard-") as tmp:
         result = run_demo(Path(tmp) / "demo", DemoShape(weeks=weeks))
-        return {"dashboard.png": render(result.site, out / "dashboard.png")}
+        return {"dashboard.png": render(result.site, out / "dashboard.png", COUNTER_PLUGIN)}
 
 
 def main(argv: list[str] | None = None) -> int:

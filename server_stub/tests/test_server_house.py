@@ -16,7 +16,7 @@ import grimp
 import pytest
 
 from napari_telemetry_server import collection, collector, demo, keys, public, storage
-from napari_telemetry_server.public import ledger
+from napari_telemetry_server.public import counters, ledger
 
 PINNED: dict[ModuleType, list[str]] = {
     collector: [
@@ -97,7 +97,29 @@ PINNED: dict[ModuleType, list[str]] = {
         "write",
         "year",
     ],
-    demo: ["DemoResult", "DemoShape", "Synth", "make_batch", "run_demo", "seed"],
+    counters: [
+        "CELLS",
+        "WINDOW_CELLS",
+        "Cell",
+        "CellCounting",
+        "counter_pages",
+        "key",
+        "listed",
+        "parts",
+        "values_per_id",
+        "week_rows",
+        "window_rows",
+    ],
+    demo: [
+        "COUNTER_PLUGIN",
+        "DemoResult",
+        "DemoShape",
+        "Synth",
+        "make_batch",
+        "run_demo",
+        "seed",
+        "sign_demo_collection",
+    ],
     collection: [
         "CURRENT",
         "DEFAULT_DAYS",

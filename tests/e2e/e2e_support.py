@@ -128,8 +128,9 @@ def other_installs(
                 assert answer.status == 201
 
 
-def dashboard_text(index: Path) -> str:
-    """Everything the dashboard shows (text and chart labels) once its charts have rendered."""
+def dashboard_text(index: Path, fragment: str = "") -> str:
+    """Everything the dashboard shows (text and chart labels) once its charts have rendered;
+    *fragment* such as ``#plugin=NAME`` opens a plugin's page."""
     require(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
@@ -138,7 +139,7 @@ def dashboard_text(index: Path) -> str:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(index.as_uri())
+            page.goto(index.as_uri() + fragment)
             page.wait_for_selector("body[data-rendered=true]", timeout=30_000)
             text = str(page.inner_text("body")) + str(page.content())
         finally:

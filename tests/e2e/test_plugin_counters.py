@@ -1,6 +1,9 @@
 """Plugin counters end to end: the example plugin in a real napari at `full` with its switch on,
 its counts reaching a real collector over HTTP; what is undeclared, unapproved or expired, and a
 second plugin counting under its name, never leaving the computer; a bad signature ignored.
+Then the collector's own jobs, ten days later (``faketime``: a week is released once it is over
+and its grace has passed): `aggregate` with the same collection folder, `publish`, and the
+plugin's page in headless Chromium showing its counters with their 95 % intervals.
 
 The operators sign the reviewed file with the collector's own CLI; the client trusts that key
 (NAPARI_TELEMETRY_COLLECTION_KEYS: the shipped keyring holds no key before napari's collector
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +27,17 @@ from typing import Any
 
 import pytest
 
-from .e2e_support import BIN, INDEX, Collector, IndexServer, require
+from napari_telemetry.schema import iso_week
+
+from .e2e_support import (
+    BIN,
+    INDEX,
+    Collector,
+    IndexServer,
+    dashboard_text,
+    other_installs,
+    require,
+)
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = "napari-counter-example"
@@ -53,9 +68,17 @@ data_category = "interaction"
 NEVER_SENT = ("tissue", "clicks", "old_viewer", "napari-counter-rogue")
 
 
-def tool(env: dict[str, str], name: str, *args: str, ok: bool = True) -> str:
-    done = subprocess.run([str(BIN / name), *args], env=env, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+def tool(
+    env: dict[str, str], name: str, *args: str, ok: bool = True, later: int | None = None
+) -> str:
+    """Run *name*; *later*: with the clock that many days ahead (libfaketime)."""
+    prefix: list[str] = []
+    if later is not None:
+        require(shutil.which("faketime") is not None, "no faketime (Debian package faketime)")
+        prefix = ["faketime", "-f", f"+{later}d"]
+        env = {**env, "FAKETIME_FORCE_MONOTONIC_FIX": "1"}  # Python's sleep under a shifted clock
+    done = subprocess.run([*prefix, str(BIN / name), *args], env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
     if ok:
         assert done.returncode == 0, f"{name} {' '.join(args)}: {done.stdout}{done.stderr}"
     return done.stdout + done.stderr
@@ -80,7 +103,8 @@ def operators(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def collector(tmp_path: Path, operators: tuple[Path, Path]) -> Iterator[Collector]:
     folder, _ = operators
-    options = ("--collection-dir", str(folder))
+    # Other installs of the week are posted from this one address: no rate limit in the way.
+    options = ("--collection-dir", str(folder), "--rate-limit", "100000")
     with Collector(tmp_path / "collector", INDEX, BIN, *options) as running:
         yield running
 
@@ -123,8 +147,11 @@ def pending_counters(env: dict[str, str]) -> dict[tuple[str, str, str], int]:
 @pytest.mark.napari
 @pytest.mark.gui
 @pytest.mark.slow
-def test_a_plugin_counts_in_napari_and_only_what_is_approved_reaches_the_collector(
-    tmp_path: Path, collector: Collector, client_env: dict[str, str]
+def test_a_plugin_counts_in_napari_only_what_is_approved_reaches_its_page(
+    tmp_path: Path,
+    collector: Collector,
+    client_env: dict[str, str],
+    operators: tuple[Path, Path],
 ) -> None:
     require(bool(os.environ.get("DISPLAY")), "no DISPLAY (run under Xvfb: scripts/dev.py test)")
     env = client_env
@@ -158,6 +185,43 @@ def test_a_plugin_counts_in_napari_and_only_what_is_approved_reaches_the_collect
         text = path.read_bytes()
         for word in NEVER_SENT:
             assert word.encode() not in text, f"{word} in {path.name}"
+
+    page = released_and_published(tmp_path, collector, operators[0])
+    assert f"Counter {EXAMPLE}.models" in page
+    assert f"Counter {EXAMPLE}.segmentations" in page
+    assert "nuclei" in page  # every approved label, whatever was counted
+    assert f"Counter {EXAMPLE}.old_viewer" in page  # approved, counted by nobody: released too
+    assert "(no label)" in page
+    assert re.search(r"\b[0-9]+ ± [0-9]+\b", page)  # a weekly count with its 95 % interval
+    assert "Weekly installs that counted napari-counter-example.models" in page
+    for word in ("tissue", "clicks", "napari-counter-rogue"):  # never approved
+        assert word not in page, word
+
+
+def released_and_published(tmp_path: Path, collector: Collector, folder: Path) -> str:
+    """The collector's jobs ten days later; what the example plugin's page shows.
+
+    One install alone is hidden by the noise (that is the point), so 60 other installs of the
+    week count its segmentations and the cyto model over HTTP, through the same ingest.
+    """
+    week = iso_week(date.today())
+    counted = [
+        {"type": "counter", "plugin": EXAMPLE, "counter": name, "label": label, "count": 2}
+        for name, label in (("segmentations", ""), ("models", "cyto"))
+    ]
+    other_installs(collector, week, 60, {"full": counted})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAPARI_TELEMETRY_SERVER")}
+    env["NAPARI_TELEMETRY_SERVER_RELEASE_FIRST_WEEK"] = week  # the calendar starts with it
+    aggregates, site = tmp_path / "aggregates.sqlite", tmp_path / "site"
+    released = tool(env, "napari-telemetry-server", "aggregate", "--db", str(collector.db),
+                    "--out", str(aggregates), "--collection-dir", str(folder),
+                    later=10)  # fmt: skip
+    assert f"weeks released: 1 ({week} to {week})" in released
+    tool(env, "napari-telemetry-server", "publish", "--aggregates", str(aggregates), "--out",
+         str(site))  # fmt: skip
+    assert rows(aggregates, "SELECT label FROM counters WHERE counter = 'models' ORDER BY 1") == [
+        ("cyto",), ("nuclei",)]  # fmt: skip
+    return dashboard_text(site / "index.html", f"#plugin={EXAMPLE}")
 
 
 @pytest.mark.e2e

@@ -64,7 +64,10 @@ def _aggregate(args: argparse.Namespace) -> int:
             say(line)
         return 0
     deny = Denylist.load(args.denylist)
-    report = aggregate(raw, args.out, settings=settings, deny=deny, adopt=args.adopt)
+    collection = args.collection_dir or Settings().collection_dir
+    report = aggregate(
+        raw, args.out, settings=settings, deny=deny, adopt=args.adopt, collection=collection
+    )
     for line in report.lines():
         say(line)
     say(f"aggregate database: {args.out}")
@@ -113,19 +116,38 @@ def _certify(args: argparse.Namespace) -> int:
     # lazy: public/ loads Altair and OpenDP (0.45 s), which serve must not pay
     from .public import load_or_create_key, record_key, sign, statement  # lazy
 
-    stmt = statement(args.aggregates, args.plugin, args.period, today=date.today())
+    stmt = statement(
+        args.aggregates,
+        args.plugin,
+        args.period,
+        today=date.today(),
+        counter=args.counter,
+        label=args.label,
+    )
     key, created = load_or_create_key(args.key)
     if created:
         say(f"created a new signing key {args.key} (keep it secret; publish the site again)")
     record_key(args.db or Settings().db, args.aggregates, key.public_key(), date.today())
-    out = args.out or Path(f"{args.plugin}-{args.period}.json")
+    name = "-".join(n for n in (args.plugin, args.counter, args.label) if n)
+    out = args.out or Path(f"{name}-{args.period}.json")
     out.write_text(json.dumps(sign(stmt, key), indent=2, sort_keys=True) + "\n", "utf-8")
-    say(
-        f"{args.plugin}: at least {stmt['at_least']} weekly installs on average in "
-        f"{args.period} ({stmt['confidence']:.0%} lower bound)"
-    )
+    say(f"{_certified(stmt)} ({stmt['confidence']:.0%} lower bound)")
     say(f"certificate: {out}")
     return 0
+
+
+def _certified(stmt: dict[str, object]) -> str:
+    """What a certificate's statement says, in one line."""
+    if "counter" not in stmt:
+        return (
+            f"{stmt['plugin']} had at least {stmt['at_least']} weekly installs on average in "
+            f"{stmt['period']}"
+        )
+    label = f" with label {stmt['label']}" if stmt["label"] else ""
+    return (
+        f"{stmt['plugin']}.{stmt['counter']}{label} was counted by at least "
+        f"{stmt['at_least']} weekly installs on average in {stmt['period']}"
+    )
 
 
 def _ledger(args: argparse.Namespace) -> int:
@@ -182,8 +204,7 @@ def _verify(args: argparse.Namespace) -> int:
         sys.stderr.write(f"INVALID: {e}\n")
         return 1
     say(
-        f"valid: {stmt['plugin']} had at least {stmt['at_least']} weekly installs on average "
-        f"in {stmt['period']} ({stmt['confidence']:.0%} lower bound, ε = "
+        f"valid: {_certified(stmt)} ({stmt['confidence']:.0%} lower bound, ε = "
         f"{stmt['epsilon']:.2f}; issued {stmt['issued_on']})"
     )
     return 0
@@ -242,6 +263,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         help="record in the ledger the releases the aggregate file holds and the ledger lacks "
         "(a file made before the ledger existed); they are not released again",
     )
+    p.add_argument(
+        "--collection-dir",
+        type=Path,
+        help="the signed collection manifests, as `serve` reads them (env "
+        "NAPARI_TELEMETRY_SERVER_COLLECTION_DIR): each week releases every plugin counter "
+        "they approved for it",
+    )
     p.set_defaults(func=_aggregate)
 
     p = subparsers.add_parser(
@@ -267,6 +295,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p = subparsers.add_parser("certify", help="sign a plugin's usage certificate")
     p.add_argument("--plugin", required=True, help="plugin name as published")
     p.add_argument("--period", required=True, help="quarter, e.g. 2026-Q4")
+    p.add_argument("--counter", help="one of the plugin's counters, instead of its installs")
+    p.add_argument("--label", default="", help="the counter's label (none: a counter without)")
     p.add_argument("--db", help=_DB_HELP + "; its ledger keeps the public key")
     _aggregates_option(p)
     p.add_argument("--key", type=Path, default=_signing_key(), help=_KEY_HELP)

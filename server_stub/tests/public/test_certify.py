@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from napari_telemetry_server._cli import main
+from napari_telemetry_server.public._aggregate_rows import normal
 from napari_telemetry_server.public._aggregate_weeks import quarter_weeks
 from napari_telemetry_server.public._certify import (
     InvalidCertificate,
@@ -35,7 +36,8 @@ ISSUED = date(2026, 10, 8)
 
 @pytest.fixture
 def aggregates(tmp_path: Path) -> Path:
-    """A released quarter: napari-big at 1300 install-weeks over 13 weeks, napari-small at 15.
+    """A released quarter: napari-big at 1300 install-weeks over 13 weeks, napari-small at 15;
+    napari-big's counter ``models`` at 650 (label cyto) and 20 (nuclei).
 
     It is in the ledger of ``tmp_path / "raw.sqlite"`` (certify records its key there), and the
     aggregate file is the ledger's.
@@ -49,9 +51,14 @@ def aggregates(tmp_path: Path) -> Path:
          "mean_installs": round(n / 13, 2)}
         for p, n in (("napari-big", 1300), ("napari-small", 15))
     ]  # fmt: skip
+    cells = [
+        {"period": PERIOD, "plugin": "napari-big", "counter": "models", "label": label,
+         "install_weeks": n, "weeks": 13, "mean_installs": round(n / 13, 2)}
+        for label, n in (("cyto", 650), ("nuclei", 20))
+    ]  # fmt: skip
     document = describe(mechanism, settings, "window")
     quarter = Period(PERIOD, "window", weeks[0], weeks[-1], ISSUED.isoformat(), document,
-                     {"plugin_windows": rows})  # fmt: skip
+                     normal({"plugin_windows": rows, "counter_windows": cells}))  # fmt: skip
     engine = make_engine(tmp_path / "raw.sqlite")
     Storage(engine)
     ledger = Ledger(engine)
@@ -94,6 +101,44 @@ def test_refused_without_a_release_or_a_positive_lower_bound(aggregates: Path) -
         statement(aggregates, "napari-unknown", PERIOD, today=ISSUED)
     with pytest.raises(ValueError, match="has not been released"):
         statement(aggregates, "napari-big", "2026-Q4", today=ISSUED)
+
+
+def test_a_counter_certificate_states_the_lower_bound_of_its_quarter(
+    tmp_path: Path, aggregates: Path
+) -> None:
+    stmt = statement(aggregates, "napari-big", PERIOD, today=ISSUED, counter="models",
+                     label="cyto")  # fmt: skip
+    margin = lower_margin(stmt["noise_scale"], 0.95)
+    assert 0 < margin < 60
+    assert stmt["at_least"] == int((650 - margin) // 13) < 50
+    assert (stmt["type"], stmt["counter"], stmt["label"]) == (
+        "napari-telemetry-counter-certificate", "models", "cyto")  # fmt: skip
+    assert stmt["rho"] == pytest.approx(0.15)  # the quarter's release, of which it is part
+    key, _ = load_or_create_key(tmp_path / "k.pem")
+    document = json.loads(json.dumps(sign(stmt, key)))
+    assert verify(document, key.public_key()) == stmt
+    document["statement"]["label"] = "nuclei"
+    with pytest.raises(InvalidCertificate, match="does not match"):
+        verify(document, key.public_key())
+    with pytest.raises(ValueError, match="below 1 weekly install"):
+        statement(aggregates, "napari-big", PERIOD, today=ISSUED, counter="models",
+                  label="nuclei")  # fmt: skip
+    with pytest.raises(ValueError, match="no collection manifest"):
+        statement(aggregates, "napari-big", PERIOD, today=ISSUED, counter="models",
+                  label="tissue")  # fmt: skip
+
+
+def test_cli_certifies_a_counter(
+    tmp_path: Path, aggregates: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key, cert = tmp_path / "signing.pem", tmp_path / "cert.json"
+    args = ["certify", "--plugin", "napari-big", "--period", PERIOD, "--counter", "models",
+            "--label", "cyto", "--aggregates", str(aggregates), "--key", str(key), "--db",
+            str(tmp_path / "raw.sqlite"), "--out", str(cert)]  # fmt: skip
+    assert main(args) == 0
+    assert "napari-big.models with label cyto was counted by at least" in capsys.readouterr().out
+    assert main(["verify", str(cert), "--key", str(key)]) == 0
+    assert "valid: napari-big.models with label cyto was counted" in capsys.readouterr().out
 
 
 def test_signature_round_trip_and_tampering(tmp_path: Path, aggregates: Path) -> None:

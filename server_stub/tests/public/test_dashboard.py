@@ -17,8 +17,14 @@ from urllib.request import urlopen
 
 import pytest
 
-from napari_telemetry.schema import shift_week
-from napari_telemetry_server.demo import DemoShape, make_batch, seed
+from napari_telemetry.schema import shift_week, week_start
+from napari_telemetry_server.demo import (
+    COUNTER_PLUGIN,
+    DemoShape,
+    make_batch,
+    seed,
+    sign_demo_collection,
+)
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._publish import publish
 from napari_telemetry_server.public._publish_charts import chart_specs
@@ -83,9 +89,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     engine = make_engine(root / "raw.sqlite")
     Storage(engine).insert_batches(hostile_batches(LAST, 160))
     engine.dispose()
-    calendar = ReleaseSettings(first_week=shift_week(LAST, 1 - shape.weeks))  # the data's first
+    first = shift_week(LAST, 1 - shape.weeks)
+    calendar = ReleaseSettings(first_week=first)  # the data's first week
+    collection = sign_demo_collection(root, week_start(first), TODAY)
     aggregate(root / "raw.sqlite", root / "aggregates.sqlite", settings=calendar, today=TODAY,
-              assume_complete=True)  # fmt: skip
+              assume_complete=True, collection=collection)  # fmt: skip
     publish(root / "aggregates.sqlite", root / "site")
     return {"site": root / "site", "db": root / "aggregates.sqlite"}
 
@@ -148,6 +156,8 @@ def test_every_chart_renders_svg_marks(opened: Page) -> None:
     # A plugin's own commands are rarely common enough to clear the weekly threshold: its chart
     # then says so (napari's own commands are drawn in test_search_box_and_plugin_page).
     for chart_id in chart_specs():
+        if chart_id == "chart-plugin-counter":  # drawn once per counter of a plugin (below)
+            continue
         marks = opened.page.locator(f"#{chart_id} svg .role-mark > *").count()
         if chart_id == "chart-commands" and marks == 0:
             assert "Nothing released here yet" in opened.text(f"#{chart_id}")
@@ -233,14 +243,11 @@ def test_search_box_and_plugin_page(opened: Page, site: dict[str, Path]) -> None
     visible.locator("button").click()
     page.wait_for_function("document.getElementById('plugin-name').textContent === "
                            "'napari-ome-zarr'")  # fmt: skip
-    page.wait_for_selector("#chart-plugin-trend svg .role-mark > *")
-    trend = page.evaluate(
-        "window.napariTelemetry.views['chart-plugin-trend'].data('plugin_trend')"
-    )
-    db = dict(
-        query(site["db"], "SELECT week, installs FROM plugins WHERE plugin='napari-ome-zarr'")
-    )
-    assert {r["week"]: r["value"] for r in trend if r["series"] == "weekly installs"} == db
+    db = query(site["db"], "SELECT week, installs FROM plugins WHERE plugin='napari-ome-zarr' "
+               "ORDER BY week")  # fmt: skip
+    # The chart drawn anew with the plugin's weekly installs (a wait for marks alone could
+    # see the previous plugin's, or a first mark too small to be visible).
+    page.wait_for_function(TREND_IS, arg=[list(r) for r in db])
     page.fill("#plugin-search", "")
     page.click("#show-napari")
     page.wait_for_function("document.getElementById('plugin-name').textContent === 'napari'")
@@ -252,10 +259,65 @@ def test_search_box_and_plugin_page(opened: Page, site: dict[str, Path]) -> None
     assert opened.errors == []
 
 
+TREND_IS = """(expected) => {
+  const view = window.napariTelemetry.views['chart-plugin-trend'];
+  if (!view) { return false; }
+  const got = view.data('plugin_trend').filter((r) => r.series === 'weekly installs')
+    .map((r) => [r.week, r.value]).sort();
+  return JSON.stringify(got) === JSON.stringify(expected);
+}"""
+
+
 def test_a_plugin_page_has_its_own_link(browser: Any, site: dict[str, Path]) -> None:
     page = Page(browser, (site["site"] / "index.html").as_uri() + "#plugin=napari-console")
     assert page.text("#plugin-name") == "napari-console"
     assert page.page.locator("#chart-plugin-versions svg .role-mark > *").count() > 0
+    assert page.errors == []
+    page.page.close()
+
+
+def test_a_plugin_page_shows_its_counters_with_their_intervals(
+    browser: Any, site: dict[str, Path]
+) -> None:
+    page = Page(browser, (site["site"] / "index.html").as_uri() + "#plugin=" + COUNTER_PLUGIN)
+    assert page.page.locator("#chart-counter-1 svg .role-mark > *").count() > 0  # rendered
+    assert [page.text(f"#plugin-counters h3:nth-of-type({i})") for i in (1, 2)] == [
+        f"Counter {COUNTER_PLUGIN}.models", f"Counter {COUNTER_PLUGIN}.segmentations"]  # fmt: skip
+    db, plugin = site["db"], f"plugin = '{COUNTER_PLUGIN}'"
+    latest = {(c, label): n for c, label, n in query(db, "SELECT counter, label, installs FROM "
+              f"counters WHERE {plugin} AND week = '{LAST}'")}  # fmt: skip
+    quarter = {
+        (c, label): m
+        for c, label, m in query(
+            db,
+            "SELECT counter, label, "
+            f"mean_installs FROM counter_windows WHERE {plugin} AND period = '2026-Q3'",
+        )
+    }
+    assert (
+        set(latest)
+        == set(quarter)
+        == {("models", "cyto"), ("models", "nuclei"), ("models", "tissue"), ("segmentations", "")}
+    )
+    tables = page.page.locator("#plugin-counters table")
+    assert f"weekly installs, {LAST}" in tables.nth(0).inner_text()
+    assert "mean weekly installs, 2026-Q3" in tables.nth(0).inner_text()
+    for i, name in enumerate(("models", "segmentations")):
+        for tr in tables.nth(i).locator("tbody tr").all():
+            label, week, mean, _ = (c.strip() for c in tr.inner_text().split("\t"))
+            label = "" if label == "(no label)" else label
+            assert re.fullmatch(rf"{latest[(name, label)]} ± [0-9.]+", week)
+            assert re.fullmatch(rf"{quarter[(name, label)]:g} ± [0-9.]+", mean)
+    trend = page.page.evaluate(
+        "window.napariTelemetry.views['chart-counter-0'].data('counter_trend')"
+    )
+    weekly = {(r["week"], r["series"]): r["value"] for r in trend}
+    assert weekly == {(w, label): n for w, label, n in query(db, "SELECT week, label, installs "
+                      f"FROM counters WHERE {plugin} AND counter = 'models'")}  # fmt: skip
+    assert all(r["low"] <= r["value"] < r["high"] for r in trend)  # the 95 % band
+    assert page.text("#counter-plugins") == COUNTER_PLUGIN
+    page.page.click("#show-napari")  # napari has no counters of its own: the box goes
+    page.page.wait_for_function("document.getElementById('plugin-counters').hidden")
     assert page.errors == []
     page.page.close()
 

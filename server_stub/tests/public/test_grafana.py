@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from napari_telemetry_server.demo import DemoShape, seed
+from napari_telemetry.schema import week_start
+from napari_telemetry_server.demo import COUNTER_PLUGIN, DemoShape, seed, sign_demo_collection
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._release_config import ReleaseSettings
 
@@ -28,8 +29,11 @@ def aggregates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("grafana")
     shape = DemoShape(weeks=14, first_week_users=900, last_week_users=1000)
     seed(root / "raw.sqlite", shape, seed=5, last_week="2026-W48")
-    aggregate(root / "raw.sqlite", root / "aggregates.sqlite", today=date(2026, 12, 3),
-              settings=ReleaseSettings(first_week="2026-W35"), assume_complete=True)  # fmt: skip
+    today = date(2026, 12, 3)
+    collection = sign_demo_collection(root, week_start("2026-W35"), today)
+    aggregate(root / "raw.sqlite", root / "aggregates.sqlite", today=today,
+              settings=ReleaseSettings(first_week="2026-W35"), assume_complete=True,
+              collection=collection)  # fmt: skip
     return root / "aggregates.sqlite"
 
 
@@ -60,8 +64,8 @@ def test_same_panels_as_the_site() -> None:
     titles = " | ".join(p["title"] for p in json.loads(DASHBOARD.read_text())["panels"])
     for topic in ("Weekly active installs", "napari versions", "Python", "Operating system",
                   "CPU architecture", "Top plugins", "Weekly installs of $plugin",
-                  "Versions of $plugin", "Commands of $plugin", "Layer types", "Data types",
-                  "Dimensions", "Data size"):  # fmt: skip
+                  "Versions of $plugin", "Commands of $plugin", "Counters of $plugin",
+                  "Layer types", "Data types", "Dimensions", "Data size"):  # fmt: skip
         assert topic in titles
 
 
@@ -69,11 +73,13 @@ def test_every_query_runs_and_returns_rows(read_only: sqlite3.Connection) -> Non
     dashboard = json.loads(DASHBOARD.read_text())
     variable = dashboard["templating"]["list"][0]
     plugins = [r[0] for r in read_only.execute(variable["query"]["queryText"])]
-    assert "napari-svg" in plugins
+    assert {"napari-svg", COUNTER_PLUGIN} <= set(plugins)
     assert "other" not in plugins
     for title, target in targets(dashboard):
-        # Plugin commands rarely clear the weekly threshold; napari's own always do.
-        plugin = "napari" if title.startswith("Commands of") else "napari-svg"
+        # Plugin commands rarely clear the weekly threshold; napari's own always do. The
+        # demo's manifest approves one plugin's counters.
+        plugin = {"Commands of": "napari", "Counters of": COUNTER_PLUGIN}.get(title[:11])
+        plugin = plugin or "napari-svg"
         sql = target["queryText"].replace("$plugin", plugin)
         cursor = read_only.execute(sql)
         rows = cursor.fetchall()

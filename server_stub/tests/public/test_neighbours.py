@@ -8,8 +8,13 @@ published fact that is not a noisy count must never be in every run of one world
 of the other. The crowd is large (``CROWD`` installs per week), so every value it reports clears
 its threshold in every run and no fact is left to chance: a difference can only be a leak.
 
+The one id-week is a counter user in every case (a plugin's counter, approved by a real signed
+collection manifest, with labels the crowd never counts): every approved cell is released each
+week whether or not anyone counted it, so which cells a site shows is the same in both worlds.
+
 The control puts the old, data-driven calendar back (a week released only if a batch exists
-for it) and must fail the same check, in every case but the crowd.
+for it) and must fail the same check, in every case but the crowd; a second control releases
+only the counters' cells somebody counted (partition selection by the data) and must fail too.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from napari_telemetry_server.demo import COUNTER_PLUGIN, make_batch, sign_demo_collection
 from napari_telemetry_server.public import _aggregate
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._aggregate_weeks import quarter_weeks, week_end
@@ -52,19 +58,29 @@ def day_of(week: str) -> date:
     return week_end(week) + timedelta(days=3)
 
 
+def counted(name: str, label: str = "") -> dict[str, Any]:
+    return {"type": "counter", "plugin": COUNTER_PLUGIN, "counter": name, "label": label,
+            "count": 2}  # fmt: skip
+
+
 def crowd(raw: Path, *weeks: str) -> None:
     engine = make_engine(raw)
     storage = Storage(engine)
     for week in weeks:
         for _ in range(CROWD):
-            install(storage, week, ["napari-svg", "napari-animation"])
+            user = install(storage, week, ["napari-svg", "napari-animation"])
+            storage.insert_batch(make_batch("full", user, week, [counted("models", "cyto")]))
     engine.dispose()
 
 
 def one_install(raw: Path, week: str) -> None:
-    """The id-week the two worlds differ by: a plugin, a version, a command of its own."""
+    """The id-week the two worlds differ by: a plugin, a version, a command of its own, and
+    counts of a plugin's counter with labels nobody else counts."""
     engine = make_engine(raw)
-    install(Storage(engine), week, ["napari-secret-lab"], napari="0.7.0rc9", os_name="Windows")
+    storage = Storage(engine)
+    user = install(storage, week, ["napari-secret-lab"], napari="0.7.0rc9", os_name="Windows")
+    records = [counted("models", "tissue"), counted("segmentations")]
+    storage.insert_batch(make_batch("full", user, week, records))
     engine.dispose()
 
 
@@ -94,22 +110,27 @@ def run(case: Case, start: Path, with_it: bool, folder: Path, key: Path) -> set[
     folder.mkdir()
     raw, out, site = folder / "raw.sqlite", folder / "agg.sqlite", folder / "site"
     shutil.copy(start, raw)
+    collection = key.parent / "operators" / "collection"  # signed once, by ``starts``
     first = ReleaseSettings(first_week=W1, max_plugins=50) if case.lowered else CALENDAR
-    aggregate(raw, out, settings=first, today=day_of(W2 if case.late else W1))
+    aggregate(raw, out, settings=first, today=day_of(W2 if case.late else W1),
+              collection=collection)  # fmt: skip
     if case.late and with_it:
         one_install(raw, case.late)
     if case.lose_file:
         publish(out, site)
         out.unlink()
     later = ReleaseSettings(max_plugins=10) if case.lowered else CALENDAR
-    aggregate(raw, out, settings=later, today=day_of(W3))
+    aggregate(raw, out, settings=later, today=day_of(W3), collection=collection)
     signing = load_or_create_key(key)[0]
-    certificate = statement(out, "napari-svg", QUARTER, today=day_of(W3))
+    certificates = [
+        statement(out, "napari-svg", QUARTER, today=day_of(W3)),
+        statement(out, COUNTER_PLUGIN, QUARTER, today=day_of(W3), counter="models", label="cyto"),
+    ]
     publish(out, site, public_key=public_pem(signing))
-    return facts(site, certificate)
+    return facts(site, certificates)
 
 
-def facts(site: Path, certificate: dict[str, Any]) -> set[str]:
+def facts(site: Path, certificates: list[dict[str, Any]]) -> set[str]:
     """Every published fact that is not a noisy count, as text."""
     found = {f"file {p.relative_to(site)}" for p in site.rglob("*") if p.is_file()}
     doc = json.loads((site / "aggregates.json").read_text())
@@ -119,14 +140,16 @@ def facts(site: Path, certificate: dict[str, Any]) -> set[str]:
         for row in rows:
             exact = {k: v for k, v in row.items() if k not in NOISY}
             found.add(f"{name} {json.dumps(exact, sort_keys=True)}")
-    exact = {k: v for k, v in certificate.items() if k not in NOISY}
-    found.add("certificate " + json.dumps(exact, sort_keys=True))
+    for certificate in certificates:
+        exact = {k: v for k, v in certificate.items() if k not in NOISY}
+        found.add("certificate " + json.dumps(exact, sort_keys=True))
     return found
 
 
 def starts(case: Case, root: Path) -> dict[bool, Path]:
     """The raw database each world starts from."""
     without, with_it = root / "without.sqlite", root / "with.sqlite"
+    sign_demo_collection(root / "operators", date(2026, 6, 29), day_of(W3))
     Storage(make_engine(without)).engine.dispose()
     crowd(without, *case.crowd)
     shutil.copy(without, with_it)
@@ -186,3 +209,30 @@ def test_the_check_fails_with_the_data_driven_calendar(
 ) -> None:
     leaked, _ = leaks(case, tmp_path, CONTROL_RUNS)
     assert any(fact.startswith("release ") for fact in leaked), leaked
+
+
+@pytest.fixture
+def cells_from_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counters' cells chosen by the data: only those some raw row of the week counted."""
+    real_listed, real_engine = _aggregate.listed, _aggregate.make_engine
+    raws: list[str] = []
+
+    def make_engine(raw: str, **kw: Any) -> Any:
+        raws.append(str(raw))
+        return real_engine(raw, **kw)
+
+    def listed(approvals: Any, week: str) -> list[str]:
+        with closing(sqlite3.connect(raws[-1])) as conn:
+            sql = "SELECT DISTINCT plugin, counter, label FROM counter_records WHERE week = ?"
+            found = {" ".join(cell) for cell in conn.execute(sql, (week,))}
+        return [c for c in real_listed(approvals, week) if c in found]
+
+    monkeypatch.setattr(_aggregate, "make_engine", make_engine)
+    monkeypatch.setattr(_aggregate, "listed", listed)
+
+
+def test_the_check_fails_when_the_data_picks_the_counters_cells(
+    tmp_path: Path, cells_from_the_data: None
+) -> None:
+    leaked, _ = leaks(CASES[1], tmp_path, CONTROL_RUNS)  # in a crowd: its labels are its own
+    assert any(fact.startswith("counters ") for fact in leaked), leaked

@@ -17,7 +17,13 @@ import pytest
 from sqlalchemy import select
 
 from napari_telemetry_server._cli import main
-from napari_telemetry_server.demo import DemoShape, make_batch, seed
+from napari_telemetry_server.demo import (
+    COUNTER_PLUGIN,
+    DemoShape,
+    make_batch,
+    seed,
+    sign_demo_collection,
+)
 from napari_telemetry_server.public._aggregate import aggregate
 from napari_telemetry_server.public._certify import load_or_create_key, public_pem
 from napari_telemetry_server.public._publish import badge, publish
@@ -61,14 +67,15 @@ def build_raw(raw: Path) -> list[str]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("publish")
     ids = build_raw(root / "raw.sqlite")
-    release_weekly(root / "raw.sqlite", root / "aggregates.sqlite", "2026-W35", LAST)
+    release_weekly(root / "raw.sqlite", root / "aggregates.sqlite", "2026-W35", LAST, root)
     key, _ = load_or_create_key(root / "signing_key.pem")
     report = publish(root / "aggregates.sqlite", root / "site", public_key=public_pem(key))
     return {"root": root, "ids": ids, "site": root / "site", "report": report, "key": key}
 
 
-def release_weekly(raw: Path, out: Path, first: str, last: str) -> None:
-    """Run `aggregate` as a collector's daily job would: on each week's release day."""
+def release_weekly(raw: Path, out: Path, first: str, last: str, operators: Path) -> None:
+    """Run `aggregate` as a collector's daily job would: on each week's release day, with the
+    demo's collection manifest signed in *operators*."""
     from datetime import timedelta
 
     from napari_telemetry.schema import shift_week as shift
@@ -76,9 +83,11 @@ def release_weekly(raw: Path, out: Path, first: str, last: str) -> None:
     from napari_telemetry_server.public._aggregate_weeks import week_end
 
     settings = ReleaseSettings(first_week=first)  # the calendar starts with the data here
+    collection = sign_demo_collection(operators, week_start(first), week_start(last))
     week = first
     while week_start(week) <= week_start(last):
-        aggregate(raw, out, settings=settings, today=week_end(week) + timedelta(days=3))
+        today = week_end(week) + timedelta(days=3)
+        aggregate(raw, out, settings=settings, today=today, collection=collection)
         week = shift(week, 1)
 
 
@@ -94,13 +103,28 @@ def test_every_file_of_the_site_is_written(built: dict[str, Any]) -> None:
         assert (site / name).is_file(), name
     tables = {p.stem for p in (site / "csv").glob("*.csv")}
     assert tables == {"releases", "weeks", "environment", "plugins", "plugin_versions",
-                      "commands", "layers", "plugin_windows", "rolling_installs",
-                      "rolling_plugins"}  # fmt: skip
+                      "commands", "layers", "counters", "plugin_windows", "counter_windows",
+                      "rolling_installs", "rolling_plugins"}  # fmt: skip
     doc = json.loads((site / "aggregates.json").read_text())
     assert doc["format"] == 2
     assert set(doc["tables"]) == tables - {"releases"}
     with (site / "csv" / "plugins.csv").open() as fh:
         assert len(list(csv.DictReader(fh))) == len(doc["tables"]["plugins"]) > 10
+    with (site / "csv" / "counters.csv").open() as fh:
+        counted = list(csv.DictReader(fh))
+    assert counted == [{k: str(v) for k, v in r.items()} for r in doc["tables"]["counters"]]
+    # Every week, each of the four approved cells of the demo's manifest: 14 weeks.
+    assert sorted({(r["counter"], r["label"]) for r in counted}) == [
+        ("models", "cyto"),
+        ("models", "nuclei"),
+        ("models", "tissue"),
+        ("segmentations", ""),
+    ]
+    assert len(counted) == 4 * 14
+    assert {r["plugin"] for r in counted} == {COUNTER_PLUGIN}
+    quarter = doc["tables"]["counter_windows"]
+    assert {(r["period"], r["weeks"]) for r in quarter} == {("2026-Q3", 5)}
+    assert len(quarter) == 4
 
 
 def test_aggregates_json_carries_each_release_with_its_budget(built: dict[str, Any]) -> None:
@@ -186,12 +210,14 @@ def test_republishing_with_a_denylist_removes_a_value_everywhere(
     assert "napari-svg" in (site / "index.html").read_text()
     assert (site / "badges" / "napari-svg.json").exists()
     deny = tmp_path / "denylist.txt"
-    deny.write_text("# reported on 2026-11-20\nNAPARI-SVG\n")
+    assert COUNTER_PLUGIN in (site / "csv" / "counters.csv").read_text()
+    deny.write_text(f"# reported on 2026-11-20\nNAPARI-SVG\n{COUNTER_PLUGIN}\n")
     args = ["publish", "--out", str(site), "--aggregates", str(agg), "--denylist", str(deny)]
     assert main(args) == 0  # the most used plugin: far above any threshold
     assert "left out" in capsys.readouterr().out
     for name, text in site_text(site).items():
         assert "napari-svg" not in text, name
+        assert COUNTER_PLUGIN not in text, name  # its counters with it
     with closing(sqlite3.connect(agg)) as conn:  # the aggregate database itself is untouched
         sql = "SELECT count(*) FROM plugins WHERE plugin='napari-svg'"
         assert conn.execute(sql).fetchone()[0] > 0
@@ -211,9 +237,14 @@ def test_a_republication_after_late_batches_is_byte_identical(
     storage.insert_batch(make_batch("basic", user, LAST, [SESSION]))
     storage.insert_batch(make_batch("middle", user, LAST, [
         {"type": "plugin", "name": "napari-svg", "version": "0.2.1"}]))  # fmt: skip
+    storage.insert_batch(make_batch("full", user, LAST, [
+        {"type": "counter", "plugin": COUNTER_PLUGIN, "counter": "models", "label": "tissue",
+         "count": 3}]))  # fmt: skip
     engine.dispose()
     later = date(2026, 12, 5)
-    assert aggregate(root / "raw.sqlite", root / "aggregates.sqlite", today=later).released == []
+    done = aggregate(root / "raw.sqlite", root / "aggregates.sqlite", today=later,
+                     collection=root / "collection")  # fmt: skip
+    assert done.released == []
     publish(root / "aggregates.sqlite", root / "site",
             public_key=public_pem(built["key"]))  # fmt: skip
     before, after = site_text(built["site"]), site_text(root / "site")

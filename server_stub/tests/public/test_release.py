@@ -16,13 +16,14 @@ from napari_telemetry_server.public._release_dims import DIM_BY_NAME, DIMS, boun
 from napari_telemetry_server.public._release_dp import Mechanism, Query
 from napari_telemetry_server.public._release_plan import describe, week_mechanism, window_mechanism
 from napari_telemetry_server.public._release_read import PICKS, read_bounded
+from napari_telemetry_server.public.counters import CELLS
 from napari_telemetry_server.storage import make_engine
 
 WEEK = "2026-W48"
 
 
 def test_every_released_dimension_has_a_raw_source() -> None:
-    assert set(PICKS) == {d.name for d in DIMS}
+    assert set(PICKS) == {d.name for d in DIMS} | {CELLS}
 
 
 def test_an_id_counts_at_most_per_id_values_the_heaviest_first() -> None:
@@ -111,7 +112,7 @@ def test_the_week_release_spends_exactly_its_budget() -> None:
     assert privacy["delta_selection"] <= settings.delta / 2
     assert privacy["delta"] == settings.delta
     names = {q.name for q in mechanism.queries}
-    assert names == {d.name for d in DIMS} | {"commands.command.calls"}
+    assert names == {d.name for d in DIMS} | {"commands.command.calls", CELLS}
     for query in mechanism.queries:
         if query.open:
             assert query.threshold is not None

@@ -19,9 +19,13 @@ class Publication(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rho_week: float = Field(description="zCDP ρ of a week's tables, per weekly id and week.")
+    rho_week: float = Field(
+        description="zCDP ρ of a week's tables (plugins' counters included), per weekly id and "
+        "week."
+    )
     rho_window: float = Field(
-        description="zCDP ρ of the quarter's plugin release, per weekly id and week."
+        description="zCDP ρ of the quarter's release (plugin install-weeks and plugins' "
+        "counters), per weekly id and week."
     )
     delta: float = Field(description="δ of each release (half selection, half conversion).")
     epsilon_unit: float = Field(
@@ -57,10 +61,10 @@ PUBLICATION = Publication(
     rho_week=0.35,
     rho_window=0.15,
     delta=1e-7,
-    epsilon_unit=5.61,
-    rho_year=1032.2,
-    delta_year=0.0359,
-    epsilon_year=1257.0,
+    epsilon_unit=5.64,
+    rho_year=849.7,
+    delta_year=0.0279,
+    epsilon_year=1052.6,
     grace_days=3,
     raw_retention_days=RAW_RETENTION_DAYS,
     log_retention_days=14,

@@ -1,7 +1,9 @@
 """Synthetic but realistic raw batches: a year of weekly ids, many plugins, a long tail.
 
 Deterministic for a seed. Used by ``demo``, the tests and the benchmark; every batch is a real
-wire model, so it goes through the same validation and storage as an upload.
+wire model, so it goes through the same validation and storage as an upload. One plugin,
+``napari-cellseg`` (the maintainers' guide's example), has counters approved by the demo's
+collection manifest (``REVIEWED``), and most of its users at `full` switched them on.
 """
 
 from __future__ import annotations
@@ -75,9 +77,31 @@ NAPARI_COMMANDS = (
 )
 
 
+COUNTER_PLUGIN = "napari-cellseg"
+MODELS = (("cyto", 0.55), ("nuclei", 0.35), ("tissue", 0.10))
+# The operators' reviewed file of the demo (docs/plugin-counters.md's example), signed by ``demo``.
+REVIEWED = """\
+[plugins.napari-cellseg]
+review = "https://github.com/napari/napari-telemetry-collection/pull/12"
+
+[plugins.napari-cellseg.counters.segmentations]
+description = "How often a segmentation ran, whatever the data."
+owner = "maintainers@cellseg.example.org"
+expires = {expires}
+data_category = "interaction"
+
+[plugins.napari-cellseg.counters.models]
+description = "Which pretrained model a segmentation used, by the model's name."
+labels = ["cyto", "nuclei", "tissue"]
+owner = "https://github.com/example/napari-cellseg/issues"
+expires = {expires}
+data_category = "technical"
+"""
+
+
 def plugin_names(n: int) -> list[str]:
     """*n* distinct plausible plugin names, most popular first (deterministic)."""
-    names = ["napari-svg", "napari-console", "napari-animation", "napari-ome-zarr"]
+    names = ["napari-svg", "napari-console", COUNTER_PLUGIN, "napari-animation", "napari-ome-zarr"]
     pairs = [(a, b) for a in _WORDS for b in _WORDS if a != b]
     random.Random(0).shuffle(pairs)
     for i, (a, b) in enumerate(pairs * (1 + n // len(pairs))):
@@ -187,6 +211,8 @@ class Synth:
                     "count": rng.randint(1, 25),
                 }
             )
+        if COUNTER_PLUGIN in plugins and rng.random() < 0.8:  # its switch is on
+            recs += self.counters()
         for layer_type, data_type, _ in rng.sample(LAYERS, rng.randint(1, 3)):
             ndim = rng.choice((2, 2, 3, 3, 4, 5))
             multiscale = data_type == "zarr.Array" and rng.random() < 0.5
@@ -203,6 +229,21 @@ class Synth:
                     "count": rng.randint(1, 10),
                 }
             )
+        return recs
+
+    def counters(self) -> list[dict[str, Any]]:
+        """napari-cellseg's counter records of one week: segmentations, and the models used."""
+        rng = self.rng
+        counter = {"type": "counter", "plugin": COUNTER_PLUGIN}
+        runs = rng.randint(1, 30)
+        recs = [{**counter, "counter": "segmentations", "label": "", "count": runs}]
+        labels = {rng.choices([m for m, _ in MODELS], [w for _, w in MODELS])[0]}
+        if rng.random() < 0.2:  # a second model tried that week
+            labels.add(rng.choice([m for m, _ in MODELS]))
+        recs += [
+            {**counter, "counter": "models", "label": m, "count": rng.randint(1, runs)}
+            for m in sorted(labels)
+        ]
         return recs
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect
 
+from napari_telemetry_server.collection import Approvals
 from napari_telemetry_server.storage import (
     Ledger,
     Partials,
@@ -35,7 +36,8 @@ from ._aggregate_weeks import quarter_of
 from ._release_config import ReleaseSettings, release_settings
 from ._release_dims import DIMS, WINDOW_DIM, Bounded
 from ._release_plan import CALLS, describe, week_mechanism, window_mechanism
-from ._release_read import read_counts
+from ._release_read import Plan, read_counts
+from .counters import CELLS, WINDOW_CELLS, key, listed, parts
 from .ledger import book_of, due_quarters, due_weeks, open_books, settings_note, write
 
 
@@ -85,12 +87,15 @@ def aggregate(
     today: date | None = None,
     assume_complete: bool = False,
     adopt: bool = False,
+    collection: Path | None = None,
 ) -> AggregateReport:
     """Release the calendar's due periods of *raw* (URL or path); rebuild *out* from the ledger.
 
     *assume_complete* releases weeks older than raw retention too (synthetic demo data,
     which no purge has touched); a real collector must not. *adopt* takes releases that *out*
     holds and the ledger lacks into the ledger (a file made before the ledger existed).
+    *collection* is the folder of signed collection manifests (``serve --collection-dir``):
+    each week releases every plugin counter's cell they approved for it (none without it).
     """
     require_database(raw)
     settings = settings or release_settings()
@@ -105,8 +110,9 @@ def aggregate(
         assert book.first_week is not None  # open_books sets the calendar
         due = due_weeks(book.periods, book.first_week, today, settings, assume_complete)
         report.waiting, report.past_retention = due.waiting, due.missed
-        _release_weeks(engine, ledger, due.weeks, deny, today, report)
-        _release_quarters(ledger, deny, today, report)
+        run = _Run(deny, today, Approvals(collection) if collection is not None else None)
+        _release_weeks(engine, ledger, due.weeks, run, report)
+        _release_quarters(ledger, run, report)
         note = settings_note(ledger.periods(), today, settings)
         report.notes += [note] if note else []
         write(out, book_of(ledger))
@@ -127,29 +133,41 @@ def _check_tables(engine: Engine, raw: str | Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every release of one run shares."""
+
+    deny: Denylist
+    today: date
+    approvals: Approvals | None  # the signed collection manifests: which cells a week lists
+
+
+def _plan(settings: ReleaseSettings) -> Plan:
+    plan = {d.name: (d.per_id(settings), settings.max_calls if d.calls else None) for d in DIMS}
+    if settings.counters:
+        plan[CELLS] = (settings.max_counters, settings.max_counter_labels)
+    return plan
+
+
 def _release_weeks(
     engine: Engine,
     ledger: Ledger,
     weeks: Sequence[tuple[str, ReleaseSettings]],
-    deny: Denylist,
-    today: date,
+    run: _Run,
     report: AggregateReport,
 ) -> None:
     """Release *weeks*, one read of the raw data per set of settings they are counted under."""
     groups: dict[str, tuple[ReleaseSettings, list[str]]] = {}
     for week, settings in weeks:
-        key = json.dumps(settings.stated(), sort_keys=True)
-        groups.setdefault(key, (settings, []))[1].append(week)
+        stated = json.dumps(settings.stated(), sort_keys=True)
+        groups.setdefault(stated, (settings, []))[1].append(week)
     for settings, names in groups.values():
-        plan = {
-            d.name: (d.per_id(settings), settings.max_calls if d.calls else None) for d in DIMS
-        }
         with engine.connect() as conn:
-            counts, skipped = read_counts(conn, names, plan)
+            counts, skipped = read_counts(conn, names, _plan(settings))
         for table, n in skipped.items():
             report.skipped_rows[table] = report.skipped_rows.get(table, 0) + n
         for week in names:
-            _release_week(ledger, week, settings, counts[week], deny, today, report)
+            _release_week(ledger, week, settings, counts[week], run, report)
 
 
 def _release_week(
@@ -157,46 +175,55 @@ def _release_week(
     week: str,
     settings: ReleaseSettings,
     counts: dict[str, Bounded],
-    deny: Denylist,
-    today: date,
+    run: _Run,
     report: AggregateReport,
 ) -> None:
     """One week's release into the ledger, with the partials its quarter will need."""
     mechanism = week_mechanism(settings)
+    data = _week_data(counts, settings)
+    cells = listed(run.approvals, week) if settings.counters else []
+    numbers = week_rows(week, _scrub(mechanism.release(data, {CELLS: cells}), run.deny))
+    keep = None
+    if window_mechanism(settings) is not None:  # the quarter counts the same bounded ids
+        listing = {parts(c): data[CELLS][c] for c in cells}  # every listed cell, zeros too
+        keep = Partials(quarter_of(week), week, data["plugins.plugin"], listing)
+    document = describe(mechanism, settings, "week")
+    ledger.record(_period(week, "week", [week], document, numbers, run.today), keep)
+    report.released.append(week)
+    report.cells += sum(len(r) for t, r in numbers.items() if t != "weeks")
+
+
+def _week_data(counts: dict[str, Bounded], settings: ReleaseSettings) -> dict[str, Counter[str]]:
+    """The bounded counts each query of the week's mechanism reads."""
     data: dict[str, Counter[str]] = {}
     for dim in DIMS:
         data[dim.name] = counts[dim.name].ids
         if dim.calls:
             data[dim.name + CALLS] = counts[dim.name].sums
-    numbers = week_rows(week, _scrub(mechanism.release(data), deny))
-    # The quarter counts the same bounded ids as the week's plugin table.
-    keep = None
-    if window_mechanism(settings) is not None:
-        keep = Partials(quarter_of(week), week, counts["plugins.plugin"].ids)
-    document = describe(mechanism, settings, "week")
-    ledger.record(_period(week, "week", [week], document, numbers, today), keep)
-    report.released.append(week)
-    report.cells += sum(len(r) for t, r in numbers.items() if t != "weeks")
+    if settings.counters:
+        data[CELLS] = counts[CELLS].ids
+    return data
 
 
-def _release_quarters(
-    ledger: Ledger, deny: Denylist, today: date, report: AggregateReport
-) -> None:
+def _release_quarters(ledger: Ledger, run: _Run, report: AggregateReport) -> None:
     """Release the due quarters from their weeks' partials; drop partials never to be."""
-    due, never = due_quarters(ledger.periods(), ledger.partial_periods(), today)
+    due, never = due_quarters(ledger.periods(), ledger.partial_periods(), run.today)
     for quarter, settings in due:
         mechanism = window_mechanism(settings)
         if mechanism is None:  # a window budget of 0: windows are off
             never.append(quarter)
             continue
         covered, counts = ledger.partials(quarter)
-        out = _scrub(mechanism.release({WINDOW_DIM.name: counts}), deny)[WINDOW_DIM.name]
+        # The cells its weeks released, zeros included: a list the data did not choose.
+        cells = Counter({key(*c): n for c, n in ledger.cell_partials(quarter).items()})
+        data = {WINDOW_DIM.name: counts, WINDOW_CELLS: cells}
+        out = _scrub(mechanism.release(data, {WINDOW_CELLS: list(cells)}), run.deny)
         numbers = window_rows(quarter, len(covered), out)
         document = describe(mechanism, settings, "window")
-        period = _period(quarter, "window", covered, document, numbers, today)
+        period = _period(quarter, "window", covered, document, numbers, run.today)
         ledger.record(period, release=[quarter])
         report.windows.append(quarter)
-        report.cells += len(numbers.get("plugin_windows", []))
+        report.cells += sum(len(rows) for rows in numbers.values())
     ledger.drop_partials(never)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, inspect, select
 from sqlalchemy import exc as sa_exc
 
 from napari_telemetry_server.storage import sqlite_engine
@@ -79,12 +79,32 @@ layers = _weekly(
     Column("value", String, nullable=False),
     Column("users", Integer, nullable=False),
 )
+# Plugins' counters: per approved (plugin, counter, label), the weekly ids that counted it.
+counters = _weekly(
+    "counters",
+    Column("plugin", String, nullable=False),
+    Column("counter", String, nullable=False),
+    Column("label", String, nullable=False),  # "" for a counter without labels
+    Column("installs", Integer, nullable=False),
+)
 # The long window: install-weeks of each plugin over a quarter (the tail of small plugins).
 plugin_windows = Table(
     "plugin_windows",
     metadata,
     Column("period", String, nullable=False, index=True),
     Column("plugin", String, nullable=False),
+    Column("install_weeks", Integer, nullable=False),
+    Column("weeks", Integer, nullable=False),
+    Column("mean_installs", Float, nullable=False),
+)
+# The same for plugins' counters: install-weeks of each approved cell over a quarter.
+counter_windows = Table(
+    "counter_windows",
+    metadata,
+    Column("period", String, nullable=False, index=True),
+    Column("plugin", String, nullable=False),
+    Column("counter", String, nullable=False),
+    Column("label", String, nullable=False),
     Column("install_weeks", Integer, nullable=False),
     Column("weeks", Integer, nullable=False),
     Column("mean_installs", Float, nullable=False),
@@ -112,12 +132,13 @@ public_keys = Table(
     Column("pem", String, nullable=False),
     Column("first_used", String, nullable=False),
 )
-WEEKLY_TABLES = (environment, plugins, plugin_versions, commands, layers)
+WEEKLY_TABLES = (environment, plugins, plugin_versions, commands, layers, counters)
 PUBLIC_TABLES = (
     releases,
     weeks,
     *WEEKLY_TABLES,
     plugin_windows,
+    counter_windows,
     rolling_installs,
     rolling_plugins,
 )
@@ -164,10 +185,18 @@ def _check_format(engine: Engine, path: Path) -> None:
 
 
 def read_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Every public table as a list of row dicts, in a stable order."""
+    """Every public table as a list of row dicts, in a stable order.
+
+    A table a file of an earlier version lacks (``counters``, ``counter_windows``) reads as
+    empty: it held none of its rows.
+    """
     out: dict[str, list[dict[str, Any]]] = {}
+    present = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
         for table in PUBLIC_TABLES:
+            if table.name not in present:
+                out[table.name] = []
+                continue
             order = [c for c in table.c if isinstance(c.type, String)]
             rows = conn.execute(select(table).order_by(*order)).mappings()
             out[table.name] = [dict(r) for r in rows]

@@ -11,8 +11,9 @@ from typing import Any
 
 from napari_telemetry.schema import week_start
 
+from . import counters
 from ._aggregate_weeks import week_start_unix
-from ._release_dims import DIMS
+from ._release_dims import DIMS, WINDOW_DIM
 from ._release_plan import CALLS
 
 Released = dict[str, dict[str, int]]
@@ -46,6 +47,7 @@ def week_rows(week: str, out: Released) -> Numbers:
         if dim.table != "installs":
             rows = _rows(week, dim.table, dim.dimension, out, dim.name)
             numbers.setdefault(dim.table, []).extend(rows)
+    numbers["counters"] = counters.week_rows(week, out.get(counters.CELLS, {}))
     return normal(numbers)
 
 
@@ -73,11 +75,13 @@ def _rows(week: str, table: str, dimension: str, out: Released, name: str) -> Ro
     ]  # fmt: skip
 
 
-def window_rows(period: str, weeks: int, counts: dict[str, int]) -> Numbers:
-    """A quarter's released plugin install-weeks as rows of ``plugin_windows``."""
+def window_rows(period: str, weeks: int, out: Released) -> Numbers:
+    """A quarter's released install-weeks as rows of ``plugin_windows`` and
+    ``counter_windows``."""
     rows = [
         {"period": period, "plugin": p, "install_weeks": n, "weeks": weeks,
          "mean_installs": round(n / weeks, 2)}
-        for p, n in counts.items()
+        for p, n in out[WINDOW_DIM.name].items()
     ]  # fmt: skip
-    return normal({"plugin_windows": rows})
+    cells = counters.window_rows(period, weeks, out.get(counters.WINDOW_CELLS, {}))
+    return normal({"plugin_windows": rows, "counter_windows": cells})

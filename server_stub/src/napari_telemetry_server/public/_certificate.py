@@ -40,9 +40,33 @@ class Statement(_Strict):
     issued_on: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 
 
-class Certificate(_Strict):
-    """A signed statement."""
+class CounterStatement(_Strict):
+    """What is certified of a plugin's counter: at least ``at_least`` weekly installs counted
+    it (with that label), on average, in ``period``."""
 
-    statement: Statement
+    type: Literal["napari-telemetry-counter-certificate"]
+    version: Literal[1]
+    plugin: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
+    counter: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    label: Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,39})?$")]
+    period: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-Q[1-4]$")]
+    first_week: _Week
+    last_week: _Week
+    weeks: int = Field(ge=1, le=14)
+    at_least: int = Field(ge=1)
+    confidence: float
+    released_install_weeks: int = Field(ge=0)
+    noise_scale: float = Field(gt=0)
+    rho: float = Field(gt=0)
+    epsilon: float = Field(gt=0)
+    delta: float = Field(gt=0, lt=1)
+    method: str
+    issued_on: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+class Certificate(_Strict):
+    """A signed statement (of a plugin's installs, or of one of its counters)."""
+
+    statement: Annotated[Statement | CounterStatement, Field(discriminator="type")]
     key_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
     signature: Annotated[str, StringConstraints(max_length=200)]

@@ -1,10 +1,12 @@
-"""Usage certificates: an Ed25519-signed lower bound of a plugin's weekly installs in a quarter.
+"""Usage certificates: an Ed25519-signed lower bound of a plugin's weekly installs in a quarter,
+or of the weekly installs that counted one of its counters (with a label).
 
 The statement comes from a frozen, released number only (the quarter's install-weeks of the
-plugin, released with differential privacy) and states its one-sided 95 % lower bound, never a
-raw count. It is signed over its canonical JSON (sorted keys, no spaces). The secret key stays
-on the collector host (``signing_key.pem``, mode 0600); the public half of every key that ever
-signed is kept in the ledger (and so in the aggregate file) and published under its key id.
+plugin or of the counter's cell, released with differential privacy) and states its one-sided
+95 % lower bound, never a raw count. It is signed over its canonical JSON (sorted keys, no
+spaces). The secret key stays on the collector host (``signing_key.pem``, mode 0600); the public
+half of every key that ever signed is kept in the ledger (and so in the aggregate file) and
+published under its key id.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Row, Table, select
 
 from napari_telemetry_server import keys
 
@@ -34,7 +36,7 @@ from napari_telemetry_server.keys import public_pem as public_pem
 from napari_telemetry_server.storage import Ledger, PublicKey, make_engine, require_database
 
 from . import _aggregate_db as db
-from ._certificate import Certificate, Statement
+from ._certificate import Certificate, CounterStatement, Statement
 from ._release_dp import lower_margin
 from .ledger import book_of, check, write
 
@@ -48,43 +50,44 @@ METHOD = (
     "most a bounded number of plugins, and telemetry is opt-in, so this is a lower bound of use."
 )
 
+COUNTER_METHOD = (
+    "One-sided 95 % lower bound of the mean weekly installs that counted the plugin's counter "
+    "(with its label) over the ISO weeks of the quarter: the counter's install-weeks (distinct "
+    "anonymous weekly ids that counted it at the full level, with the plugin switched on, added "
+    "up over the weeks), as released with differential privacy, minus the 95 % one-sided noise "
+    "margin, divided by the weeks covered. Each weekly id counts a bounded number of counters "
+    "and labels, and telemetry is opt-in, so this is a lower bound of use."
+)
+
 
 class InvalidCertificate(ValueError):
     """The file is not a certificate, or its signature does not match the key."""
 
 
-def statement(aggregates: Path, plugin: str, period: str, *, today: date) -> dict[str, Any]:
-    """What the certificate says; ValueError when it cannot be stated (not released, too few)."""
-    engine = db.open_aggregates(aggregates, create=False)
-    try:
-        with engine.connect() as conn:
-            windows = select(db.releases).where(db.releases.c.kind == "window")
-            release = conn.execute(windows.where(db.releases.c.period == period)).first()
-            row = conn.execute(
-                select(db.plugin_windows).where(
-                    db.plugin_windows.c.period == period, db.plugin_windows.c.plugin == plugin
-                )
-            ).first()
-    finally:
-        engine.dispose()
-    if release is None:
-        raise ValueError(
-            f"{period!r} has not been released (a quarter is released once, after "
-            "its last week); run `aggregate` then"
-        )
+def statement(
+    aggregates: Path,
+    plugin: str,
+    period: str,
+    *,
+    today: date,
+    counter: str | None = None,
+    label: str = "",
+) -> dict[str, Any]:
+    """What the certificate says; ValueError when it cannot be stated (not released, too few).
+
+    With *counter* (and *label*, "" for a counter without labels), of that plugin counter's
+    quarterly install-weeks instead of the plugin's.
+    """
+    if counter is not None:
+        return _counter_statement(aggregates, plugin, counter, label, period, today)
+    t = db.plugin_windows
+    release, row = _released(aggregates, period, t, t.c.plugin == plugin)
     if row is None:
         raise ValueError(
             f"refused: {plugin!r} was not released for {period} (too few installs "
             "to clear the privacy threshold)"
         )
-    doc = json.loads(release.document)
-    scale = float(doc["tables"]["plugin_windows.plugin"]["noise_scale"])
-    low = math.floor(max(row.install_weeks - lower_margin(scale, CONFIDENCE), 0) / row.weeks)
-    if low < MIN_LOWER:
-        raise ValueError(
-            f"refused: the 95 % lower bound of {plugin!r} in {period} is below "
-            f"{MIN_LOWER} weekly install"
-        )
+    doc, low = _lower(release, row, "plugin_windows.plugin", repr(plugin))
     return Statement(
         type="napari-telemetry-usage-certificate",
         version=2,
@@ -96,13 +99,79 @@ def statement(aggregates: Path, plugin: str, period: str, *, today: date) -> dic
         at_least=low,
         confidence=CONFIDENCE,
         released_install_weeks=row.install_weeks,
-        noise_scale=scale,
+        noise_scale=float(doc["tables"]["plugin_windows.plugin"]["noise_scale"]),
         epsilon=doc["epsilon"],
         delta=doc["delta"],
         rho=doc["rho"],
         method=METHOD,
         issued_on=today.isoformat(),
     ).model_dump()
+
+
+def _counter_statement(
+    aggregates: Path, plugin: str, counter: str, label: str, period: str, today: date
+) -> dict[str, Any]:
+    t = db.counter_windows
+    where = (t.c.plugin == plugin) & (t.c.counter == counter) & (t.c.label == label)
+    release, row = _released(aggregates, period, t, where)
+    name = f"{plugin}.{counter}" + (f" ({label})" if label else "")
+    if row is None:
+        raise ValueError(
+            f"refused: {name} was not released for {period} (no collection manifest in force "
+            "during its weeks approved it)"
+        )
+    doc, low = _lower(release, row, "counter_windows.cell", name)
+    return CounterStatement(
+        type="napari-telemetry-counter-certificate",
+        version=1,
+        plugin=plugin,
+        counter=counter,
+        label=label,
+        period=period,
+        first_week=release.first_week,
+        last_week=release.last_week,
+        weeks=row.weeks,
+        at_least=low,
+        confidence=CONFIDENCE,
+        released_install_weeks=row.install_weeks,
+        noise_scale=float(doc["tables"]["counter_windows.cell"]["noise_scale"]),
+        epsilon=doc["epsilon"],
+        delta=doc["delta"],
+        rho=doc["rho"],
+        method=COUNTER_METHOD,
+        issued_on=today.isoformat(),
+    ).model_dump()
+
+
+def _released(aggregates: Path, period: str, table: Table, where: Any) -> tuple[Row[Any], Any]:
+    """The quarter's release (ValueError if there is none) and *table*'s row *where* in it."""
+    engine = db.open_aggregates(aggregates, create=False)
+    try:
+        with engine.connect() as conn:
+            windows = select(db.releases).where(db.releases.c.kind == "window")
+            release = conn.execute(windows.where(db.releases.c.period == period)).first()
+            row = conn.execute(select(table).where(table.c.period == period, where)).first()
+    finally:
+        engine.dispose()
+    if release is None:
+        raise ValueError(
+            f"{period!r} has not been released (a quarter is released once, after "
+            "its last week); run `aggregate` then"
+        )
+    return release, row
+
+
+def _lower(release: Row[Any], row: Any, query: str, name: str) -> tuple[dict[str, Any], int]:
+    """The release's document and the mean's one-sided lower bound (ValueError below 1)."""
+    doc = json.loads(release.document)
+    scale = float(doc["tables"][query]["noise_scale"])
+    low = math.floor(max(row.install_weeks - lower_margin(scale, CONFIDENCE), 0) / row.weeks)
+    if low < MIN_LOWER:
+        raise ValueError(
+            f"refused: the 95 % lower bound of {name} in {release.period} is below "
+            f"{MIN_LOWER} weekly install"
+        )
+    return doc, low
 
 
 def record_key(raw: str | Path, aggregates: Path, key: Ed25519PublicKey, today: date) -> None:

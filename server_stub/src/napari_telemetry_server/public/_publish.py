@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _publish_data as data
+from . import counters
 from ._aggregate_db import PUBLIC_TABLES, open_aggregates, read_keys, read_tables
 from ._aggregate_rules import Denylist, bucket_range
 from ._certify import key_id, load_public_key
@@ -162,6 +163,15 @@ def _write_keys(out: Path, keys: dict[str, bytes], current: bytes | None) -> int
     return len(keys) + (current is not None)
 
 
+def _plugins(tables: data.Tables) -> dict[str, dict[str, Any]]:
+    """Each plugin's details, its counters included (a plugin may have only counters)."""
+    plugins: dict[str, dict[str, Any]] = dict(data.plugin_details(tables))
+    for name, entries in counters.counter_pages(tables).items():
+        detail = plugins.setdefault(name, {"trend": [], "versions": [], "commands": []})
+        detail["counters"] = entries
+    return plugins
+
+
 def _page_data(tables: data.Tables, index: data.Rows) -> dict[str, Any]:
     charts = chart_specs()
     for spec in charts.values():
@@ -171,6 +181,6 @@ def _page_data(tables: data.Tables, index: data.Rows) -> dict[str, Any]:
         "datasets": data.datasets(tables),
         "key_figures": data.key_figures(tables),
         "plugin_index": index,
-        "plugins": data.plugin_details(tables),
+        "plugins": _plugins(tables),
         "window": data.latest_window(tables),
     }

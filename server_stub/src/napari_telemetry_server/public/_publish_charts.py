@@ -82,6 +82,23 @@ def bars(
     return dict(chart.to_dict())
 
 
+def intervals(name: str, title: str, y_title: str) -> dict[str, Any]:
+    """Lines over ISO weeks with their 95 % bands: rows ``{week, series, value, low, high}``."""
+    base = alt.Chart(alt.NamedData(name=name))
+    color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
+    band = base.mark_errorband(opacity=0.2).encode(
+        x=_weeks(), y=alt.Y("low:Q", title=y_title), y2="high:Q", color=color
+    )
+    line = base.mark_line(point=True).encode(
+        x=_weeks(),
+        y="value:Q",
+        color=color,
+        tooltip=["week:N", "series:N", "value:Q", "low:Q", "high:Q"],
+    )
+    chart = alt.layer(band, line, title=title).properties(width="container", height=_HEIGHT)
+    return dict(chart.to_dict())
+
+
 def chart_specs() -> dict[str, dict[str, Any]]:
     """Every chart of the page by element id (datasets are filled in by the publisher/page)."""
     return copy.deepcopy(_specs())  # the caller may change its copy
@@ -101,6 +118,10 @@ def _specs() -> dict[str, dict[str, Any]]:
         "chart-plugins": bars("top_plugins", "Top plugins (mean weekly installs)", "installs"),
         "chart-plugin-trend": trend("plugin_trend", "Weekly installs of the plugin", "installs"),
         "chart-plugin-versions": shares("plugin_versions", "Versions of the plugin"),
+        # One per counter of the plugin shown (app.js sets its title and data).
+        "chart-plugin-counter": intervals(
+            "counter_trend", "Weekly installs that counted it", "weekly installs (95 % interval)"
+        ),
         "chart-commands": bars(
             "commands", "Commands (latest week)", "distinct users", field="users"
         ),

@@ -32,6 +32,7 @@ KEY_LINK = (
 )
 _KIND = {
     "closed": "every value, with noise",
+    "listed": "every approved value, with noise",
     "open": "values above the threshold only",
     "sum": "sum on the selected values",
 }
@@ -74,14 +75,21 @@ def _budget(week: dict[str, Any], window: dict[str, Any]) -> str:
     ]
     if window:
         parts.append(
-            f"the quarter's plugin release spends ρ = {window['rho']:.3g} more "
-            f"(ε = {window['epsilon']:.2f} at δ = {window['delta']:.0e})"
+            f"the quarter's release (plugin install-weeks and plugins' counters) spends "
+            f"ρ = {window['rho']:.3g} more (ε = {window['epsilon']:.2f} at δ = "
+            f"{window['delta']:.0e})"
         )
+    counters = (
+        f", {s['max_counters']} of plugins' counters ({s['max_counter_labels']} labels each, "
+        "each counted once)"
+        if "counters" in s["split"]
+        else ""
+    )
     bounds = (
         f"at most {s['max_plugins']} plugins, {s['max_versions']} plugin versions, "
         f"{s['max_commands']} command ids (each counted up to {s['max_calls']} calls), "
         f"{s['max_layer_values']} values per layer property, {s['max_napari_versions']} "
-        f"napari and {s['max_python_versions']} Python versions"
+        f"napari and {s['max_python_versions']} Python versions{counters}"
     )
     text = (
         f"{'; '.join(parts)}. Per weekly id, only {bounds} are counted; the rest of what it sent "
@@ -103,7 +111,7 @@ def _year(year: Year | None) -> str:
     text = (
         f"{year.sentence()}. Each week's guarantee above is for one installation in one week; "
         "an installation that takes part all year is in every week's release, and in each "
-        "quarter's plugin release once for every week of it, and differential privacy adds "
+        "quarter's release once for every week of it, and differential privacy adds "
         "these up. So over a year its guarantee is far weaker than a week's, and most of the "
         "difference is the quarters' plugin install-weeks. What one installation can change in "
         "any number stays bounded all the same: a few values per week, each counted once."

@@ -135,7 +135,7 @@ class Counting:
             values = self._canonical(values)
         if len(values) > self.per_id:
             self.out.clipped_ids += 1
-            values = dict(_heaviest(user_id, values, self.per_id))
+            values = dict(heaviest(user_id, values, self.per_id))
         ids = self.out.ids  # dict methods: this runs once per id and dimension
         for key in values:
             ids[key] = ids.get(key, 0) + 1
@@ -168,7 +168,10 @@ def bound(
     return counting.out
 
 
-def _heaviest(user_id: str, values: dict[str, int], n: int) -> list[tuple[str, int]]:
+def heaviest(user_id: str, values: dict[str, int], n: int) -> list[tuple[str, int]]:
+    """The *n* heaviest of *values*, ties broken by a digest keyed by *user_id* (no value is
+    favoured across ids)."""
+
     def order(item: tuple[str, int]) -> tuple[int, bytes]:
         digest = hashlib.blake2b(f"{user_id}\x1f{item[0]}".encode(), digest_size=8).digest()
         return (-item[1], digest)

@@ -5,9 +5,11 @@ one query per released dimension, whose privacy map at one weekly id gives the r
 (ρ, δ). Each query reads its dimension's exact, already bounded counts (``_release_dims.bound``)
 through a transformation whose stability map states the declared bound (at most ``per_id``
 values per id, each changed by at most ``linf``). Closed sets get discrete Gaussian noise on
-every value; open sets go through Gaussian partition selection (a value is kept only if its
-noisy count clears the threshold that δ sets); clipped sums are released afterwards on the keys
-already selected. No noise is drawn here by hand: OpenDP's samplers are exact.
+every value; a listed set is closed too, its list given with the release (plugins' counters:
+the cells the collection manifest in force approved, public and the same whatever the data);
+open sets go through Gaussian partition selection (a value is kept only if its noisy count
+clears the threshold that δ sets); clipped sums are released afterwards on the keys already
+selected. No noise is drawn here by hand: OpenDP's samplers are exact.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Query:
     linf: int = 1  # the most one id adds to one value (1 for distinct ids, max_calls for sums)
     delta: float = 0.0  # open sets only: δ of partition selection
     keys_from: str | None = None  # a sum released on the keys another query selected
+    listed: bool = False  # closed, its values given with the release (``Mechanism.release``)
     scale: float = field(init=False, default=0.0)
     threshold: int | None = field(init=False, default=None)
 
@@ -67,7 +70,16 @@ class Query:
 
     @property
     def open(self) -> bool:
-        return self.categories is None and self.keys_from is None
+        return self.categories is None and self.keys_from is None and not self.listed
+
+    @property
+    def kind(self) -> str:
+        """How it is released: ``closed``, ``listed``, ``open`` or ``sum``."""
+        if self.listed:
+            return "listed"
+        if self.keys_from is not None:
+            return "sum"
+        return "open" if self.open else "closed"
 
     @property
     def accuracy(self) -> float:
@@ -75,8 +87,8 @@ class Query:
         return float(dp.discrete_gaussian_scale_to_accuracy(self.scale, ALPHA))
 
     def measurement(self, keys: Sequence[str] = ()) -> dp.Measurement:
-        """The OpenDP measurement of this query (*keys*: those selected upstream)."""
-        if self.keys_from is None:
+        """The OpenDP measurement of this query (*keys*: those selected upstream, or listed)."""
+        if self.keys_from is None and not self.listed:
             return self._fixed
         return self._measurement(list(keys), self.scale, self.threshold)
 
@@ -155,15 +167,21 @@ class Mechanism:
             costs.append((float(rho), float(delta)))
         return costs
 
-    def release(self, data: Mapping[str, Counts]) -> dict[str, dict[str, int]]:
-        """Noisy counts per query: every category of a closed set, selected keys of open ones.
+    def release(
+        self, data: Mapping[str, Counts], lists: Mapping[str, Sequence[str]] | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Noisy counts per query: every category of a closed set, every value *lists* gives a
+        listed one (none when it gives none), selected keys of open ones.
 
         Negative noisy counts become 0 (post-processing: it spends nothing).
         """
         session = self.composition(dict(data))
         out: dict[str, dict[str, int]] = {}
         for query in self.queries:
-            keys = sorted(out[query.keys_from]) if query.keys_from else []
+            if query.listed:
+                keys = sorted(set((lists or {}).get(query.name, ())))
+            else:
+                keys = sorted(out[query.keys_from]) if query.keys_from else []
             result: Any = session(query.measurement(keys))
             if query.open:
                 out[query.name] = {str(k): max(int(v), 0) for k, v in result.items()}

@@ -2,8 +2,10 @@
 
 The weekly budget ``rho_week`` is split across table groups (``settings.split``) and evenly
 across the dimensions of a group; δ is split evenly across the open dimensions (half of it; the
-other half converts ρ to ε). The window release spends ``rho_window`` on plugin install-weeks.
-What each query costs comes from OpenDP's privacy maps, not from these formulas.
+other half converts ρ to ε). The window release splits ``rho_window`` between plugin
+install-weeks and plugins' counters (``settings.window_split``). Plugins' counters are one
+listed query in each (every approved cell, its list given with the release), last. What each
+query costs comes from OpenDP's privacy maps, not from these formulas.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import json
 from collections import Counter
 from typing import Any
 
-from ._release_config import ReleaseSettings
+from ._release_config import COUNTERS, ReleaseSettings
 from ._release_dims import DIMS, WINDOW_DIM, Dim
 from ._release_dp import OPENDP_VERSION, Mechanism, Query
+from .counters import CELLS, WINDOW_CELLS, values_per_id
 
 CALLS = ".calls"  # suffix of the query releasing a dimension's clipped sums
 MECHANISM_TEXT = (
-    "OpenDP {version}: discrete Gaussian noise on every value of closed category sets and on "
-    "clipped sums, Gaussian partition selection (noisy count above a threshold set by δ) for "
-    "open sets, adaptive composition under zero-concentrated DP; negative counts shown as 0"
+    "OpenDP {version}: discrete Gaussian noise on every value of closed category sets (plugins' "
+    "counters: every cell the collection manifest approved) and on clipped sums, Gaussian "
+    "partition selection (noisy count above a threshold set by δ) for open sets, adaptive "
+    "composition under zero-concentrated DP; negative counts shown as 0"
 )
 
 
@@ -60,6 +64,8 @@ def _week(stated: str) -> Mechanism:
                     keys_from=dim.name,
                 )
             )
+    if settings.counters:
+        queries.append(_cells(CELLS, settings, settings.rho_week * settings.split[COUNTERS]))
     return Mechanism(tuple(queries), settings.delta)
 
 
@@ -68,8 +74,17 @@ def _window(stated: str) -> Mechanism | None:
     settings = ReleaseSettings.model_validate(json.loads(stated))
     if settings.window == "none" or settings.rho_window <= 0:
         return None
-    query = _query(WINDOW_DIM, settings, settings.rho_window, settings.delta / 2)
-    return Mechanism((query,), settings.delta)
+    shares = settings.window_split
+    rho = settings.rho_window * shares["plugins"]
+    queries = [_query(WINDOW_DIM, settings, rho, settings.delta / 2)]
+    if settings.counters:
+        queries.append(_cells(WINDOW_CELLS, settings, settings.rho_window * shares[COUNTERS]))
+    return Mechanism(tuple(queries), settings.delta)
+
+
+def _cells(name: str, settings: ReleaseSettings, rho: float) -> Query:
+    """Plugins' counters: each id once in each of at most ``values_per_id`` cells."""
+    return Query(name, values_per_id(settings), rho, listed=True)
 
 
 def _query(dim: Dim, settings: ReleaseSettings, rho: float, delta: float) -> Query:
@@ -83,7 +98,7 @@ def describe(mechanism: Mechanism, settings: ReleaseSettings, kind: str) -> dict
     tables = {}
     for q in mechanism.queries:
         entry: dict[str, Any] = {
-            "kind": "open" if q.open else ("sum" if q.keys_from else "closed"),
+            "kind": q.kind,
             "rho": round(q.cost()[0], 6),
             "noise_scale": round(q.scale, 4),
             "accuracy95": q.accuracy,

@@ -2,8 +2,9 @@
 
 Each query returns one row per week, weekly id and combination of the table's released columns
 (the days of a week merged, weights summed); every released dimension then takes its value from
-those rows into a ``Tally``, which enforces the contribution bounds. Five scans of the raw data
-serve all eighteen dimensions. This is the only place a release touches raw rows.
+those rows into a ``Counting``, which enforces the contribution bounds (plugins' counters: a
+``CellCounting``). Six scans of the raw data serve all nineteen dimensions. This is the only
+place a release touches raw rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, distinct, func, select
 from napari_telemetry_server.storage import metadata
 
 from ._release_dims import DIM_BY_NAME, Bounded, Counting, Dim
+from .counters import CELLS, CellCounting, key
 
 Row = tuple[Any, ...]  # week, user_id, the grouped columns of a raw table, then the weight
 Pick = Callable[[Row], "str | None"]  # a dimension's value in a row, None when it has none
@@ -47,6 +49,7 @@ LAYERS = Source(
     ("layer_type", "data_type", "ndim", "dtype", "size_bucket", "multiscale"),
     "count",
 )
+COUNTERS = Source("counter_records", ("plugin", "counter", "label"), "count")
 _RANK = {"basic": 1, "middle": 2, "full": 3}
 _WEEK_ID = itemgetter(0, 1)
 
@@ -87,6 +90,7 @@ PICKS: dict[str, tuple[Source, Pick]] = {
     "layers.dtype": (LAYERS, _column(3)),
     "layers.size_bucket": (LAYERS, _text(4)),
     "layers.multiscale": (LAYERS, lambda row: "multiscale" if row[7] else "single scale"),
+    CELLS: (COUNTERS, lambda row: key(row[2], row[3], row[4])),
 }
 
 
@@ -106,7 +110,14 @@ def query(source: Source, weeks: Iterable[str]) -> Any:
     )
 
 
-Plan = dict[str, tuple[int, "int | None"]]  # dimension -> (values per id, clip of its sums)
+# dimension -> (values per id, clip of its sums); plugins' counters: (pairs, labels per pair)
+Plan = dict[str, tuple[int, "int | None"]]
+
+
+def _counting(name: str, per_id: int, clip: int | None) -> Counting | CellCounting:
+    if name == CELLS:
+        return CellCounting(per_id, clip or 1)
+    return Counting(DIM_BY_NAME[name], per_id, clip)
 
 
 def read_counts(
@@ -117,7 +128,7 @@ def read_counts(
     Each id's rows of a table are read together; what it reported in each dimension goes into
     that dimension's ``Counting`` at once, which enforces the bound.
     """
-    counting = {w: {n: Counting(DIM_BY_NAME[n], *plan[n]) for n in plan} for w in weeks}
+    counting = {w: {n: _counting(n, *plan[n]) for n in plan} for w in weeks}
     skipped: dict[str, int] = {}
     for source in dict.fromkeys(PICKS[n][0] for n in plan):
         names = [n for n in plan if PICKS[n][0] is source]

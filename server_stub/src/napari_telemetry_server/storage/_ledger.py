@@ -8,17 +8,19 @@ partials) or takes away (a quarter's), and its primary key keeps a second releas
 ``purge`` and ``forget`` never touch these tables: they hold no weekly id and no raw row.
 
 ``window_partials`` holds a released week's bounded, exact plugin counts until its quarter is
-released (raw data is kept 60 days; a quarter is 13 weeks); they are private and never
-published as they are.
+released (raw data is kept 60 days; a quarter is 13 weeks), and ``counter_partials`` the same
+week's bounded counts of every plugin counter's cell it released (zeros included: the cells a
+quarter releases are those its weeks released); they are private and never published as they
+are.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -69,6 +71,17 @@ window_partials = Table(
     Column("plugin", String(200), primary_key=True),  # "" marks a week covered by no plugin
     Column("ids", Integer, nullable=False),
 )
+counter_partials = Table(
+    "counter_partials",
+    metadata,
+    Column("period", String(8), primary_key=True),
+    Column("week", String(8), primary_key=True),
+    Column("plugin", String(100), primary_key=True),
+    Column("counter", String(40), primary_key=True),
+    Column("label", String(40), primary_key=True),  # "" for a counter without labels
+    Column("ids", Integer, nullable=False),
+)
+# What a ledger must have to be read (``counter_partials`` came later: made when missing).
 LEDGER_TABLES = (ledger_meta, ledger_periods, ledger_keys, window_partials)
 
 
@@ -98,13 +111,17 @@ class PublicKey:
     first_used: str
 
 
+Cell = tuple[str, str, str]  # a plugin counter's (plugin, counter, label)
+
+
 @dataclass(frozen=True)
 class Partials:
-    """A week's bounded plugin counts, kept for its quarter until that is released."""
+    """A week's bounded plugin counts (and counter cells), kept until its quarter's release."""
 
     period: str
     week: str
     counts: Counter[str]
+    cells: Mapping[Cell, int] = field(default_factory=dict)
 
 
 def _json(value: object) -> str:
@@ -124,7 +141,7 @@ class Ledger:
         with self._write() as conn:
             if engine.dialect.name != "sqlite":  # as Storage does: one creates, the others wait
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-            metadata.create_all(conn, tables=list(LEDGER_TABLES))
+            metadata.create_all(conn, tables=[*LEDGER_TABLES, counter_partials])
 
     def meta(self) -> dict[str, str]:
         """The calendar's settings: ``first_week`` and ``created_on`` (empty before the first)."""
@@ -203,6 +220,16 @@ class Ledger:
                     total[plugin] += int(ids)
         return sorted(weeks), total
 
+    def cell_partials(self, period: str) -> Counter[Cell]:
+        """The counter cells *period*'s weeks released, with their summed counts (zeros too)."""
+        t = counter_partials
+        total: Counter[Cell] = Counter()
+        with self.engine.connect() as conn:
+            query = select(t.c.plugin, t.c.counter, t.c.label, t.c.ids).where(t.c.period == period)
+            for plugin, counter, label, ids in conn.execute(query):
+                total[(plugin, counter, label)] += int(ids)
+        return total
+
     def partial_periods(self) -> set[str]:
         """Periods that have partials waiting."""
         with self.engine.connect() as conn:
@@ -254,9 +281,18 @@ class Ledger:
             for p, n in sorted(partials.counts.items())
         ]
         conn.execute(t.insert(), rows)
+        c = counter_partials
+        conn.execute(c.delete().where(c.c.period == period, c.c.week == week))
+        cells = [
+            {"period": period, "week": week, "plugin": p, "counter": n, "label": label, "ids": ids}
+            for (p, n, label), ids in sorted(partials.cells.items())
+        ]
+        if cells:
+            conn.execute(c.insert(), cells)
 
     @staticmethod
     def _drop(conn: Connection, periods: Iterable[str]) -> None:
         names = sorted(set(periods))
         if names:
-            conn.execute(window_partials.delete().where(window_partials.c.period.in_(names)))
+            for t in (window_partials, counter_partials):
+                conn.execute(t.delete().where(t.c.period.in_(names)))

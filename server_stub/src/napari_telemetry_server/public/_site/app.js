@@ -11,10 +11,12 @@
     if (el) { el.textContent = value === null || value === undefined ? "–" : String(value); }
   }
 
-  function render(id, datasets) {
+  // template: the spec of page.charts to draw in element id (default: the one named id).
+  function render(id, datasets, template, title) {
     var el = document.getElementById(id);
-    var spec = JSON.parse(JSON.stringify(page.charts[id]));
+    var spec = JSON.parse(JSON.stringify(page.charts[template || id]));
     spec.datasets = datasets;
+    if (title) { spec.title = title; }
     var name = spec.data && spec.data.name;
     if (!name || !datasets[name] || datasets[name].length === 0) {
       el.classList.add("empty");
@@ -35,13 +37,82 @@
       render("chart-plugin-trend", { plugin_trend: detail.trend }),
       render("chart-plugin-versions", { plugin_versions: detail.versions }),
       render("chart-commands", { commands: detail.commands })
-    ]);
+    ].concat(showCounters(name, detail.counters || [])));
   }
 
   function interval(value, accuracy) {
     if (value === null || value === undefined) { return "–"; }
     return accuracy === null || accuracy === undefined ? String(value)
       : value + " ± " + accuracy;
+  }
+
+  function cells(tr, values, tag) {
+    values.forEach(function (value) {
+      var cell = document.createElement(tag);
+      cell.textContent = value;
+      tr.appendChild(cell);
+    });
+  }
+
+  // One counter's labels: the latest week and the latest quarter's mean, with their intervals.
+  function counterTable(entry) {
+    var table = document.createElement("table");
+    table.className = "counter-table";
+    var quarter = entry.labels.map(function (l) { return l.window; })
+      .filter(function (w) { return w; })[0];
+    var head = document.createElement("tr");
+    cells(head, ["label", "weekly installs, " + (k.week || "latest week"),
+      "mean weekly installs, " + (quarter || "no quarter released yet"),
+      "install-weeks in the quarter"], "th");
+    table.createTHead().appendChild(head);
+    var body = table.createTBody();
+    entry.labels.forEach(function (l) {
+      var tr = document.createElement("tr");
+      cells(tr, [l.label || "(no label)", interval(l.latest, l.latest_accuracy),
+        interval(l.mean, l.mean_accuracy), l.install_weeks === null ? "–"
+          : l.install_weeks + " over " + l.weeks + " weeks"], "td");
+      body.appendChild(tr);
+    });
+    return table;
+  }
+
+  function showCounters(name, entries) {
+    var box = document.getElementById("plugin-counters");
+    box.textContent = "";
+    box.hidden = entries.length === 0;
+    return entries.map(function (entry, i) {
+      var heading = document.createElement("h3");
+      heading.textContent = "Counter " + name + "." + entry.counter;
+      var chart = document.createElement("div");
+      chart.className = "chart wide";
+      chart.id = "chart-counter-" + i;
+      box.append(heading, counterTable(entry), chart);
+      return render(chart.id, { counter_trend: entry.trend }, "chart-plugin-counter",
+        "Weekly installs that counted " + name + "." + entry.counter + " (95 % interval)");
+    });
+  }
+
+  // The plugins whose own counters are released, each a button to its page.
+  function counterPlugins() {
+    var names = Object.keys(page.plugins).filter(function (name) {
+      return (page.plugins[name].counters || []).length > 0;
+    }).sort();
+    var list = document.getElementById("counter-plugins");
+    document.getElementById("counter-plugins-note").hidden = names.length === 0;
+    names.forEach(function (name) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = name;
+      button.addEventListener("click", function () { choose(name); });
+      list.append(list.childNodes.length ? ", " : "", button);
+    });
+  }
+
+  function choose(name) {
+    showPlugin(name);
+    history.replaceState(null, "", "#plugin=" + encodeURIComponent(name));
+    document.getElementById("plugin").scrollIntoView();
   }
 
   function pluginTable() {
@@ -61,11 +132,7 @@
             var button = document.createElement("button");
             button.type = "button";
             button.textContent = value;
-            button.addEventListener("click", function () {
-              showPlugin(row.plugin);
-              history.replaceState(null, "", "#plugin=" + encodeURIComponent(row.plugin));
-              document.getElementById("plugin").scrollIntoView();
-            });
+            button.addEventListener("click", function () { choose(row.plugin); });
             td.appendChild(button);
           } else {
             td.textContent = value;
@@ -90,6 +157,7 @@
   text("kpi-mean-13", k.mean_13);
   text("kpi-mean-52", k.mean_52);
   pluginTable();
+  counterPlugins();
   document.getElementById("show-napari").addEventListener("click", function () {
     showPlugin("napari");
   });

@@ -59,7 +59,7 @@ def _costs(kind: str, stated: str, ids: int) -> tuple[tuple[float, float], ...]:
 
 def costs(period: Period, ids: int) -> tuple[tuple[float, float], ...]:
     """(ρ, δ) of each query of *period*'s release for an installation with *ids* ids in it."""
-    stated = json.dumps(period.document["settings"], sort_keys=True)
+    stated = json.dumps(ReleaseSettings.of(period.document).stated(), sort_keys=True)
     return _costs(period.kind, stated, ids)
 
 

@@ -26,7 +26,7 @@ from napari_telemetry_server.public._aggregate_weeks import rolling_means
 from napari_telemetry_server.public._release_dims import OTHER
 from napari_telemetry_server.storage import Period, PublicKey
 
-RELEASED = ("weeks", *(t.name for t in db.WEEKLY_TABLES), "plugin_windows")
+RELEASED = ("weeks", *(t.name for t in db.WEEKLY_TABLES), "plugin_windows", "counter_windows")
 
 
 @dataclass(frozen=True)
