@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -273,6 +274,36 @@ def test_several_processes_lose_and_duplicate_nothing(telemetry_dir: Path) -> No
     for line in _lines("full"):
         totals[str(line["k"][0])] = totals.get(str(line["k"][0]), 0) + int(line["n"])  # type: ignore[call-overload,index]
     assert totals == {"napari:shared": n * procs, **{f"napari:p{p}": n for p in range(procs)}}
+
+
+def _as_host(name: str) -> list[str]:
+    """A command prefix that runs the rest as if on the computer *name* (its own UTS
+    namespace: its own host name, the same files), as several cluster nodes would."""
+    return ["unshare", "--uts", "sh", "-c", f'hostname "{name}" && exec "$@"', "sh"]
+
+
+def test_processes_on_several_hosts_share_one_data_folder(telemetry_dir: Path) -> None:
+    """One home folder, written by napari processes on several hosts at once (NFS, Lustre,
+    GPFS): every record counted once, no file damaged, no host name written anywhere."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        if os.environ.get("NAPARI_TELEMETRY_REQUIRE_ALL"):
+            pytest.fail("NAPARI_TELEMETRY_REQUIRE_ALL is set, but unshare needs root here")
+        pytest.skip("a UTS namespace per process needs root and unshare (util-linux)")
+    _consent.record_consent(Level.FULL)
+    n, hosts = 300, [f"node-{p:02d}.cluster.example" for p in range(4)]
+    children = [
+        subprocess.Popen([*_as_host(host), sys.executable, "-c", _CHILD, str(n), str(p)])
+        for p, host in enumerate(hosts)
+    ]
+    assert [c.wait(timeout=120) for c in children] == [0] * len(hosts)
+    totals: dict[str, int] = {}
+    for line in _lines("full"):  # every line parses: no file damaged
+        totals[str(line["k"][0])] = totals.get(str(line["k"][0]), 0) + int(line["n"])  # type: ignore[call-overload,index]
+    assert totals == {"napari:shared": n * len(hosts), **{f"napari:p{p}": n for p in range(4)}}
+    for path in telemetry_dir.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert not any(host.split(".")[0] in text for host in hosts), path.name
 
 
 def test_exit_flushes_what_is_buffered() -> None:

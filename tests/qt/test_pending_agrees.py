@@ -15,7 +15,7 @@ import pytest
 from pytestqt.exceptions import TimeoutError
 
 from e2e.e2e_support import INDEX, Collector
-from napari_telemetry._qt import PreviewDock, StatusIndicator
+from napari_telemetry._qt import PreviewDock, StatusIndicator, _workers
 from napari_telemetry.core import _consent, _store
 from napari_telemetry.schema import Level
 
@@ -186,6 +186,11 @@ def test_an_idle_napari_shows_what_a_terminal_did(
     _count(("layer", LAYER))
     three.agree(1, "recorded")
     qtbot.waitUntil(_idle, timeout=10_000)
+    # a read the views started before the recorder went idle must land before the terminal acts,
+    # or it would show the terminal's work and pass for the watcher (or fail the control)
+    qtbot.waitUntil(lambda: _workers.wait_idle(0), timeout=10_000)
+    qtbot.wait(100)  # its result reaches the views through the GUI thread's queue
+    assert three.indicator.pending() == 1
     monkeypatch.setenv("NAPARI_TELEMETRY_URL", collector.url)
     for verb in (["send", "--now"], ["disable"]):
         done = subprocess.run([CLI, *verb], capture_output=True, text=True, timeout=60,
@@ -193,8 +198,9 @@ def test_an_idle_napari_shows_what_a_terminal_did(
         assert done.returncode == 0, done.stdout + done.stderr
     if not follows:
         qtbot.wait(2_000)  # longer than the watcher's settling time
+        assert _workers.wait_idle(0)
         assert three.indicator.pending() == 1  # stale: nothing told the views
         return
     qtbot.waitUntil(lambda: three.indicator.text() == "Telemetry off", timeout=10_000)
     assert three.indicator.pending() == 0
-    assert three.listed() == 0
+    qtbot.waitUntil(lambda: three.listed() == 0, timeout=10_000)  # the dock reads on its own
