@@ -276,11 +276,11 @@ def cmd_test(args: argparse.Namespace) -> int:
         if strict:
             # In CI nothing may be skipped for want of a service: missing pieces fail.
             env.update(NAPARI_TELEMETRY_REQUIRE_PG="1", NAPARI_TELEMETRY_REQUIRE_ALL="1")
-        if args.pytest_args:  # a selection, run as given
+        if any(not a.startswith("-") for a in args.pytest_args):  # a selection, run as given
             return pytest(env, *args.pytest_args)
         if args.quick:  # the inner loop: what needs no window, browser, database or minutes
-            return pytest(env, "-n", "auto", "-m", QUICK)
-        return whole_suite(env)
+            return pytest(env, "-n", "auto", "-m", QUICK, *args.pytest_args)
+        return whole_suite(env, *args.pytest_args)  # options only (`-- --durations=30`): both parts
 
 
 # The fast inner loop (`test --quick`): under 2 minutes here (docs: CONTRIBUTING.md).
@@ -293,7 +293,7 @@ def pytest(env: dict[str, str], *args: str) -> int:
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
-def whole_suite(env: dict[str, str]) -> int:
+def whole_suite(env: dict[str, str], *options: str) -> int:
     """Every test, with coverage of both packages (its floor: pyproject.toml).
 
     Two parts: on every core (pytest-xdist; a test file stays on one worker, so its module
@@ -301,9 +301,9 @@ def whole_suite(env: dict[str, str]) -> int:
     since a busy machine would be blamed on telemetry. Both always run; either failing fails.
     """
     parallel = pytest(env, "-n", "auto", "--dist", "loadfile", "-m", "not serial", "--cov",
-                      "--cov-report=", "--cov-fail-under=0")  # fmt: skip
+                      "--cov-report=", "--cov-fail-under=0", *options)  # fmt: skip
     alone = pytest(env, "-m", "serial", "--cov", "--cov-append",
-                   "--cov-report=term:skip-covered")  # fmt: skip
+                   "--cov-report=term:skip-covered", *options)  # fmt: skip
     return parallel or alone
 
 
@@ -357,7 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the fast inner loop: the tests that need no window, browser or database",
     )
-    test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    test.add_argument(
+        "pytest_args",
+        nargs="*",
+        help="extra pytest arguments (after --): a path or expression runs that selection alone; "
+        "options alone (-- --durations=30) go to both parts of the whole suite",
+    )
     test.set_defaults(func=cmd_test)
     lint.set_defaults(func=cmd_lint)
     runp = sub.add_parser("run", help="run the whole system locally")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,12 +29,24 @@ def tmpfs(path: Path, size: str = "4m") -> Iterator[Path]:
 
 @contextmanager
 def read_only(mount: Path) -> Iterator[None]:
-    """Remount the tmpfs at *mount* read-only for the duration (even root cannot write then)."""
-    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    """Remount the tmpfs at *mount* read-only for the duration (even root cannot write then).
+
+    The kernel refuses ("mount point is busy") while a file there is open for writing: napari
+    may be in the middle of writing a pending file or a state file, so it is tried again until
+    that write ends (a few seconds at most)."""
+    deadline = time.monotonic() + 20
+    while (done := _mount("remount,ro", mount)).returncode != 0:
+        if "busy" not in done.stderr or time.monotonic() > deadline:
+            raise AssertionError(f"could not remount {mount} read-only: {done.stderr}")
+        time.sleep(0.05)
     try:
         yield
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)
+
+
+def _mount(options: str, mount: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["mount", "-o", options, str(mount)], capture_output=True, text=True)
 
 
 def fill(mount: Path) -> None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from napari_telemetry.core import _consent, _paths, _public_index, _uploader
+from napari_telemetry.core import _consent, _paths, _public_index, _uploader, _weekly
 from napari_telemetry.core._deadline import Deadline
 from napari_telemetry.core._store import get_recorder, preview
 from napari_telemetry.core._transport import RequestsTransport, TransportError
@@ -94,7 +94,7 @@ def test_a_dripping_collector_holds_the_upload_lock_no_longer_than_a_round(
 
 
 def test_the_plugin_index_fetch_has_the_same_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_public_index, "TIMEOUT", 0.5)
+    monkeypatch.setattr(_weekly, "TIMEOUT", 0.5)  # the weekly fetches share it
     with DripServer(LONG) as server:
         monkeypatch.setenv("NAPARI_TELEMETRY_INDEX_URL", f"{server.url}/index")
         assert _public_index.refresh(RequestsTransport()) is None

@@ -12,36 +12,21 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 # The index's rules are the schema's, shared with the collector.
 from napari_telemetry.schema import PublicIndex, normalized_name, parse_summary
 
-from . import _paths, _switches
+from . import _paths, _switches, _weekly
 from ._state import state
+from ._weekly import Fetcher
 
 log = logging.getLogger("napari_telemetry")
 
-MAX_AGE = timedelta(days=7)
-RETRY_AFTER_FAILURE = timedelta(days=1)
-TIMEOUT = 10.0
 _CACHE_VERSION = 1
 _lock = threading.Lock()
-
-
-class _Response(Protocol):
-    @property
-    def status(self) -> int: ...
-    @property
-    def body(self) -> bytes: ...
-
-
-class Fetcher(Protocol):
-    """The part of the core transport this module needs: a GET with a hard timeout."""
-
-    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> _Response: ...
 
 
 def _cache_file() -> Path:
@@ -99,18 +84,7 @@ def current() -> PublicIndex | None:
 def needs_refresh(today: date) -> bool:
     """Whether the cache is missing or a week old, and no failed attempt happened today."""
     raw = _read_cache()
-    attempted = _date(raw.get("attempted"))
-    if attempted and today - attempted < RETRY_AFTER_FAILURE:
-        return False
-    fetched = _date(raw.get("fetched"))
-    return fetched is None or today - fetched >= MAX_AGE
-
-
-def _date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
+    return not _weekly.tried_lately(raw, today) and _weekly.stale(raw, today)
 
 
 def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> PublicIndex | None:
@@ -121,11 +95,10 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Public
         return None  # switched off: nothing is fetched
     raw = _read_cache()
     try:
-        fetcher = fetcher or _default_fetcher()
-        resp = fetcher.get(url, {"Accept": "application/json"}, TIMEOUT)
-        if not 200 <= resp.status < 300:
-            raise ValueError(f"the plugin index answered HTTP {resp.status!r}")
-        versions = parse_summary(json.loads(resp.body))
+        body = _weekly.get(fetcher or _weekly.default_fetcher(), url, "the plugin index")
+        if body is None:
+            raise ValueError("the plugin index answered HTTP 404")
+        versions = parse_summary(json.loads(body))
     except Exception as e:
         log.debug("the public plugin index could not be fetched: %r", e)
         _write({**raw, "version": _CACHE_VERSION, "attempted": str(today)})
@@ -145,27 +118,10 @@ def _write(value: dict[str, Any]) -> None:
         log.debug("the public plugin index could not be cached", exc_info=True)
 
 
-def _default_fetcher() -> Fetcher:
-    from ._transport import get_transport  # HTTP: only for a request
-
-    return get_transport()
-
-
 def refresh_in_background(
     on_done: Callable[[PublicIndex], None] | None = None, fetcher: Fetcher | None = None
 ) -> threading.Thread | None:
     """Refresh in a daemon thread when due; *on_done* gets the new index (off the GUI thread)."""
     if _switches.index_url() is None or not needs_refresh(date.today()):
         return None
-
-    def run() -> None:
-        try:
-            index = refresh(fetcher)
-            if index is not None and on_done is not None:
-                on_done(index)
-        except Exception:
-            log.debug("public plugin index refresh failed", exc_info=True)
-
-    thread = threading.Thread(target=run, name="napari-telemetry-index", daemon=True)
-    thread.start()
-    return thread
+    return _weekly.in_background("napari-telemetry-index", lambda: refresh(fetcher), on_done)

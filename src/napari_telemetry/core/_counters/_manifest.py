@@ -13,39 +13,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, Protocol
+from datetime import date
+from typing import Any
 
-from napari_telemetry.core import _paths, _switches
+from napari_telemetry.core import _paths, _switches, _weekly
+from napari_telemetry.core._weekly import Fetcher
 from napari_telemetry.schema import CollectionManifest, canonical_json, loads_unique
 
 from ._keyring import Refused, trusted_keys, verify
 
 log = logging.getLogger("napari_telemetry")
-MAX_AGE = timedelta(days=7)
-RETRY_AFTER_FAILURE = timedelta(days=1)
-TIMEOUT = 10.0
 MAX_BYTES = 2_000_000
 _CACHE_VERSION = 1
 # A 404 is the collector's answer, not a failure: nothing is approved there, so nothing that an
 # earlier manifest approved is counted any more (a collector older than counters refuses them).
 NONE = "the collector serves none"
 _lock = threading.Lock()
-
-
-class _Response(Protocol):
-    @property
-    def status(self) -> int: ...
-    @property
-    def body(self) -> bytes: ...
-
-
-class Fetcher(Protocol):
-    """The part of the core transport this module needs: a GET with a hard timeout."""
-
-    def get(self, url: str, headers: Mapping[str, str], timeout: float) -> _Response: ...
 
 
 @dataclass(frozen=True)
@@ -77,13 +61,12 @@ def load(today: date | None = None) -> Trusted:
 def needs_refresh(today: date) -> bool:
     """Whether the cache is missing, a week old or expiring, and nothing failed today."""
     cache = _read()
-    attempted, fetched = _date(cache.get("attempted")), _date(cache.get("fetched"))
-    if attempted and today - attempted < RETRY_AFTER_FAILURE:
+    if _weekly.tried_lately(cache, today):
         return False
     trusted = load(today).manifest
-    if trusted is None or trusted.expires - today <= MAX_AGE:
+    if trusted is None or trusted.expires - today <= _weekly.MAX_AGE:
         return True
-    return fetched is None or today - fetched >= MAX_AGE
+    return _weekly.stale(cache, today)
 
 
 def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Trusted | None:
@@ -97,7 +80,7 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Truste
     with _lock:
         cache = _read()
         try:
-            document = _fetch(fetcher or _default_fetcher(), url)
+            document = _fetch(fetcher or _weekly.default_fetcher(), url)
             if document is None:  # the collector has none (an older one, or none signed yet)
                 _write({"fetched": str(today), "highest": cache.get("highest"), "problem": NONE})
                 return load(today)
@@ -111,22 +94,10 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Truste
     return load(today)
 
 
-def _default_fetcher() -> Fetcher:
-    from napari_telemetry.core._transport import get_transport  # HTTP: only for a request
-
-    return get_transport()
-
-
 def _fetch(fetcher: Fetcher, url: str) -> Any:
     """The document served at *url*; None for a 404 (the collector says it has none)."""
-    resp = fetcher.get(url, {"Accept": "application/json"}, TIMEOUT)
-    if resp.status == 404:
-        return None
-    if not 200 <= resp.status < 300:
-        raise ValueError(f"the collection manifest answered HTTP {resp.status!r}")
-    if len(resp.body) > MAX_BYTES:
-        raise ValueError("the collection manifest is too large")
-    return loads_unique(resp.body)
+    body = _weekly.get(fetcher, url, "the collection manifest", max_bytes=MAX_BYTES)
+    return None if body is None else loads_unique(body)
 
 
 def _judge(new: CollectionManifest, document: Any, cache: dict[str, Any], today: date) -> int:
@@ -152,10 +123,3 @@ def _write(value: dict[str, Any]) -> None:
         _paths.write_json(_paths.collection_file(), {**value, "version": _CACHE_VERSION})
     except OSError:
         log.debug("the collection manifest could not be cached", exc_info=True)
-
-
-def _date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None

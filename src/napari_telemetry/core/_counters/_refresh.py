@@ -8,20 +8,18 @@ more of plugin counters than this module and the keyring.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from napari_telemetry.core import _switches
+from napari_telemetry.core import _switches, _weekly
+from napari_telemetry.core._weekly import Fetcher
 
 from ._keyring import trusted_keys
 
 if TYPE_CHECKING:
-    from ._manifest import Fetcher, Trusted
-
-log = logging.getLogger("napari_telemetry")
+    from ._manifest import Trusted
 
 
 def refresh_in_background(
@@ -34,20 +32,13 @@ def refresh_in_background(
     if _switches.collection_url() is None:
         return None
 
-    def run() -> None:
-        try:
-            if not trusted_keys():
-                return
-            from . import _manifest  # its models and cache: only when a key can verify one
+    def work() -> Trusted | None:
+        if not trusted_keys():
+            return None
+        from . import _manifest  # its models and cache: only when a key can verify one
 
-            if not _manifest.needs_refresh(date.today()):
-                return
-            trusted = _manifest.refresh(fetcher)
-            if trusted is not None and on_done is not None:
-                on_done(trusted)
-        except Exception:
-            log.debug("collection manifest refresh failed", exc_info=True)
+        if not _manifest.needs_refresh(date.today()):
+            return None
+        return _manifest.refresh(fetcher)
 
-    thread = threading.Thread(target=run, name="napari-telemetry-collection", daemon=True)
-    thread.start()
-    return thread
+    return _weekly.in_background("napari-telemetry-collection", work, on_done)
