@@ -6,8 +6,9 @@ and the status-bar indicator: the dialog and the docks are imported when first a
 that napari's memory does not carry them (``__getattr__`` below).
 """
 
-import importlib
 import typing
+
+from napari_telemetry import _lazy
 
 from ._controller import TelemetryController, get_controller, set_controller
 from ._core import (
@@ -64,8 +65,4 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     """The views a launch does not need, imported on first use."""
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _LAZY, globals(), name)

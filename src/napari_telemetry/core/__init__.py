@@ -8,8 +8,9 @@ carrying data out, the HTTP side, plugins' counters) is imported on first use (`
 below), so that napari's memory does not carry it.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from napari_telemetry import _lazy
 
 from ._consent import MAX_CONSENT_DAYS, Decision
 from ._identity import PRIVACY_EMAIL, SecretError
@@ -65,8 +66,4 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     """What a launch does not need, imported on first use."""
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _LAZY, globals(), name)

@@ -12,8 +12,9 @@ trust, never uses them, so napari's memory does not carry them.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from napari_telemetry import _lazy
 
 from ._base import RecordBase, WireModel
 from ._batch import (
@@ -230,8 +231,4 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     """What a launch does not use, imported on first use."""
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _LAZY, globals(), name)

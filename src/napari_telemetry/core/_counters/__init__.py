@@ -11,8 +11,9 @@ the weekly refresh (``_refresh``) imports the rest on its own thread: a launch l
 plugin counters than the refresh's first check, and none below `full`.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from napari_telemetry import _lazy
 
 from ._refresh import refresh_in_background
 
@@ -57,8 +58,4 @@ _LAZY = {
 
 def __getattr__(name: str) -> object:
     """Plugin counters' parts, imported on first use."""
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _LAZY, globals(), name)
