@@ -19,12 +19,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Statement(_Strict):
-    """What is certified: at least ``at_least`` weekly installs, on average, in ``period``."""
+class _Released(_Strict):
+    """What both kinds certify of a quarter: its released figure's lower bound and how it was
+    released (the fields come before the subject's; signatures are over sorted keys)."""
 
-    type: Literal["napari-telemetry-usage-certificate"]
-    version: Literal[2]
-    plugin: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
     period: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-Q[1-4]$")]
     first_week: _Week
     last_week: _Week
@@ -40,7 +38,15 @@ class Statement(_Strict):
     issued_on: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 
 
-class CounterStatement(_Strict):
+class Statement(_Released):
+    """What is certified: at least ``at_least`` weekly installs, on average, in ``period``."""
+
+    type: Literal["napari-telemetry-usage-certificate"]
+    version: Literal[2]
+    plugin: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,100}$")]
+
+
+class CounterStatement(_Released):
     """What is certified of a plugin's counter: at least ``at_least`` weekly installs counted
     it (with that label), on average, in ``period``."""
 
@@ -49,19 +55,6 @@ class CounterStatement(_Strict):
     plugin: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
     counter: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
     label: Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,39})?$")]
-    period: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-Q[1-4]$")]
-    first_week: _Week
-    last_week: _Week
-    weeks: int = Field(ge=1, le=14)
-    at_least: int = Field(ge=1)
-    confidence: float
-    released_install_weeks: int = Field(ge=0)
-    noise_scale: float = Field(gt=0)
-    rho: float = Field(gt=0)
-    epsilon: float = Field(gt=0)
-    delta: float = Field(gt=0, lt=1)
-    method: str
-    issued_on: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 
 
 class Certificate(_Strict):

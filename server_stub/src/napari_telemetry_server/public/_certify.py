@@ -87,24 +87,13 @@ def statement(
             f"refused: {plugin!r} was not released for {period} (too few installs "
             "to clear the privacy threshold)"
         )
-    doc, low = _lower(release, row, "plugin_windows.plugin", repr(plugin))
+    released = _released_fields(release, row, "plugin_windows.plugin", repr(plugin), period, today)
     return Statement(
         type="napari-telemetry-usage-certificate",
         version=2,
         plugin=plugin,
-        period=period,
-        first_week=release.first_week,
-        last_week=release.last_week,
-        weeks=row.weeks,
-        at_least=low,
-        confidence=CONFIDENCE,
-        released_install_weeks=row.install_weeks,
-        noise_scale=float(doc["tables"]["plugin_windows.plugin"]["noise_scale"]),
-        epsilon=doc["epsilon"],
-        delta=doc["delta"],
-        rho=doc["rho"],
         method=METHOD,
-        issued_on=today.isoformat(),
+        **released,
     ).model_dump()
 
 
@@ -120,26 +109,15 @@ def _counter_statement(
             f"refused: {name} was not released for {period} (no collection manifest in force "
             "during its weeks approved it)"
         )
-    doc, low = _lower(release, row, "counter_windows.cell", name)
+    released = _released_fields(release, row, "counter_windows.cell", name, period, today)
     return CounterStatement(
         type="napari-telemetry-counter-certificate",
         version=1,
         plugin=plugin,
         counter=counter,
         label=label,
-        period=period,
-        first_week=release.first_week,
-        last_week=release.last_week,
-        weeks=row.weeks,
-        at_least=low,
-        confidence=CONFIDENCE,
-        released_install_weeks=row.install_weeks,
-        noise_scale=float(doc["tables"]["counter_windows.cell"]["noise_scale"]),
-        epsilon=doc["epsilon"],
-        delta=doc["delta"],
-        rho=doc["rho"],
         method=COUNTER_METHOD,
-        issued_on=today.isoformat(),
+        **released,
     ).model_dump()
 
 
@@ -161,8 +139,11 @@ def _released(aggregates: Path, period: str, table: Table, where: Any) -> tuple[
     return release, row
 
 
-def _lower(release: Row[Any], row: Any, query: str, name: str) -> tuple[dict[str, Any], int]:
-    """The release's document and the mean's one-sided lower bound (ValueError below 1)."""
+def _released_fields(
+    release: Row[Any], row: Any, query: str, name: str, period: str, today: date
+) -> dict[str, Any]:
+    """What both kinds of certificate state of a released quarter: the mean's one-sided lower
+    bound (ValueError below 1) and how it was released."""
     doc = json.loads(release.document)
     scale = float(doc["tables"][query]["noise_scale"])
     low = math.floor(max(row.install_weeks - lower_margin(scale, CONFIDENCE), 0) / row.weeks)
@@ -171,7 +152,20 @@ def _lower(release: Row[Any], row: Any, query: str, name: str) -> tuple[dict[str
             f"refused: the 95 % lower bound of {name} in {release.period} is below "
             f"{MIN_LOWER} weekly install"
         )
-    return doc, low
+    return {
+        "period": period,
+        "first_week": release.first_week,
+        "last_week": release.last_week,
+        "weeks": row.weeks,
+        "at_least": low,
+        "confidence": CONFIDENCE,
+        "released_install_weeks": row.install_weeks,
+        "noise_scale": scale,
+        "epsilon": doc["epsilon"],
+        "delta": doc["delta"],
+        "rho": doc["rho"],
+        "issued_on": today.isoformat(),
+    }
 
 
 def record_key(raw: str | Path, aggregates: Path, key: Ed25519PublicKey, today: date) -> None:
