@@ -11,6 +11,27 @@ import ipaddress
 import socket
 from typing import Any
 
+import pytest
+
+# The files that take longest (`pytest --durations`; docs/performance.md, "The test suite"), run
+# first: with pytest-xdist each file stays on one worker, and a two-minute file started last
+# would keep one worker busy long after the others finished.
+LONGEST_FIRST = (
+    "tests/e2e/test_plugin_dialog.py",
+    "tests/qt/test_screenshots.py",
+    "tests/e2e/test_whole_system.py",
+    "server_stub/tests/public/test_privacy_attacks.py",
+    "server_stub/tests/public/test_aggregate.py",
+    "server_stub/tests/public/test_neighbours.py",
+    "server_stub/tests/collector/test_collector_wal.py",
+    "tests/e2e/test_run_command.py",
+    "server_stub/tests/public/test_dashboard.py",
+    "server_stub/tests/collector/test_collector_crash.py",
+    "tests/e2e/test_plugin_counters.py",
+    "server_stub/tests/collector/test_collector_fuzz.py",
+    "tests/qt/test_pending_agrees.py",
+)
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
@@ -35,6 +56,17 @@ def _connect(self: socket.socket, address: Any) -> None:
 def _connect_ex(self: socket.socket, address: Any) -> int:
     _check(self, address)
     return _real_connect_ex(self, address)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest files first, the rest in their usual order (the sort is stable)."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    root = config.rootpath
+
+    def order(item: pytest.Item) -> int:
+        return rank.get(item.path.relative_to(root).as_posix(), len(rank))
+
+    items.sort(key=order)
 
 
 def pytest_configure() -> None:

@@ -279,10 +279,14 @@ def cmd_test(args: argparse.Namespace) -> int:
         if any(not a.startswith("-") for a in args.pytest_args):  # a selection, run as given
             return pytest(env, *args.pytest_args)
         if args.quick:  # the inner loop: what needs no window, browser, database or minutes
-            return pytest(env, "-n", "auto", "-m", QUICK, *args.pytest_args)
-        return whole_suite(env, *args.pytest_args)  # options only (`-- --durations=30`): both parts
+            return pytest(env, "-n", WORKERS, "-m", QUICK, *args.pytest_args)
+        return whole_suite(env, *args.pytest_args)  # options alone (`-- --durations=30`)
 
 
+# One pytest-xdist worker more than cores: the tests spend much of their time waiting for
+# napari to start, for subprocesses and for HTTP, so a third worker keeps two cores busy
+# (the whole parallel part: 443 s with 3 workers, 476 s with 2; docs/performance.md).
+WORKERS = str((os.cpu_count() or 1) + 1)
 # The fast inner loop (`test --quick`): under 2 minutes here (docs: CONTRIBUTING.md).
 QUICK = "not slow and not gui and not napari and not browser and not postgres and not e2e"
 
@@ -300,7 +304,7 @@ def whole_suite(env: dict[str, str], *options: str) -> int:
     fixtures are made once), then the tests that measure time on napari's GUI thread, alone,
     since a busy machine would be blamed on telemetry. Both always run; either failing fails.
     """
-    parallel = pytest(env, "-n", "auto", "--dist", "loadfile", "-m", "not serial", "--cov",
+    parallel = pytest(env, "-n", WORKERS, "--dist", "loadfile", "-m", "not serial", "--cov",
                       "--cov-report=", "--cov-fail-under=0", *options)  # fmt: skip
     alone = pytest(env, "-m", "serial", "--cov", "--cov-append",
                    "--cov-report=term:skip-covered", *options)  # fmt: skip

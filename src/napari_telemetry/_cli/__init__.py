@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("file", metavar="FILE")
     sub.add_parser("check", help="try every endpoint and the data folder, and name any problem")
-    sub.add_parser("ids", help="your anonymous weekly ids of the last 9 weeks")
+    sub.add_parser("ids", help="your anonymous weekly ids in use (of the last 9 weeks)")
     forget = sub.add_parser("forget", help="ask the collector to delete your ids, make new ones")
     forget.add_argument(
         "--local",
