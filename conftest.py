@@ -16,6 +16,9 @@ import pytest
 # The files that take longest (`pytest --durations`; docs/performance.md, "The test suite"), run
 # first: with pytest-xdist each file stays on one worker, and a two-minute file started last
 # would keep one worker busy long after the others finished.
+# The tests that time napari's GUI thread run alone, after the others, from this folder only
+# (scripts/dev.py collects nothing else for them).
+SERIAL_FOLDER = "tests/faults"
 LONGEST_FIRST = (
     "tests/e2e/test_plugin_dialog.py",
     "tests/qt/test_screenshots.py",
@@ -67,6 +70,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return rank.get(item.path.relative_to(root).as_posix(), len(rank))
 
     items.sort(key=order)
+    astray = [i.nodeid for i in items if "serial" in i.keywords and not i.path.is_relative_to(
+        root / SERIAL_FOLDER)]  # fmt: skip
+    if astray:
+        raise pytest.UsageError(f"serial tests live in {SERIAL_FOLDER}/ only: {astray}")
 
 
 def pytest_configure() -> None:

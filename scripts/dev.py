@@ -306,7 +306,7 @@ def whole_suite(env: dict[str, str], *options: str) -> int:
     """
     parallel = pytest(env, "-n", WORKERS, "--dist", "loadfile", "-m", "not serial", "--cov",
                       "--cov-report=", "--cov-fail-under=0", *options)  # fmt: skip
-    alone = pytest(env, "-m", "serial", "--cov", "--cov-append",
+    alone = pytest(env, "-m", "serial", "tests/faults", "--cov", "--cov-append",
                    "--cov-report=term:skip-covered", *options)  # fmt: skip
     return parallel or alone
 

@@ -1,7 +1,8 @@
 """Install and uninstall through napari's own plugin dialog, as a new user does (issue 12).
 
-A fresh virtual environment (made once per test run) gets napari and napari-plugin-manager, the
-package behind **Plugins › Install/Uninstall Plugins…**, from the machine's usual package index.
+A fresh virtual environment (made once per test run) gets napari[pyqt6] and what it needs (hard
+links to this environment's files, the same versions) and napari-plugin-manager, the package
+behind **Plugins › Install/Uninstall Plugins…**, from the machine's usual package index.
 Then everything is the real path, driven from inside napari by `plugin_dialog_driver.py`: the
 dialog lists a local copy of the plugin list (with napari-telemetry, built as a wheel from this
 checkout) and its pip installs from a local wheelhouse with no index; a new napari asks for
@@ -20,14 +21,17 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 from collections.abc import Iterator
 from datetime import date, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import napari
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from napari_telemetry.core._uploader import FIRST_CHECK
 
@@ -35,6 +39,7 @@ from .e2e_support import INDEX, Collector, IndexServer, require
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("plugin_dialog_driver.py")
+SITE = Path(sysconfig.get_path("purelib"))  # this environment's site-packages
 PLUGIN_MANAGER = "napari-plugin-manager==0.1.12"  # pinned: a release must not turn CI red
 _NOT_A_DESKTOP = {"PYTEST_CURRENT_TEST", "CI", "QT_QPA_PLATFORM", "PYTHONPATH", "VIRTUAL_ENV"}
 
@@ -51,15 +56,55 @@ def _entry(name: str, version: str, display_name: str, summary: str) -> dict[str
 
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new venv with napari (the versions of this one) and napari-plugin-manager; its bin/."""
+    """A new venv with napari[pyqt6] and napari-plugin-manager, and nothing else; its bin/.
+
+    napari and what it needs (its closure, from the installed distributions' metadata) are
+    hard links to this environment's files, the versions this suite runs: a ``pip install
+    napari[pyqt6]`` would take most of a minute here for the same files. napari-telemetry's own
+    dependencies that napari does not need are not there: the dialog's pip installs them.
+    """
     folder = tmp_path_factory.mktemp("fresh") / "venv"
-    venv.EnvBuilder(with_pip=True).create(folder)
+    venv.EnvBuilder(with_pip=False).create(folder)
+    target = Path(sysconfig.get_path("purelib", vars={"base": str(folder)}))
+    for dist in _closure(["napari[pyqt6]", "pip"]):
+        for file in dist.files or ():
+            source = Path(str(dist.locate_file(file))).resolve()
+            if not source.is_relative_to(SITE):
+                continue  # a console script: the driver runs napari with bin/python
+            (target / file).parent.mkdir(parents=True, exist_ok=True)
+            _link(source, target / file)
     constraints = folder.parent / "constraints.txt"
     constraints.write_text(_pip(sys.executable, "freeze", "--exclude-editable"))
-    python = folder / "bin" / "python"
-    _pip(python, "install", "-q", "-c", str(constraints), f"napari[pyqt6]=={napari.__version__}",
-         PLUGIN_MANAGER)  # fmt: skip
+    _pip(folder / "bin" / "python", "install", "-q", "-c", str(constraints), PLUGIN_MANAGER)
     return folder / "bin"
+
+
+def _closure(roots: list[str]) -> list[metadata.Distribution]:
+    """The installed distributions *roots* need, with the extras they ask for, transitively."""
+    found: dict[str, metadata.Distribution] = {}
+    seen: set[tuple[str, str]] = set()
+    todo = [
+        (canonicalize_name(r.name), e) for r in map(Requirement, roots) for e in {"", *r.extras}
+    ]
+    while todo:
+        name, extra = todo.pop()
+        if (name, extra) in seen:
+            continue
+        seen.add((name, extra))
+        dist = found.setdefault(name, metadata.distribution(name))
+        for child in map(Requirement, dist.requires or ()):
+            if child.marker is None and extra:
+                continue  # a plain requirement: the base pair of *name* brings it
+            if child.marker is None or child.marker.evaluate({"extra": extra}):
+                todo += [(canonicalize_name(child.name), e) for e in {"", *child.extras}]
+    return list(found.values())
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links: a copy then
+        shutil.copy2(source, target)
 
 
 def _pip(python: str | Path, *args: str) -> str:
