@@ -58,7 +58,8 @@ def test_a_python_with_ensurepip_needs_nothing(
 def test_the_longest_files_listed_to_run_first_exist() -> None:
     """A renamed or removed file would silently drop out of the order (conftest.py)."""
     spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     missing = [name for name in module.LONGEST_FIRST if not (ROOT / name).is_file()]
