@@ -63,11 +63,11 @@ def _connect_ex(self: socket.socket, address: Any) -> int:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest files first, the rest in their usual order (the sort is stable)."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     root = config.rootpath
+    rank = {root / name: i for i, name in enumerate(LONGEST_FIRST)}
 
     def order(item: pytest.Item) -> int:
-        return rank.get(item.path.relative_to(root).as_posix(), len(rank))
+        return rank.get(item.path, len(rank))
 
     items.sort(key=order)
     astray = [i.nodeid for i in items if "serial" in i.keywords and not i.path.is_relative_to(
