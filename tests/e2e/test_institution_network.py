@@ -11,12 +11,16 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from e2e.e2e_support import BIN, INDEX, Collector, free_port
+from e2e.e2e_support import BIN, INDEX, Collector, free_port, require
 
 from .network_support import LocalCA, Proxy, TlsFront, system_store
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SESSION = ("0.9.2", "3.11.4", "Linux", "debian-12", "x86_64")
@@ -122,6 +126,37 @@ def test_without_the_ca_the_batch_waits_and_the_user_is_told_why(site: Site) -> 
     assert "1 batch(es) sent" in healed.stdout, healed.stdout
     assert site.stored() == before + 1
     assert "Last attempt failed" not in cli(env, "status").stdout
+
+
+def test_the_preview_dock_says_why_the_batch_waits(
+    site: Site, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same words inside napari: the preview dock's *Send now* over the real core, on a
+    computer whose system store lacks the collector's CA. The batch stays listed."""
+    require(bool(os.environ.get("DISPLAY")), "no DISPLAY (run under Xvfb: scripts/dev.py test)")
+    from napari_telemetry._qt import PreviewDock, TelemetryController, _workers, set_controller
+
+    env = site.distrusting(NAPARI_TELEMETRY_DIR=str(tmp_path / "client"))
+    record(env, "0.9.4")
+    for name in _MACHINE:
+        monkeypatch.delenv(name, raising=False)
+    for name in ("NAPARI_TELEMETRY_DIR", "NAPARI_TELEMETRY_URL", "NAPARI_TELEMETRY_INDEX_URL",
+                 "SSL_CERT_FILE", "SSL_CERT_DIR"):  # fmt: skip
+        monkeypatch.setenv(name, env[name])
+    controller = TelemetryController()
+    set_controller(controller)  # forgotten by the shared fresh_state
+    dock = PreviewDock(controller)
+    qtbot.addWidget(dock)
+    qtbot.waitUntil(lambda: len(dock.pendingPane().batches()) == 1, timeout=15_000)
+    before = site.stored()
+    dock._send_btn.click()
+    told = "the collector's certificate is not trusted by this computer"
+    qtbot.waitUntil(lambda: told in dock.banner.text(), timeout=30_000)
+    assert dock.banner.isError()
+    assert "1 kept for later" in dock.banner.text()
+    assert site.stored() == before
+    assert _workers.wait_idle(10)
+    qtbot.waitUntil(lambda: len(dock.pendingPane().batches()) == 1, timeout=15_000)
 
 
 @pytest.mark.parametrize("how", ["REQUESTS_CA_BUNDLE", "site policy"])
