@@ -259,6 +259,42 @@ def test_search_box_and_plugin_page(opened: Page, site: dict[str, Path]) -> None
     assert opened.errors == []
 
 
+# A seam in the page: the next trend chart's vegaEmbed call (the page's one drawing call) waits.
+SLOW_NEXT_TREND = """() => {
+  const real = window.vegaEmbed;
+  let slow = true;
+  window.vegaEmbed = (el, spec, options) => {
+    if (slow && spec.datasets.plugin_trend) {
+      slow = false;
+      return new Promise((done) => setTimeout(done, 1500)).then(() => real(el, spec, options));
+    }
+    return real(el, spec, options);
+  };
+}"""
+
+
+def test_a_slow_chart_never_draws_over_the_plugin_chosen_after_it(
+    browser: Any, site: dict[str, Path]
+) -> None:
+    """Charts are drawn asynchronously: the chart of a plugin chosen first, finishing after
+    another plugin was chosen, is dropped instead of replacing the one on screen."""
+    opened = Page(browser, (site["site"] / "index.html").as_uri())
+    page = opened.page
+    page.evaluate(SLOW_NEXT_TREND)
+    first, second = "napari-console", "napari-ome-zarr"
+    for name in (first, second):
+        page.click(f'#plugin-table tbody tr[data-plugin="{name}"] button')
+    db = query(site["db"], f"SELECT week, installs FROM plugins WHERE plugin='{second}' "
+               "ORDER BY week")  # fmt: skip
+    page.wait_for_function(TREND_IS, arg=[list(r) for r in db])
+    page.wait_for_timeout(2_500)  # the first plugin's chart has finished meanwhile
+    assert page.evaluate(TREND_IS, [list(r) for r in db])
+    assert page.locator("#chart-plugin-trend svg.marks").count() == 1
+    assert opened.text("#plugin-name") == second
+    assert opened.errors == []
+    page.close()
+
+
 TREND_IS = """(expected) => {
   const view = window.napariTelemetry.views['chart-plugin-trend'];
   if (!view) { return false; }

@@ -4,6 +4,7 @@
   "use strict";
   var page = JSON.parse(document.getElementById("page-data").textContent);
   var views = {};
+  var turns = {};  // per chart element: the latest render asked for (an older one is dropped)
   window.napariTelemetry = { page: page, views: views };
 
   function text(id, value) {
@@ -18,6 +19,8 @@
     spec.datasets = datasets;
     if (title) { spec.title = title; }
     var name = spec.data && spec.data.name;
+    var turn = (turns[id] || 0) + 1;
+    turns[id] = turn;
     if (!name || !datasets[name] || datasets[name].length === 0) {
       el.classList.add("empty");
       el.textContent = "Nothing released here yet (or nothing cleared the privacy threshold).";
@@ -25,7 +28,12 @@
       return Promise.resolve();
     }
     el.classList.remove("empty");
-    return vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function (result) {
+    // Drawn into a new box: a slower, older render (another plugin chosen before this one)
+    // finishes into a box no longer on the page, and is dropped.
+    var box = document.createElement("div");
+    el.replaceChildren(box);
+    return vegaEmbed(box, spec, { actions: false, renderer: "svg" }).then(function (result) {
+      if (turns[id] !== turn) { result.view.finalize(); return; }
       views[id] = result.view;
     });
   }
