@@ -96,9 +96,11 @@ def plugin_index(path: Path, plugins: int, versions: int) -> None:
         for i in range(plugins)
     }  # fmt: skip
     entries["napari-svg"] = ["0.2.0", "0.2.1"]
-    data = {"version": 1, "fetched": time.strftime("%Y-%m-%d"), "plugins": entries}
+    data = {"version": 2, "fetched": time.strftime("%Y-%m-%d")}  # as core/_public_index keeps it
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data))
+    lines = "".join(f"{name} {' '.join(v)}\n" for name, v in sorted(entries.items()))
+    path.with_suffix(".txt").write_text(lines)
 
 
 def telemetry_dir(

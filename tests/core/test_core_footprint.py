@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from napari_telemetry.core import _consent, _paths, _public_index, state
+from napari_telemetry.core import _consent, _public_index, state
 from napari_telemetry.core._store import get_recorder, pending
 from napari_telemetry.core._uploader import Uploader
 from napari_telemetry.schema import Level
@@ -101,12 +101,7 @@ def test_what_a_launch_does_not_use_is_not_imported() -> None:
     # A launch at full with a cached index (fresh: no fetch) and no collection key shipped:
     # no HTTP stack, no plugin counters beyond the keyring, no batch model built.
     _consent.record_consent(Level.FULL)  # before the launch (it builds what a launch does not)
-    cached = {
-        "version": 1,
-        "fetched": date.today().isoformat(),
-        "plugins": {"napari-svg": ["0.2.1"]},
-    }
-    _paths.write_json(_public_index._cache_file(), cached)
+    _public_index.write_cache({"napari-svg": ["0.2.1"]}, date.today())
     code = _PROBE.format(session=SESSION)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip

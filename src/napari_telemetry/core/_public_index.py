@@ -2,8 +2,11 @@
 
 The index is the npe2api ``extended_summary`` list the napari plugin dialog uses. It is fetched at
 most weekly, in a background thread, through the core transport, and kept compact in
-``cache_dir()/public_plugins.json``. When it cannot be had, nothing is public: a plugin is never
-named from a guess.
+``cache_dir()``: ``public_plugins.txt`` (a line per plugin: its normalized name, then its
+versions, separated by spaces) and ``public_plugins.json`` (when it was fetched or tried). A
+launch reads only the lines of napari's installed plugins: parsing all of a real index (about a
+thousand plugins with their versions) would leave about 1 MiB in napari's memory for good.
+When it cannot be had, nothing is public: a plugin is never named from a guess.
 """
 
 from __future__ import annotations
@@ -25,12 +28,16 @@ from ._weekly import Fetcher
 
 log = logging.getLogger("napari_telemetry")
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 1 kept the versions in the JSON file: read again from the next fetch
 _lock = threading.Lock()
 
 
 def _cache_file() -> Path:
     return _paths.cache_dir() / "public_plugins.json"
+
+
+def _lines_file() -> Path:
+    return _paths.cache_dir() / "public_plugins.txt"
 
 
 def _read_cache() -> dict[str, Any]:
@@ -41,9 +48,22 @@ def load_cached() -> PublicIndex | None:
     """The index from the cache file, or None when there is none or it is unusable."""
     raw = _read_cache()
     try:
-        return _scoped(raw["plugins"], date.fromisoformat(raw["fetched"]))
+        fetched = date.fromisoformat(raw["fetched"])
+        return PublicIndex(_read_lines(state.index_scope), fetched)
     except Exception:  # missing, half-written by an older plugin, hand-edited
         return None
+
+
+def _read_lines(scope: frozenset[str] | None) -> dict[str, frozenset[str]]:
+    """The cached versions of the plugins in *scope* (all: None); a line at a time, so that the
+    other plugins' lines never stay in memory."""
+    versions: dict[str, frozenset[str]] = {}
+    with _lines_file().open(encoding="utf-8") as lines:
+        for line in lines:
+            name, _, rest = line.partition(" ")
+            if scope is None or name in scope:
+                versions[name] = frozenset(rest.split())
+    return versions
 
 
 def keep_only(names: Iterable[str]) -> None:
@@ -103,12 +123,33 @@ def refresh(fetcher: Fetcher | None = None, today: date | None = None) -> Public
         log.debug("the public plugin index could not be fetched: %r", e)
         _write({**raw, "version": _CACHE_VERSION, "attempted": str(today)})
         return None
-    plugins = {k: sorted(v) for k, v in sorted(versions.items())}
-    _write({"version": _CACHE_VERSION, "fetched": str(today), "plugins": plugins})
+    write_cache(versions, today)
     index = _scoped(versions, today)
     with _lock:
         state.index[:] = [index]
     return index
+
+
+def write_cache(versions: Mapping[str, Iterable[str]], fetched: date) -> None:
+    """Keep *versions* (normalized name: versions) as the index fetched on *fetched*: the lines
+    first, then the date that makes them used. Never raises (a failed write is logged)."""
+    lines = "".join(
+        f"{name} {' '.join(sorted(filter(_word, v)))}\n"
+        for name, v in sorted(versions.items())
+        if _word(name)
+    )
+    try:
+        _paths.write_atomic(_lines_file(), lines.encode())
+    except OSError:
+        log.debug("the public plugin index could not be cached", exc_info=True)
+    else:
+        _write({"version": _CACHE_VERSION, "fetched": str(fetched)})
+
+
+def _word(text: str) -> bool:
+    """A name or version the line format keeps (no real one has a space; a hostile index's
+    would split into other versions)."""
+    return bool(text) and not any(c.isspace() for c in text)
 
 
 def _write(value: dict[str, Any]) -> None:
