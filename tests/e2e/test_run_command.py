@@ -48,8 +48,11 @@ def test_run_command_serves_a_dashboard_with_the_session_just_run(tmp_path: Path
         assert "napari" in page
         with urllib.request.urlopen(url + "aggregates.json", timeout=10) as response:
             published = response.read().decode()
-        for shown in ("napari-svg", "zarr.Array", '"kind": "window"', '"epsilon"'):
-            assert shown in published, shown  # the synthetic history, released
+        # The synthetic history, released: values far above any threshold (a data type of 6 %
+        # of the layers, such as zarr.Array, clears the open set's noisy threshold in one week
+        # of 14 or none, depending on the noise).
+        for shown in ("napari-svg", "numpy.ndarray", '"kind": "window"', '"epsilon"'):
+            assert shown in published, shown
         week = iso_week(date.today())
         assert week not in published  # the current week, the user's session in it: not yet
         assert "napari.canvas.toggle_scale_bar" not in published  # one session never shows
