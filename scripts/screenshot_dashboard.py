@@ -30,6 +30,7 @@ WORDS = "h1, h2, h3, p"  # what the page says; its tables and charts are numbers
 
 NUMBER = r"\d+(?:[.,]\d+)*"  # 3, 20.65, 1,234 and 0.9.2 alike
 
+
 def render(site: Path, png: Path, plugin: str) -> list[str]:
     """Open *site*'s index.html at *plugin*'s page in Chromium, wait for every chart, write a
     full-page PNG; return the page's headings and paragraphs, numbers masked (they carry the
