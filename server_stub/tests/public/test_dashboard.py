@@ -297,7 +297,8 @@ def test_a_slow_chart_never_draws_over_the_plugin_chosen_after_it(
 
 TREND_IS = """(expected) => {
   const view = window.napariTelemetry.views['chart-plugin-trend'];
-  if (!view) { return false; }
+  // no week of the plugin cleared the noisy threshold: no chart is drawn (nothing to compare)
+  if (!view) { return expected.length === 0; }
   const got = view.data('plugin_trend').filter((r) => r.series === 'weekly installs')
     .map((r) => [r.week, r.value]).sort();
   return JSON.stringify(got) === JSON.stringify(expected);
